@@ -1,0 +1,62 @@
+# The commands a newcomer types: `make run` and `make test`. Everything they need is installed
+# here, so a fresh clone works with nothing done by hand.
+
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PYTHON ?= python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Chromium and CJK fonts for the browser tests, PostgreSQL for the second test run.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk postgresql
+
+.PHONY: run test lint format system-deps translations extract-messages clean-test-db
+
+$(BIN)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile -d crm/translations >/dev/null
+
+## Serve on http://127.0.0.1:5000 with demo data loaded on the first start.
+run: $(BIN)/.installed translations
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+system-deps:
+	@if ! dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then \
+		echo "Installing $(SYSTEM_PACKAGES) with apt..."; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	fi
+
+lint: $(BIN)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.dev-installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Lint, then the whole suite on SQLite and again on PostgreSQL (browser tests included).
+test: system-deps $(BIN)/.dev-installed translations lint
+	@echo "== Test run 1/2: SQLite =="
+	$(BIN)/pytest
+	@echo "== Test run 2/2: PostgreSQL =="
+	CRM_TEST_DATABASE_URL="$$(tests/postgres.sh start)" $(BIN)/pytest
+
+clean-test-db:
+	tests/postgres.sh stop
+	rm -rf .pgtest
+
+## After changing user-visible strings: refresh the catalogs, then translate the new entries.
+extract-messages: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o crm/translations/messages.pot .
+	$(BIN)/pybabel update -q -i crm/translations/messages.pot -d crm/translations

@@ -1,0 +1,203 @@
+"""Application settings: the only module that reads environment variables (prefix ``CRM_``).
+
+``Config.from_env()`` picks the class named by ``CRM_ENV``, applies every ``CRM_*`` variable
+it knows, and validates the result so that a mistake stops the start with a sentence that
+names the variable, rather than surfacing later as a stack trace.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+#: The development secret key; production refuses to start with it.
+DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"  # noqa: S105
+SUPPORTED_LOCALES = ("zh_Hans_CN", "en")
+MIN_PRODUCTION_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable and the fix."""
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false (1/0, yes/no, on/off), got {raw!r}.")
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number greater than 0, got {raw!r}.") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be a whole number greater than 0, got {raw!r}.")
+    return value
+
+
+def _non_negative_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ConfigError(f"{name} must be a whole number of 0 or more, got {raw!r}.")
+    return value
+
+
+def _locale(name: str, raw: str) -> str:
+    if raw not in SUPPORTED_LOCALES:
+        raise ConfigError(f"{name} must be one of {', '.join(SUPPORTED_LOCALES)}, got {raw!r}.")
+    return raw
+
+
+def _timezone(name: str, raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{name} must be an IANA time zone such as Asia/Shanghai, got {raw!r}."
+        ) from None
+    return raw
+
+
+def _database_url(name: str, raw: str) -> str:
+    url = raw.strip()
+    # Accept the URL form most hosting panels print; psycopg 3 is the driver we ship.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    if url.startswith(("sqlite:///", "postgresql+psycopg://")):
+        return url
+    raise ConfigError(
+        f"{name} must be a sqlite:/// or postgresql:// URL, got {url.split(':', 1)[0]!r} scheme."
+    )
+
+
+def _text(name: str, raw: str) -> str:
+    if not raw.strip():
+        raise ConfigError(f"{name} is set but empty.")
+    return raw
+
+
+#: environment variable -> (config key, parser)
+ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
+    "CRM_SECRET_KEY": ("SECRET_KEY", _text),
+    "CRM_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", _database_url),
+    "CRM_DEBUG": ("DEBUG", _parse_bool),
+    "CRM_DEFAULT_LOCALE": ("BABEL_DEFAULT_LOCALE", _locale),
+    "CRM_DEFAULT_TIMEZONE": ("BABEL_DEFAULT_TIMEZONE", _timezone),
+    "CRM_SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", _positive_int),
+    "CRM_SESSION_MAX_HOURS": ("SESSION_MAX_HOURS", _positive_int),
+    "CRM_LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", _positive_int),
+    "CRM_LOGIN_MAX_FAILURES_PER_ADDRESS": ("LOGIN_MAX_FAILURES_PER_ADDRESS", _positive_int),
+    "CRM_LOGIN_WINDOW_MINUTES": ("LOGIN_WINDOW_MINUTES", _positive_int),
+    "CRM_PASSWORD_MIN_LENGTH": ("PASSWORD_MIN_LENGTH", _positive_int),
+    "CRM_SECURE_COOKIES": ("SESSION_COOKIE_SECURE", _parse_bool),
+    "CRM_TRUSTED_PROXIES": ("TRUSTED_PROXIES", _non_negative_int),
+}
+
+
+class Config:
+    """Development defaults: SQLite in ``instance/crm.db``, plain-HTTP cookies on 127.0.0.1."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+    TESTING = False
+    SECRET_KEY = DEV_SECRET_KEY
+    # Relative SQLite paths resolve inside Flask's instance folder.
+    SQLALCHEMY_DATABASE_URI = "sqlite:///crm.db"
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    SESSION_IDLE_MINUTES = 30
+    SESSION_MAX_HOURS = 12
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    LOGIN_WINDOW_MINUTES = 15
+    PASSWORD_MIN_LENGTH = 10
+    TRUSTED_PROXIES = 0
+    SESSION_COOKIE_NAME = "crm_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which has its own limits
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+
+    def __init__(self, **overrides: Any) -> None:
+        for key, value in overrides.items():
+            setattr(self, key.upper(), value)
+
+    @property
+    def PERMANENT_SESSION_LIFETIME(self) -> timedelta:  # noqa: N802 - Flask's key name
+        return timedelta(hours=self.SESSION_MAX_HOURS)
+
+    @property
+    def SQLALCHEMY_ENGINE_OPTIONS(self) -> dict[str, Any]:  # noqa: N802 - Flask's key name
+        if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+            # The busy timeout is also set per connection; this covers the connect itself.
+            return {"connect_args": {"timeout": 15}}
+        return {"pool_pre_ping": True}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        """Build and validate the configuration named by ``CRM_ENV`` from ``CRM_*`` variables.
+
+        :raises ConfigError: when a variable is malformed or the result is unsafe.
+        """
+        environ = os.environ if environ is None else environ
+        env_name = environ.get("CRM_ENV", "development")
+        classes = {c.ENV_NAME: c for c in (Config, ProductionConfig, TestConfig)}
+        if env_name not in classes:
+            raise ConfigError(f"CRM_ENV must be one of {', '.join(classes)}, got {env_name!r}.")
+        overrides = {
+            key: parse(name, environ[name])
+            for name, (key, parse) in ENV_SETTINGS.items()
+            if name in environ
+        }
+        config = classes[env_name](**overrides)
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        """:raises ConfigError: when the settings are inconsistent."""
+        if self.SESSION_IDLE_MINUTES > self.SESSION_MAX_HOURS * 60:
+            raise ConfigError(
+                "CRM_SESSION_IDLE_MINUTES must not exceed CRM_SESSION_MAX_HOURS x 60."
+            )
+
+
+class ProductionConfig(Config):
+    """Behind HTTPS: secure cookies, and no start with a guessable key or the debugger on."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    SECRET_KEY = ""
+
+    def validate(self) -> None:
+        super().validate()
+        if self.DEBUG:
+            raise ConfigError("CRM_DEBUG must be off in production (CRM_ENV=production).")
+        if self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < MIN_PRODUCTION_SECRET_LENGTH:
+            raise ConfigError(
+                "CRM_SECRET_KEY must be set to a random value of at least "
+                f"{MIN_PRODUCTION_SECRET_LENGTH} characters in production, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+
+
+class TestConfig(Config):
+    """For the test suite; CSRF stays on, because tests must prove it."""
+
+    __test__ = False  # not a pytest class
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105
+    # Hashing cost is what makes argon2 slow on purpose; tests check behaviour, not cost.
+    ARGON2_FAST = True

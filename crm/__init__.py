@@ -1,0 +1,84 @@
+"""The customer-service CRM: ``create_app`` builds the Flask application and nothing more."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Config
+from crm.audit.views import bp as audit_bp
+from crm.auth.forms import LanguageForm
+from crm.auth.permissions import ROLE_LABELS, Permission, Role
+from crm.auth.user_admin import bp as users_bp
+from crm.auth.views import bp as auth_bp
+from crm.cli import register_commands
+from crm.core.errors import register_error_pages
+from crm.core.views import bp as core_bp
+from crm.database import set_sqlite_pragmas
+from crm.extensions import babel, csrf, db, login_manager, migrate
+from crm.i18n import HTML_LANG, select_locale, select_timezone
+from crm.security import register_security
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app from ``config`` (by default from ``CRM_*`` environment variables).
+
+    It registers extensions, blueprints, error pages and commands; it migrates nothing and
+    starts no thread.
+    """
+    app = Flask(__name__)
+    app.config.from_object(config or Config.from_env())
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", set_sqlite_pragmas)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to open this page.")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+
+
+def register_blueprints(app: Flask) -> None:
+    for blueprint in (core_bp, auth_bp, users_bp, audit_bp):
+        app.register_blueprint(blueprint)
+    register_error_pages(app)
+    register_security(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def template_helpers() -> dict[str, object]:
+        def can(permission: str) -> bool:
+            return bool(current_user.is_authenticated and current_user.can(Permission(permission)))
+
+        return {
+            "can": can,
+            "role_labels": {role.value: label for role, label in ROLE_LABELS.items()},
+            "roles_in_order": [role.value for role in Role],
+            "html_lang": HTML_LANG,
+            "current_locale": str(get_locale()),
+            "language_form": LanguageForm,
+        }

@@ -1,0 +1,36 @@
+"""The audit log's filter form (read with GET, so it carries no CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from crm.audit.services import ACTION_LABELS
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    actor = SelectField(_l("Who"), coerce=str, validators=[Optional()])
+    action = SelectField(
+        _l("Action"),
+        choices=lambda: (
+            [("", _l("Any action"))]
+            + [(action.value, str(label)) for action, label in ACTION_LABELS.items()]
+        ),
+        validators=[Optional()],
+    )
+    object_type = SelectField(
+        _l("Object"),
+        choices=lambda: [
+            SelectChoice("", str(_l("Any object"))),
+            SelectChoice("user", str(_l("User"))),
+        ],
+        validators=[Optional()],
+    )
+    object_id = StringField(_l("Object ID"), validators=[Optional(), Length(max=64)])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])

@@ -1,0 +1,78 @@
+"""The one way to append to the audit log."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
+
+from crm.audit.models import AuditEntry
+from crm.auth.models import User
+from crm.extensions import db
+
+
+class AuditAction(StrEnum):
+    LOGIN = "auth.login"
+    LOGIN_FAILED = "auth.login_failed"
+    LOGIN_THROTTLED = "auth.login_throttled"
+    LOGOUT = "auth.logout"
+    PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105 - an event name
+    USER_CREATED = "user.created"
+    USER_UPDATED = "user.updated"
+    USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 - an event name
+    USER_DEACTIVATED = "user.deactivated"
+    USER_REACTIVATED = "user.reactivated"
+    PREFERENCES_CHANGED = "user.preferences_changed"
+
+
+ACTION_LABELS = {
+    AuditAction.LOGIN: _l("Signed in"),
+    AuditAction.LOGIN_FAILED: _l("Failed sign-in"),
+    AuditAction.LOGIN_THROTTLED: _l("Sign-in refused (too many attempts)"),
+    AuditAction.LOGOUT: _l("Signed out"),
+    AuditAction.PASSWORD_CHANGED: _l("Changed own password"),
+    AuditAction.USER_CREATED: _l("User created"),
+    AuditAction.USER_UPDATED: _l("User changed"),
+    AuditAction.USER_PASSWORD_RESET: _l("Password reset"),
+    AuditAction.USER_DEACTIVATED: _l("User deactivated"),
+    AuditAction.USER_REACTIVATED: _l("User reactivated"),
+    AuditAction.PREFERENCES_CHANGED: _l("Preferences changed"),
+}
+
+#: actions whose details map each changed field to [old, new]
+CHANGE_ACTIONS = frozenset(
+    {
+        AuditAction.USER_UPDATED,
+        AuditAction.USER_DEACTIVATED,
+        AuditAction.USER_REACTIVATED,
+        AuditAction.PREFERENCES_CHANGED,
+    }
+)
+
+
+def record(
+    *,
+    action: AuditAction,
+    actor: User | None,
+    object_type: str | None = None,
+    object_id: int | str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one audit entry to the session; the caller's commit makes it permanent.
+
+    :param actor: who acted; None for anonymous events (the attempted name goes in details).
+    :param details: for changes, ``{"field": [old, new]}``; JSON-serialisable values only.
+    """
+    entry = AuditEntry(
+        action=action.value,
+        actor_id=actor.id if actor is not None else None,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else None,
+        details=details or {},
+        address=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry

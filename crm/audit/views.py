@@ -1,0 +1,55 @@
+"""The admin's view of the audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from crm.audit.forms import AuditFilterForm
+from crm.audit.queries import AuditFilter, audit_page
+from crm.audit.services import ACTION_LABELS, CHANGE_ACTIONS
+from crm.auth.models import User
+from crm.auth.permissions import Permission, permission_required
+from crm.extensions import db
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+
+@bp.get("/")
+@permission_required(Permission.AUDIT_VIEW)
+def index() -> tuple[str, int]:
+    form = AuditFilterForm(request.args)
+    users = db.session.execute(select(User.id, User.display_name).order_by(User.display_name))
+    form.actor.choices = [SelectChoice("", _("Anyone"))] + [
+        SelectChoice(str(uid), name) for uid, name in users
+    ]
+    valid = form.validate()
+    filters = (
+        AuditFilter(
+            actor_id=int(form.actor.data) if form.actor.data else None,
+            action=form.action.data or None,
+            object_type=form.object_type.data or None,
+            object_id=(form.object_id.data or "").strip() or None,
+            date_from=form.date_from.data,
+            date_to=form.date_to.data,
+        )
+        if valid
+        else AuditFilter()
+    )
+    page = audit_page(filters, before=request.args.get("before", type=int))
+    older_url = (
+        url_for("audit.index", **{**request.args.to_dict(), "before": page.next_before})
+        if page.next_before
+        else None
+    )
+    html = render_template(
+        "audit/list.html",
+        form=form,
+        page=page,
+        action_labels=ACTION_LABELS,
+        change_actions=CHANGE_ACTIONS,
+        older_url=older_url,
+    )
+    return html, 200 if valid else 400

@@ -1,0 +1,80 @@
+"""The permission vocabulary: roles map to named permissions here and nowhere else.
+
+Views declare what they need with :func:`permission_required`; templates ask ``can(...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from crm.extensions import login_manager
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    TRAINER = "trainer"
+    QA = "qa"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.AGENT: _l("Agent"),
+    Role.SUPERVISOR: _l("Supervisor"),
+    Role.TRAINER: _l("Trainer"),
+    Role.QA: _l("QA reviewer"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+class Permission(StrEnum):
+    USERS_MANAGE = "users.manage"
+    AUDIT_VIEW = "audit.view"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.AGENT: frozenset(),
+    Role.SUPERVISOR: frozenset(),
+    Role.TRAINER: frozenset(),
+    Role.QA: frozenset(),
+    Role.ADMIN: frozenset({Permission.USERS_MANAGE, Permission.AUDIT_VIEW}),
+}
+
+
+def permissions_for(roles: set[str] | frozenset[str]) -> frozenset[Permission]:
+    """Every permission granted by any of ``roles``."""
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS[Role(role)]
+    return frozenset(granted)
+
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
+
+
+def permission_required(permission: Permission) -> Callable[[ViewFunc], ViewFunc]:
+    """Send anonymous users to the login page and answer 403 to users without ``permission``.
+
+    The permission is kept on the view as ``required_permission`` so tests can read it.
+    """
+
+    def decorate(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.required_permission = permission  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,47 @@
+"""Read-only queries over accounts."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, or_, select
+
+from crm.auth.models import User, UserRole
+from crm.auth.permissions import Role
+from crm.pagination import Page, paginate, sort_clause
+
+USER_SORTS = {
+    "username": User.username,
+    "display_name": User.display_name,
+    "created_at": User.created_at,
+    "last_login_at": User.last_login_at,
+}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def user_listing(*, search: str, role: str, status: str, sort: str, page: int) -> Page[User]:
+    """One page of the users matching the filters, in a whitelisted order."""
+    query = select(User)
+    search = search.strip()[:100]
+    if search:
+        pattern = f"%{_escape_like(search.lower())}%"
+        query = query.where(
+            or_(
+                User.username.like(pattern, escape="\\"),
+                User.display_name.ilike(pattern, escape="\\"),
+                User.email.ilike(pattern, escape="\\"),
+            )
+        )
+    if role in {r.value for r in Role}:
+        query = query.where(exists().where(UserRole.user_id == User.id, UserRole.role == role))
+    else:
+        role = ""
+    if status in {"active", "inactive"}:
+        query = query.where(User.active.is_(status == "active"))
+    else:
+        status = ""
+    sort, order = sort_clause(sort, USER_SORTS, default="username")
+    query = query.order_by(*order, User.id)
+    filters = {"q": search, "role": role, "status": status}
+    return paginate(query, page=page, sort=sort, filters=filters)

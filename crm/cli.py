@@ -1,0 +1,66 @@
+"""Command-line entry points; each is a thin wrapper around a service function."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from crm.auth.permissions import Role
+from crm.auth.services import create_user
+from crm.demo import DEMO_PASSWORD, database_is_empty, seed_demo_users
+from crm.errors import DomainError
+from crm.extensions import db
+
+
+@click.command("create-user")
+@with_appcontext
+@click.argument("username")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="Role to grant; repeat for several.",
+)
+@click.option("--display-name", help="Name shown in the UI (defaults to USERNAME).")
+@click.option("--email", help="E-mail address.")
+def create_user_command(
+    username: str, roles: tuple[str, ...], display_name: str | None, email: str | None
+) -> None:
+    """Create a user and print a generated password (shown once)."""
+    try:
+        user, password = create_user(
+            actor=None,
+            username=username,
+            display_name=display_name or username,
+            roles=roles,
+            email=email,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"Created user {user.username} ({', '.join(sorted(user.roles))}).")
+    click.echo(f"Password (shown once): {password}")
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has any user.")
+def seed_demo_command(if_empty: bool) -> None:
+    """Load demo accounts (one per role) for a first look; refused in production."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Demo data is not loaded in production (CRM_ENV=production).")
+    if if_empty and not database_is_empty():
+        click.echo("The database already has users; no demo data loaded.")
+        return
+    created = seed_demo_users()
+    db.session.commit()
+    click.echo(f"Demo accounts created: {len(created)} (password: {DEMO_PASSWORD}).")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

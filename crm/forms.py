@@ -1,0 +1,17 @@
+"""Helpers shared by every domain's form handling."""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_wtf import FlaskForm
+
+from crm.errors import DomainError
+
+
+def apply_domain_error(form: FlaskForm, error: DomainError) -> None:
+    """Show a rule's refusal beside the field it concerns, or as a message above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "danger")

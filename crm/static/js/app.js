@@ -1,0 +1,20 @@
+// Behaviour shared by every page; no inline scripts, so the CSP can forbid them.
+(function () {
+  "use strict";
+
+  // Ask before a destructive or irreversible action: <form data-confirm="...">.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  });
+
+  // htmx requests carry the CSRF token like any form post.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) {
+      event.detail.headers["X-CSRFToken"] = meta.getAttribute("content");
+    }
+  });
+})();

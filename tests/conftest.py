@@ -1,0 +1,191 @@
+"""Fixtures: a migrated database per test (SQLite file, or PostgreSQL when
+CRM_TEST_DATABASE_URL names one), the app, a client, logging in by role, and a live server
+with Debian's Chromium for browser tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from config import Config, TestConfig
+from crm import create_app
+from crm.auth.models import User
+from crm.extensions import db
+from tests.factories import DEFAULT_PASSWORD, make_user
+
+POSTGRES_URL = os.environ.get("CRM_TEST_DATABASE_URL")
+CHROMIUM = "/usr/bin/chromium"
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def build_app(database_url: str, **overrides: object) -> Flask:
+    return create_app(TestConfig(SQLALCHEMY_DATABASE_URI=database_url, **overrides))
+
+
+def dispose(app: Flask) -> None:
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once per run: a template SQLite file to copy, or the PostgreSQL test database."""
+    if POSTGRES_URL:
+        engine = create_engine(POSTGRES_URL)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        url = POSTGRES_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'crm.db'}"
+    app = build_app(url)
+    with app.app_context():
+        upgrade()
+    dispose(app)
+    return url
+
+
+def _empty_postgres_tables() -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    # TRUNCATE skips row triggers, so the append-only audit table can be emptied between tests.
+    quoted = ", ".join(f'"{name}"' for name in tables)
+    db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> str:
+    if POSTGRES_URL:
+        return database_template
+    template = Path(database_template.removeprefix("sqlite:///"))
+    target = tmp_path / "crm.db"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = build_app(database_url)
+    if POSTGRES_URL:
+        with app.app_context():
+            _empty_postgres_tables()
+    yield app
+    dispose(app)
+
+
+@pytest.fixture
+def app_with(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Build further apps with other settings, on the test's database unless told otherwise;
+    their connections are closed afterwards."""
+    built: list[Flask] = []
+
+    def build(config_class: type[Config] = TestConfig, **overrides: object) -> Flask:
+        overrides.setdefault("SQLALCHEMY_DATABASE_URI", database_url)
+        built.append(create_app(config_class(**overrides)))
+        return built[-1]
+
+    yield build
+    for app in built:
+        dispose(app)
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[Flask]:
+    """An app context for tests that call services directly (never around client requests:
+    Flask would reuse it for every request and share ``g`` between them)."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a page as a browser would."""
+    match = CSRF_META.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = DEFAULT_PASSWORD):
+    token = csrf_token(client)
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+
+
+@pytest.fixture
+def login_as(app: Flask, client: FlaskClient) -> Callable[..., User]:
+    """Create a user with the given roles and sign the client in as them."""
+
+    def sign_in(*roles: str, **overrides: object) -> User:
+        with app.app_context():
+            user = make_user(roles=list(roles) or ["agent"], **overrides)
+        response = login(client, user.username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return sign_in
+
+
+class LiveServer:
+    def __init__(self, app: Flask) -> None:
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Debian's Chromium: Playwright cannot download its own browser here. A missing Chromium
+    fails the browser tests rather than skipping them."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it with apt (package chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def base_url() -> None:
+    """Replaces pytest-playwright's base_url plugin fixture, which pytest 9 deprecates; browser
+    tests navigate with ``live_server.url``."""
+    return None

@@ -1,0 +1,84 @@
+"""Both languages are complete, the switch works for visitors and users, and times are shown
+in the user's own zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from crm.auth.models import User
+from crm.extensions import db
+from tests.conftest import csrf_token, login
+from tests.factories import make_user
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGS = ROOT / "crm" / "translations"
+
+
+def source_messages() -> set[str]:
+    method_map = [("crm/**.py", "python"), ("crm/templates/**.html", "jinja2")]
+    keywords = {"_": None, "_l": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+    found = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map, keywords=keywords
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans_CN", "en"])
+def test_every_message_in_the_code_is_translated(locale) -> None:
+    with open(CATALOGS / locale / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalog = read_po(handle)
+    translated = {
+        (m.id if isinstance(m.id, str) else m.id[0])
+        for m in catalog
+        if m.id and not m.fuzzy and all(m.string if isinstance(m.string, tuple) else [m.string])
+    }
+    assert source_messages() - translated == set()
+
+
+def test_a_visitor_switches_the_login_page_to_english_and_back(client) -> None:
+    token = csrf_token(client)
+    client.post("/language", data={"locale": "en", "next": "/login", "csrf_token": token})
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "Sign in" in page
+    client.post("/language", data={"locale": "zh_Hans_CN", "csrf_token": token})
+    assert "登录" in client.get("/login").get_data(as_text=True)
+
+
+def test_the_switch_is_remembered_for_a_signed_in_user(app, client, login_as) -> None:
+    user = login_as("agent")
+    client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client, "/")})
+    with app.app_context():
+        assert db.session.get(User, user.id).locale == "en"
+    other_browser = app.test_client()
+    login(other_browser, user.username)
+    assert "Welcome" in other_browser.get("/").get_data(as_text=True)
+
+
+def test_an_unknown_language_is_ignored(client) -> None:
+    token = csrf_token(client)
+    client.post("/language", data={"locale": "xx", "csrf_token": token})
+    assert '<html lang="zh-CN">' in client.get("/login").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [("Asia/Shanghai", "2026年3月1日 08:30:00"), ("Europe/London", "2026年3月1日 00:30:00")],
+)
+def test_times_are_stored_in_utc_and_shown_in_the_users_zone(app, client, zone, shown) -> None:
+    with app.app_context():
+        user_id = make_user(username="tz.user").id
+    login(client, "tz.user")
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        user.timezone = zone
+        user.last_login_at = datetime(2026, 3, 1, 0, 30, tzinfo=UTC)
+        db.session.commit()
+    assert shown in client.get("/account").get_data(as_text=True)

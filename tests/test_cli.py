@@ -1,0 +1,51 @@
+"""The command-line entry points."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from crm.auth.models import User
+from crm.auth.permissions import Role
+from crm.demo import DEMO_PASSWORD, DEMO_USERS
+from crm.extensions import db
+from tests.conftest import login
+
+
+def test_create_user_prints_a_password_that_signs_in(app) -> None:
+    result = app.test_cli_runner().invoke(args=["create-user", "--role", "admin", "Boss"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"Password \(shown once\): (\S+)", result.output).group(1)
+    response = login(app.test_client(), "boss", password)
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "boss"))
+        assert user.roles == {"admin"}
+        assert password not in user.password_hash
+
+
+def test_create_user_refuses_a_taken_name_and_an_unknown_role(app) -> None:
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["create-user", "--role", "agent", "dup"]).exit_code == 0
+    again = runner.invoke(args=["create-user", "--role", "agent", "dup"])
+    assert again.exit_code != 0
+    assert runner.invoke(args=["create-user", "--role", "king", "someone"]).exit_code != 0
+
+
+def test_seed_demo_creates_one_login_per_role_once(app) -> None:
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo", "--if-empty"]).exit_code == 0
+    assert "already has users" in runner.invoke(args=["seed-demo", "--if-empty"]).output
+    with app.app_context():
+        users = db.session.scalars(select(User)).all()
+        assert len(users) == len(DEMO_USERS)
+        assert set().union(*(user.roles for user in users)) == {role.value for role in Role}
+    assert login(app.test_client(), "supervisor", DEMO_PASSWORD).status_code == 302
+
+
+def test_seed_demo_is_refused_in_production(app_with) -> None:
+    app = app_with(ENV_NAME="production")
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "production" in result.output
