@@ -50,7 +50,7 @@ test: system-deps $(BIN)/.dev-installed translations lint
 	@echo "== Test run 1/2: SQLite =="
 	$(BIN)/pytest
 	@echo "== Test run 2/2: PostgreSQL =="
-	CRM_TEST_DATABASE_URL="$$(tests/postgres.sh start)" $(BIN)/pytest
+	url="$$(tests/postgres.sh start)" && CRM_TEST_DATABASE_URL="$$url" $(BIN)/pytest
 
 clean-test-db:
 	tests/postgres.sh stop

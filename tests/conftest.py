@@ -25,8 +25,16 @@ from crm.extensions import db
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 POSTGRES_URL = os.environ.get("CRM_TEST_DATABASE_URL")
+if POSTGRES_URL is not None and not POSTGRES_URL.startswith("postgresql"):
+    # An empty or wrong URL must not quietly turn the PostgreSQL run into a second SQLite run.
+    raise pytest.UsageError(f"CRM_TEST_DATABASE_URL must name PostgreSQL, got {POSTGRES_URL!r}")
 CHROMIUM = "/usr/bin/chromium"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def pytest_report_header() -> str:
+    database = POSTGRES_URL.rsplit("@", 1)[-1] if POSTGRES_URL else "a SQLite file per test"
+    return f"database: {'PostgreSQL ' if POSTGRES_URL else ''}{database}"
 
 
 def build_app(database_url: str, **overrides: object) -> Flask:

@@ -6,7 +6,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 data="$root/.pgtest/data"
-port="${CRM_TEST_PG_PORT:-55432}"
+first_port="${CRM_TEST_PG_PORT:-55432}"
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$bindir/initdb" ] || { echo "PostgreSQL server binaries not found; run 'make system-deps'." >&2; exit 1; }
 
@@ -23,10 +23,20 @@ case "${1:-start}" in
       as_owner "$bindir/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
     if ! as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-      as_owner "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -w \
-        -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" \
-        start >/dev/null
+      # Another checkout's cluster may hold the first port: try the next ones.
+      started=
+      for port in $(seq "$first_port" $((first_port + 20))); do
+        if as_owner "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -w -t 30 \
+          -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" \
+          start >/dev/null 2>&1; then
+          started=1
+          echo "$port" > "$root/.pgtest/port"
+          break
+        fi
+      done
+      [ -n "$started" ] || { echo "could not start PostgreSQL; see $data/server.log" >&2; exit 1; }
     fi
+    port=$(cat "$root/.pgtest/port")
     as_owner "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc \
       "SELECT 1 FROM pg_database WHERE datname = 'crm_test'" | grep -q 1 \
       || as_owner "$bindir/createdb" -h 127.0.0.1 -p "$port" -U postgres crm_test
