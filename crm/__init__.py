@@ -20,9 +20,14 @@ from crm.auth.views import bp as auth_bp
 from crm.cli import register_commands
 from crm.core.errors import register_error_pages
 from crm.core.views import bp as core_bp
+from crm.customers.models import TIER_LABELS
+from crm.customers.phones import display_phone
+from crm.customers.views import bp as customers_bp
 from crm.database import set_sqlite_pragmas
 from crm.extensions import babel, csrf, db, login_manager, migrate
 from crm.i18n import HTML_LANG, select_locale, select_timezone
+from crm.interactions.models import CATEGORY_LABELS, CHANNEL_LABELS, DIRECTION_LABELS
+from crm.interactions.views import bp as interactions_bp
 from crm.security import register_security
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -62,13 +67,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (core_bp, auth_bp, users_bp, audit_bp):
+    for blueprint in (core_bp, auth_bp, users_bp, audit_bp, customers_bp, interactions_bp):
         app.register_blueprint(blueprint)
     register_error_pages(app)
     register_security(app)
 
 
 def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["phone"] = display_phone
+
     @app.context_processor
     def template_helpers() -> dict[str, object]:
         def can(permission: str) -> bool:
@@ -81,4 +88,8 @@ def register_template_helpers(app: Flask) -> None:
             "html_lang": HTML_LANG,
             "current_locale": str(get_locale()),
             "language_form": LanguageForm,
+            "tier_labels": {tier.value: label for tier, label in TIER_LABELS.items()},
+            "category_labels": {c.value: label for c, label in CATEGORY_LABELS.items()},
+            "channel_labels": {c.value: label for c, label in CHANNEL_LABELS.items()},
+            "direction_labels": {d.value: label for d, label in DIRECTION_LABELS.items()},
         }

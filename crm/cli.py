@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import random
+import time
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from crm.auth.permissions import Role
 from crm.auth.services import create_user
-from crm.demo import DEMO_PASSWORD, database_is_empty, seed_demo_users
+from crm.customers.demo import seed_customers, seed_interactions
+from crm.demo import DEMO_PASSWORD, database_is_empty, demo_agents, seed_demo_users
 from crm.errors import DomainError
 from crm.extensions import db
 
@@ -49,16 +53,28 @@ def create_user_command(
 @click.command("seed-demo")
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has any user.")
-def seed_demo_command(if_empty: bool) -> None:
-    """Load demo accounts (one per role) for a first look; refused in production."""
+@click.option("--customers", default=200, show_default=True, help="Customers to add.")
+@click.option("--interactions", default=2000, show_default=True, help="Interactions to add.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed (same seed, same data).")
+def seed_demo_command(if_empty: bool, customers: int, interactions: int, seed: int) -> None:
+    """Load demo accounts (one per role), customers and interactions; refused in production."""
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("Demo data is not loaded in production (CRM_ENV=production).")
     if if_empty and not database_is_empty():
         click.echo("The database already has users; no demo data loaded.")
         return
+    started = time.perf_counter()
     created = seed_demo_users()
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
+    agents = demo_agents()
+    customer_ids = seed_customers(customers, rng=rng, owners=agents)
+    seed_interactions(interactions, rng=rng, customer_ids=customer_ids, agents=agents)
     db.session.commit()
     click.echo(f"Demo accounts created: {len(created)} (password: {DEMO_PASSWORD}).")
+    click.echo(
+        f"Customers added: {customers}; interactions added: {interactions}; "
+        f"in {time.perf_counter() - started:.1f} s."
+    )
 
 
 def register_commands(app: Flask) -> None:

@@ -63,3 +63,18 @@ def set_sqlite_pragmas(dbapi_connection: Any, _connection_record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+#: Search objects the migrations create per dialect and the models do not declare.
+_UNMODELLED_TABLE_PREFIX = "customer_search"  # SQLite FTS5 table and its shadow tables
+_UNMODELLED_INDEXES = frozenset({"ix_customers_search_trgm"})  # PostgreSQL pg_trgm index
+
+
+def include_in_autogenerate(
+    _object: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any
+) -> bool:
+    """Alembic's filter: leave the hand-made search objects out of autogenerate and drift
+    checks."""
+    if type_ == "table" and name and name.startswith(_UNMODELLED_TABLE_PREFIX):
+        return False
+    return not (type_ == "index" and name in _UNMODELLED_INDEXES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from crm.auth.models import User
+from crm.auth.models import User, UserRole
 from crm.auth.permissions import Role
 from crm.auth.services import create_user
 from crm.extensions import db
@@ -25,6 +25,18 @@ DEMO_USERS = [
 
 def database_is_empty() -> bool:
     return not db.session.scalar(select(func.count()).select_from(User))
+
+
+def demo_agents() -> list[User]:
+    """Every active agent, to own and handle the demo customers."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.AGENT.value, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
 
 
 def seed_demo_users() -> list[User]:

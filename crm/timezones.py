@@ -18,3 +18,18 @@ def local_day_end_utc(day: date, zone: ZoneInfo | None = None) -> datetime:
     """The UTC instant at which the day after ``day`` begins in ``zone``; use it as an
     exclusive upper bound."""
     return local_day_start_utc(day + timedelta(days=1), zone)
+
+
+def local_to_utc(local: datetime) -> datetime:
+    """A naive date-time typed in the user's zone, as an aware UTC instant."""
+    return local.replace(tzinfo=get_timezone()).astimezone(UTC)
+
+
+def local_now() -> datetime:
+    """Now in the user's zone, naive and to the minute: the default of a date-time field."""
+    return datetime.now(get_timezone()).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def utc_to_local(instant: datetime) -> datetime:
+    """An aware instant as a naive date-time in the user's zone, for pre-filling a field."""
+    return instant.astimezone(get_timezone()).replace(tzinfo=None)

@@ -3,37 +3,99 @@ fails the suite, and every entry is checked for every role over HTTP."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pytest
 from flask import Flask
 
 from crm.auth.permissions import ROLE_PERMISSIONS, Permission, Role
+from crm.customers.models import Customer
+from crm.customers.saved_filters import save_filter
+from crm.customers.services import delete_customer
 from crm.extensions import db
-from tests.conftest import csrf_token
-from tests.factories import make_user
+from tests.conftest import csrf_token, login
+from tests.factories import make_customer, make_interaction, make_user
 
 PUBLIC = "public"
 LOGIN = "login"
 
-#: (endpoint, method) -> (path, who may use it). ``{other}`` is another user's id.
-MATRIX: dict[tuple[str, str], tuple[str, str | Permission]] = {
-    ("core.home", "GET"): ("/", LOGIN),
-    ("core.healthz", "GET"): ("/healthz", PUBLIC),
-    ("core.readyz", "GET"): ("/readyz", PUBLIC),
-    ("core.set_language", "POST"): ("/language", PUBLIC),
-    ("auth.login", "GET"): ("/login", PUBLIC),
-    ("auth.login", "POST"): ("/login", PUBLIC),
-    ("auth.logout", "POST"): ("/logout", LOGIN),
-    ("auth.account", "GET"): ("/account", LOGIN),
-    ("auth.update_preferences", "POST"): ("/account/preferences", LOGIN),
-    ("auth.change_password", "POST"): ("/account/password", LOGIN),
-    ("users.index", "GET"): ("/admin/users/", Permission.USERS_MANAGE),
-    ("users.create", "GET"): ("/admin/users/new", Permission.USERS_MANAGE),
-    ("users.create", "POST"): ("/admin/users/new", Permission.USERS_MANAGE),
-    ("users.edit", "GET"): ("/admin/users/{other}", Permission.USERS_MANAGE),
-    ("users.edit", "POST"): ("/admin/users/{other}", Permission.USERS_MANAGE),
-    ("users.reset_password", "POST"): ("/admin/users/{other}/password", Permission.USERS_MANAGE),
-    ("users.set_active", "POST"): ("/admin/users/{other}/active", Permission.USERS_MANAGE),
-    ("audit.index", "GET"): ("/admin/audit/", Permission.AUDIT_VIEW),
+
+class Route(NamedTuple):
+    path: str
+    #: who may use it: PUBLIC, LOGIN or the permission the view declares
+    access: str | Permission
+    #: for objects of another user: the permission needed on top (object-level check)
+    on_others: Permission | None = None
+
+
+#: (endpoint, method) -> route. Placeholders: {other} another user's id, {customer} a
+#: customer, {interaction} another user's interaction, {saved} another user's saved filter.
+MATRIX: dict[tuple[str, str], Route] = {
+    ("core.home", "GET"): Route("/", LOGIN),
+    ("core.healthz", "GET"): Route("/healthz", PUBLIC),
+    ("core.readyz", "GET"): Route("/readyz", PUBLIC),
+    ("core.set_language", "POST"): Route("/language", PUBLIC),
+    ("auth.login", "GET"): Route("/login", PUBLIC),
+    ("auth.login", "POST"): Route("/login", PUBLIC),
+    ("auth.logout", "POST"): Route("/logout", LOGIN),
+    ("auth.account", "GET"): Route("/account", LOGIN),
+    ("auth.update_preferences", "POST"): Route("/account/preferences", LOGIN),
+    ("auth.change_password", "POST"): Route("/account/password", LOGIN),
+    ("users.index", "GET"): Route("/admin/users/", Permission.USERS_MANAGE),
+    ("users.create", "GET"): Route("/admin/users/new", Permission.USERS_MANAGE),
+    ("users.create", "POST"): Route("/admin/users/new", Permission.USERS_MANAGE),
+    ("users.edit", "GET"): Route("/admin/users/{other}", Permission.USERS_MANAGE),
+    ("users.edit", "POST"): Route("/admin/users/{other}", Permission.USERS_MANAGE),
+    ("users.reset_password", "POST"): Route(
+        "/admin/users/{other}/password", Permission.USERS_MANAGE
+    ),
+    ("users.set_active", "POST"): Route("/admin/users/{other}/active", Permission.USERS_MANAGE),
+    ("audit.index", "GET"): Route("/admin/audit/", Permission.AUDIT_VIEW),
+    ("customers.index", "GET"): Route("/customers/", Permission.CUSTOMERS_VIEW),
+    ("customers.quick_search", "GET"): Route(
+        "/customers/quick-search?q=138", Permission.CUSTOMERS_VIEW
+    ),
+    ("customers.create", "GET"): Route("/customers/new", Permission.CUSTOMERS_EDIT),
+    ("customers.create", "POST"): Route("/customers/new", Permission.CUSTOMERS_EDIT),
+    ("customers.show", "GET"): Route("/customers/{customer}", Permission.CUSTOMERS_VIEW),
+    ("customers.timeline", "GET"): Route(
+        "/customers/{customer}/timeline", Permission.CUSTOMERS_VIEW
+    ),
+    ("customers.edit", "GET"): Route("/customers/{customer}/edit", Permission.CUSTOMERS_EDIT),
+    ("customers.edit", "POST"): Route("/customers/{customer}/edit", Permission.CUSTOMERS_EDIT),
+    ("customers.add_purchase", "POST"): Route(
+        "/customers/{customer}/purchases", Permission.CUSTOMERS_EDIT
+    ),
+    ("customers.add_feedback", "POST"): Route(
+        "/customers/{customer}/feedback", Permission.CUSTOMERS_EDIT
+    ),
+    ("customers.save_filter", "POST"): Route("/customers/saved-filters", Permission.CUSTOMERS_VIEW),
+    ("customers.delete_saved_filter", "POST"): Route(
+        "/customers/saved-filters/{saved}/delete", Permission.CUSTOMERS_VIEW
+    ),
+    ("interactions.log", "POST"): Route(
+        "/customers/{customer}/interactions", Permission.INTERACTIONS_LOG
+    ),
+    ("interactions.edit", "GET"): Route(
+        "/interactions/{interaction}/edit",
+        Permission.INTERACTIONS_LOG,
+        on_others=Permission.INTERACTIONS_MODERATE,
+    ),
+    ("interactions.edit", "POST"): Route(
+        "/interactions/{interaction}/edit",
+        Permission.INTERACTIONS_LOG,
+        on_others=Permission.INTERACTIONS_MODERATE,
+    ),
+    ("interactions.delete", "POST"): Route(
+        "/interactions/{interaction}/delete", Permission.INTERACTIONS_MODERATE
+    ),
+    # Deleting and restoring last, so the loop's other requests see a live customer.
+    ("customers.delete", "POST"): Route(
+        "/customers/{customer}/delete", Permission.CUSTOMERS_MANAGE
+    ),
+    ("customers.restore", "POST"): Route(
+        "/customers/{customer}/restore", Permission.CUSTOMERS_MANAGE
+    ),
 }
 
 
@@ -51,9 +113,9 @@ def test_every_route_has_an_entry_in_the_matrix(app: Flask) -> None:
 
 
 def test_protected_views_declare_the_permission_of_the_matrix(app: Flask) -> None:
-    for (endpoint, _method), (_path, access) in MATRIX.items():
+    for (endpoint, _method), route in MATRIX.items():
         declared = getattr(app.view_functions[endpoint], "required_permission", None)
-        expected = access if isinstance(access, Permission) else None
+        expected = route.access if isinstance(route.access, Permission) else None
         assert declared == expected, endpoint
 
 
@@ -64,16 +126,27 @@ def _request(client, method: str, path: str, token: str):
 
 
 @pytest.fixture
-def other_user_id(app: Flask) -> int:
+def objects(app: Flask) -> dict[str, int]:
+    """Objects belonging to someone other than the signed-in user, for the paths."""
     with app.app_context():
-        return make_user(username="target.user").id
+        other = make_user(username="target.user", roles=["agent"])
+        customer = make_customer(actor=other)
+        interaction = make_interaction(customer=customer, actor=other)
+        saved = save_filter(actor=other, name="mine", params={"tier": "key"})
+        db.session.commit()
+        return {
+            "other": other.id,
+            "customer": customer.id,
+            "interaction": interaction.id,
+            "saved": saved.id,
+        }
 
 
-def test_anonymous_users_reach_only_public_routes(app, client, other_user_id) -> None:
+def test_anonymous_users_reach_only_public_routes(app, client, objects) -> None:
     token = csrf_token(client)
-    for (endpoint, method), (path, access) in MATRIX.items():
-        response = _request(client, method, path.format(other=other_user_id), token)
-        if access == PUBLIC:
+    for (endpoint, method), route in MATRIX.items():
+        response = _request(client, method, route.path.format(**objects), token)
+        if route.access == PUBLIC:
             assert response.status_code not in (401, 403), endpoint
         else:
             assert response.status_code == 302, endpoint
@@ -82,17 +155,19 @@ def test_anonymous_users_reach_only_public_routes(app, client, other_user_id) ->
 
 @pytest.mark.parametrize("role", list(Role), ids=str)
 def test_each_role_gets_403_exactly_where_it_lacks_the_permission(
-    app, client, login_as, other_user_id, role
+    app, client, login_as, objects, role
 ) -> None:
     login_as(role.value)
     token = csrf_token(client, "/account")
+    granted = ROLE_PERMISSIONS[role]
     wrong = []
-    for (endpoint, method), (path, access) in MATRIX.items():
+    for (endpoint, method), route in MATRIX.items():
         if endpoint == "auth.logout":
             continue  # signing out would end the session the rest of the loop needs
-        response = _request(client, method, path.format(other=other_user_id), token)
+        response = _request(client, method, route.path.format(**objects), token)
         denied = response.status_code == 403
-        should_deny = isinstance(access, Permission) and access not in ROLE_PERMISSIONS[role]
+        needed = {route.access, route.on_others} - {PUBLIC, LOGIN, None}
+        should_deny = not needed <= granted
         if denied != should_deny or response.status_code >= 500:
             wrong.append((endpoint, method, response.status_code))
     assert wrong == []
@@ -103,7 +178,7 @@ def test_an_unknown_user_id_is_404_for_an_admin(client, login_as) -> None:
     assert client.get("/admin/users/999999").status_code == 404
 
 
-def test_no_get_route_changes_the_database(app, client, login_as, other_user_id) -> None:
+def test_no_get_route_changes_the_database(app, client, login_as, objects) -> None:
     login_as("admin")
 
     def snapshot() -> dict[str, list[tuple]]:
@@ -114,23 +189,38 @@ def test_no_get_route_changes_the_database(app, client, login_as, other_user_id)
             }
 
     before = snapshot()
-    for (endpoint, method), (path, _access) in MATRIX.items():
+    for (endpoint, method), route in MATRIX.items():
         if method == "GET":
-            assert client.get(path.format(other=other_user_id)).status_code < 500, endpoint
+            assert client.get(route.path.format(**objects)).status_code < 500, endpoint
     assert snapshot() == before
 
 
 def test_every_state_changing_route_refuses_a_request_without_csrf_token(
-    app, client, login_as, other_user_id
+    app, client, login_as, objects
 ) -> None:
     login_as("admin")
     with app.app_context():
         audit_rows = db.session.execute(db.text("SELECT count(*) FROM audit_entries")).scalar()
-    for (endpoint, method), (path, _access) in MATRIX.items():
+    for (endpoint, method), route in MATRIX.items():
         if method != "GET":
-            response = client.post(path.format(other=other_user_id), data={"active": "0"})
+            response = client.post(route.path.format(**objects), data={"active": "0"})
             assert response.status_code == 400, endpoint
     with app.app_context():
         after = db.session.execute(db.text("SELECT count(*) FROM audit_entries")).scalar()
     assert after == audit_rows
     assert client.get("/").status_code == 200  # still signed in: logout was refused too
+
+
+def test_a_deleted_customer_is_404_for_agents_but_visible_to_supervisors(app, objects) -> None:
+    with app.app_context():
+        supervisor = make_user(username="boss", roles=["supervisor"])
+        customer = db.session.get(Customer, objects["customer"])
+        delete_customer(actor=supervisor, customer=customer)
+        db.session.commit()
+    agent, boss = app.test_client(), app.test_client()
+    login(agent, "target.user")
+    login(boss, "boss")
+    for path in ("/customers/{customer}", "/customers/{customer}/timeline"):
+        assert agent.get(path.format(**objects)).status_code == 404
+        assert boss.get(path.format(**objects)).status_code == 200
+    assert agent.get("/interactions/{interaction}/edit".format(**objects)).status_code == 404

@@ -25,6 +25,19 @@ class AuditAction(StrEnum):
     USER_DEACTIVATED = "user.deactivated"
     USER_REACTIVATED = "user.reactivated"
     PREFERENCES_CHANGED = "user.preferences_changed"
+    CUSTOMER_CREATED = "customer.created"
+    CUSTOMER_UPDATED = "customer.updated"
+    CUSTOMER_DELETED = "customer.deleted"
+    CUSTOMER_RESTORED = "customer.restored"
+    CUSTOMER_MERGED = "customer.merged"
+    CUSTOMERS_IMPORTED = "customer.imported"
+    IMPORT_UNDONE = "customer.import_undone"
+    CUSTOMERS_EXPORTED = "customer.exported"
+    PURCHASE_ADDED = "customer.purchase_added"
+    FEEDBACK_ADDED = "customer.feedback_added"
+    INTERACTION_LOGGED = "interaction.logged"
+    INTERACTION_CORRECTED = "interaction.corrected"
+    INTERACTION_DELETED = "interaction.deleted"
 
 
 ACTION_LABELS = {
@@ -39,6 +52,19 @@ ACTION_LABELS = {
     AuditAction.USER_DEACTIVATED: _l("User deactivated"),
     AuditAction.USER_REACTIVATED: _l("User reactivated"),
     AuditAction.PREFERENCES_CHANGED: _l("Preferences changed"),
+    AuditAction.CUSTOMER_CREATED: _l("Customer created"),
+    AuditAction.CUSTOMER_UPDATED: _l("Customer changed"),
+    AuditAction.CUSTOMER_DELETED: _l("Customer deleted"),
+    AuditAction.CUSTOMER_RESTORED: _l("Customer restored"),
+    AuditAction.CUSTOMER_MERGED: _l("Customers merged"),
+    AuditAction.CUSTOMERS_IMPORTED: _l("Customers imported"),
+    AuditAction.IMPORT_UNDONE: _l("Import undone"),
+    AuditAction.CUSTOMERS_EXPORTED: _l("Customers exported"),
+    AuditAction.PURCHASE_ADDED: _l("Purchase recorded"),
+    AuditAction.FEEDBACK_ADDED: _l("Feedback recorded"),
+    AuditAction.INTERACTION_LOGGED: _l("Interaction logged"),
+    AuditAction.INTERACTION_CORRECTED: _l("Interaction corrected"),
+    AuditAction.INTERACTION_DELETED: _l("Interaction deleted"),
 }
 
 #: actions whose details map each changed field to [old, new]
@@ -48,6 +74,8 @@ CHANGE_ACTIONS = frozenset(
         AuditAction.USER_DEACTIVATED,
         AuditAction.USER_REACTIVATED,
         AuditAction.PREFERENCES_CHANGED,
+        AuditAction.CUSTOMER_UPDATED,
+        AuditAction.INTERACTION_CORRECTED,
     }
 )
 

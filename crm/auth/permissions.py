@@ -37,14 +37,38 @@ ROLE_LABELS = {
 class Permission(StrEnum):
     USERS_MANAGE = "users.manage"
     AUDIT_VIEW = "audit.view"
+    #: find customers, read their profile and whole history
+    CUSTOMERS_VIEW = "customers.view"
+    #: create customers, edit their profile, add purchases and feedback
+    CUSTOMERS_EDIT = "customers.edit"
+    #: set tier and owner, merge, import, delete and restore
+    CUSTOMERS_MANAGE = "customers.manage"
+    #: download customer lists (personal data leaving the system)
+    CUSTOMERS_EXPORT = "customers.export"
+    INTERACTIONS_LOG = "interactions.log"
+    #: correct anyone's interaction, delete one with a reason
+    INTERACTIONS_MODERATE = "interactions.moderate"
 
+
+_AGENT = frozenset(
+    {
+        Permission.CUSTOMERS_VIEW,
+        Permission.CUSTOMERS_EDIT,
+        Permission.INTERACTIONS_LOG,
+    }
+)
+_SUPERVISOR = _AGENT | {
+    Permission.CUSTOMERS_MANAGE,
+    Permission.CUSTOMERS_EXPORT,
+    Permission.INTERACTIONS_MODERATE,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.AGENT: frozenset(),
-    Role.SUPERVISOR: frozenset(),
+    Role.AGENT: _AGENT,
+    Role.SUPERVISOR: _SUPERVISOR,
     Role.TRAINER: frozenset(),
-    Role.QA: frozenset(),
-    Role.ADMIN: frozenset({Permission.USERS_MANAGE, Permission.AUDIT_VIEW}),
+    Role.QA: frozenset({Permission.CUSTOMERS_VIEW}),
+    Role.ADMIN: _SUPERVISOR | {Permission.USERS_MANAGE, Permission.AUDIT_VIEW},
 }
 
 

@@ -1,0 +1,1 @@
+"""The customer archive (客户档案): profiles, phones, purchases, feedback, search."""

@@ -1,0 +1,145 @@
+"""Finding a customer while they are on the line: by any part of a phone number, of a name or
+company (Chinese or Latin), by e-mail, or by pinyin spelling and initials."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pypinyin import lazy_pinyin
+from sqlalchemy import ColumnElement, Integer, Select, select, text
+
+from crm.customers.models import Customer, CustomerPhone
+from crm.customers.phones import normalise_phone, phone_digit_forms
+from crm.errors import DomainError
+from crm.extensions import db
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+#: legal-form words every company shares; their pinyin would make "gs" match every company
+_COMPANY_SUFFIXES = re.compile(r"(股份)?(有限)?(责任)?(公司|集团)$")
+_PHONE_PUNCTUATION = re.compile(r"[\s\-().+]")
+#: SQLite's trigram index serves substrings of at least this many characters
+TRIGRAM = 3
+
+
+def pinyin_forms(text_value: str) -> list[str]:
+    """Full pinyin and initials of the Chinese in ``text_value`` (张三 -> zhangsan, zs)."""
+    if not _CJK.search(text_value):
+        return []
+    syllables = [s for s in lazy_pinyin(text_value) if s.strip() and s.isascii()]
+    syllables = [s.strip().lower() for s in syllables if s.strip().isalpha()]
+    if not syllables:
+        return []
+    return ["".join(syllables), "".join(s[0] for s in syllables)]
+
+
+def build_search_text(
+    *, name: str, company: str | None, email: str | None, phones: list[str]
+) -> str:
+    """The lower-cased text that search reads for one customer."""
+    parts = [name, company or "", email or ""]
+    for e164 in phones:
+        parts.extend(phone_digit_forms(e164))
+    parts.extend(pinyin_forms(name))
+    if company:
+        parts.extend(pinyin_forms(_COMPANY_SUFFIXES.sub("", company)))
+    return " ".join(part.strip().lower() for part in parts if part and part.strip())
+
+
+def _like_pattern(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def substring_condition(fragment: str) -> ColumnElement[bool]:
+    """Customers whose search text contains ``fragment``: through the FTS5 trigram index on
+    SQLite (3+ characters), the pg_trgm index on PostgreSQL, a scan for shorter fragments."""
+    if db.engine.dialect.name == "sqlite" and len(fragment) >= TRIGRAM:
+        phrase = '"' + fragment.replace('"', '""') + '"'
+        matches = text("SELECT rowid FROM customer_search WHERE customer_search MATCH :phrase")
+        return Customer.id.in_(matches.bindparams(phrase=phrase).columns(rowid=Integer))
+    return Customer.search_text.like(_like_pattern(fragment), escape="\\")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    customer: Customer
+    #: why it matched: "phone" (the whole number), "phone_end" (its last digits) or "text"
+    match: str
+
+
+def _live(query: Select[tuple[Customer]], include_deleted: bool) -> Select[tuple[Customer]]:
+    return query if include_deleted else query.where(Customer.deleted_at.is_(None))
+
+
+def search_customers(
+    query: str, *, limit: int = 20, include_deleted: bool = False
+) -> list[SearchHit]:
+    """Customers matching ``query``, best first: the whole phone number, then numbers ending
+    in the digits typed, then any other match, most recently contacted first."""
+    needle = query.strip().lower()[:100]
+    if not needle:
+        return []
+    hits: list[SearchHit] = []
+    seen: set[int] = set()
+
+    def take(rows: list[Customer], match: str) -> None:
+        for customer in rows:
+            if customer.id not in seen and len(hits) < limit:
+                seen.add(customer.id)
+                hits.append(SearchHit(customer, match))
+
+    digits = _PHONE_PUNCTUATION.sub("", needle)
+    if digits.isdigit():
+        try:
+            e164 = normalise_phone(query)
+        except DomainError:
+            e164 = None
+        if e164:
+            take(_customers_with_phone(e164, include_deleted, limit), "phone")
+        if len(digits) >= 4:
+            take(_customers_with_phone_ending(digits, include_deleted, limit), "phone_end")
+        needle = digits
+    ordered = (
+        _live(select(Customer), include_deleted)
+        .where(substring_condition(needle))
+        .order_by(Customer.last_contact_at.desc().nulls_last(), Customer.id.desc())
+        .limit(limit)
+    )
+    take(list(db.session.scalars(ordered)), "text")
+    return hits
+
+
+def _customers_with_phone(e164: str, include_deleted: bool, limit: int) -> list[Customer]:
+    query = (
+        select(Customer)
+        .join(CustomerPhone, CustomerPhone.customer_id == Customer.id)
+        .where(CustomerPhone.number == e164)
+        .limit(limit)
+    )
+    return list(db.session.scalars(_live(query, include_deleted)))
+
+
+def _next_digit_string(digits: str) -> str | None:
+    """The smallest digit string greater than every string starting with ``digits``
+    ("0123" -> "0124", "0199" -> "02"); None when there is none ("999")."""
+    stripped = digits.rstrip("9")
+    if not stripped:
+        return None
+    return stripped[:-1] + str(int(stripped[-1]) + 1)
+
+
+def _customers_with_phone_ending(digits: str, include_deleted: bool, limit: int) -> list[Customer]:
+    prefix = digits[::-1]
+    upper = _next_digit_string(prefix)
+    in_range = CustomerPhone.digits_reversed >= prefix
+    if upper is not None:
+        in_range = in_range & (CustomerPhone.digits_reversed < upper)
+    query = (
+        select(Customer)
+        .join(CustomerPhone, CustomerPhone.customer_id == Customer.id)
+        .where(in_range)
+        .order_by(Customer.last_contact_at.desc().nulls_last(), Customer.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(_live(query, include_deleted)))

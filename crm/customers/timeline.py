@@ -1,0 +1,149 @@
+"""The customer's history as one timeline, newest first, paged by keyset.
+
+Each kind of entry is a source; the page is the union of each source's newest rows after the
+cursor, so every source reads at most one page through its (customer, time, id) index however
+long the history. Later modules (cases, callbacks, surveys, QA) add their own source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, literal, or_, select, union_all
+
+from crm.customers.models import Feedback, Purchase
+from crm.extensions import db
+from crm.interactions.models import Interaction
+
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    model: Any
+    at: Any
+    #: extra conditions (e.g. hide deleted entries)
+    live: Callable[[], list[ColumnElement[bool]]]
+    #: the column a category filter applies to; sources without one drop out under a filter
+    category: Any = None
+
+
+SOURCES: list[Source] = [
+    Source(
+        "interaction",
+        Interaction,
+        Interaction.occurred_at,
+        lambda: [Interaction.deleted_at.is_(None)],
+        category=Interaction.category,
+    ),
+    Source("purchase", Purchase, Purchase.purchased_at, lambda: []),
+    Source("feedback", Feedback, Feedback.received_at, lambda: []),
+]
+KINDS = [source.kind for source in SOURCES]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    at: datetime
+    kind: str
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.at.isoformat()}|{self.kind}|{self.id}"
+
+    @classmethod
+    def decode(cls, raw: str | None) -> Cursor | None:
+        """The cursor in ``raw``, or None for a missing or malformed one (the first page)."""
+        try:
+            at, kind, entry_id = (raw or "").split("|")
+            parsed = cls(datetime.fromisoformat(at), kind, int(entry_id))
+        except ValueError:
+            return None
+        if parsed.at.tzinfo is None or kind not in KINDS:
+            return None
+        return parsed
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str
+    at: datetime
+    item: Any
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: list[Entry]
+    next_cursor: Cursor | None
+
+
+def _after(source: Source, cursor: Cursor) -> ColumnElement[bool]:
+    """Rows that sort after the cursor in (time desc, kind desc, id desc) order."""
+    if source.kind < cursor.kind:
+        return source.at <= cursor.at
+    if source.kind > cursor.kind:
+        return source.at < cursor.at
+    return or_(source.at < cursor.at, and_(source.at == cursor.at, source.model.id < cursor.id))
+
+
+def timeline_page(
+    customer_id: int,
+    *,
+    cursor: Cursor | None = None,
+    kinds: set[str] | None = None,
+    category: str | None = None,
+    size: int = PAGE_SIZE,
+) -> TimelinePage:
+    """One page of a customer's history. A category filter keeps only sources that have one."""
+    branches = []
+    for source in SOURCES:
+        if kinds and source.kind not in kinds:
+            continue
+        if category and source.category is None:
+            continue
+        conditions = [source.model.customer_id == customer_id, *source.live()]
+        if category:
+            conditions.append(source.category == category)
+        if cursor is not None:
+            conditions.append(_after(source, cursor))
+        branch = (
+            select(
+                literal(source.kind).label("kind"),
+                source.model.id.label("id"),
+                source.at.label("at"),
+            )
+            .where(*conditions)
+            .order_by(source.at.desc(), source.model.id.desc())
+            .limit(size + 1)
+            .subquery()
+        )
+        branches.append(select(branch))
+    if not branches:
+        return TimelinePage([], None)
+    merged = union_all(*branches).subquery()
+    keys = db.session.execute(
+        select(merged.c.kind, merged.c.id, merged.c.at)
+        .order_by(merged.c.at.desc(), merged.c.kind.desc(), merged.c.id.desc())
+        .limit(size + 1)
+    ).all()
+    has_more = len(keys) > size
+    keys = keys[:size]
+    items = _load(keys)
+    entries = [Entry(kind, at, items[(kind, entry_id)]) for kind, entry_id, at in keys]
+    next_cursor = Cursor(keys[-1].at, keys[-1].kind, keys[-1].id) if has_more else None
+    return TimelinePage(entries, next_cursor)
+
+
+def _load(keys: list[Any]) -> dict[tuple[str, int], Any]:
+    """The rows behind the keys, one query per kind."""
+    loaded: dict[tuple[str, int], Any] = {}
+    for source in SOURCES:
+        ids = [key.id for key in keys if key.kind == source.kind]
+        if ids:
+            for item in db.session.scalars(select(source.model).where(source.model.id.in_(ids))):
+                loaded[(source.kind, item.id)] = item
+    return loaded

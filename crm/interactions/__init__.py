@@ -1,0 +1,1 @@
+"""Interactions (客户互动记录): every contact with a customer, appended, never lost."""

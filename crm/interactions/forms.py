@@ -1,0 +1,56 @@
+"""Forms for logging, correcting and deleting interactions."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from crm.interactions.models import (
+    CATEGORY_LABELS,
+    CHANNEL_LABELS,
+    DIRECTION_LABELS,
+    Category,
+    Channel,
+    Direction,
+)
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(key.value, str(label)) for key, label in labels.items()]
+
+
+class InteractionForm(FlaskForm):
+    channel = SelectField(
+        _l("Channel"), choices=lambda: _choices(CHANNEL_LABELS), default=Channel.PHONE.value
+    )
+    direction = SelectField(
+        _l("Direction"),
+        choices=lambda: _choices(DIRECTION_LABELS),
+        default=Direction.INBOUND.value,
+    )
+    category = SelectField(
+        _l("Category"), choices=lambda: _choices(CATEGORY_LABELS), default=Category.INQUIRY.value
+    )
+    summary = StringField(
+        _l("Summary"),
+        validators=[
+            DataRequired(_l("Write one line on what the contact was about.")),
+            Length(max=200),
+        ],
+    )
+    details = TextAreaField(
+        _l("Details"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 3}
+    )
+    outcome = StringField(_l("Outcome"), validators=[Optional(), Length(max=200)])
+    occurred_at = DateTimeLocalField(
+        _l("When"), validators=[DataRequired(_l("Enter when the contact happened."))]
+    )
+
+
+class DeleteInteractionForm(FlaskForm):
+    reason = StringField(
+        _l("Reason for deleting"),
+        validators=[DataRequired(_l("Give the reason for deleting this entry.")), Length(max=200)],
+    )

@@ -1,0 +1,74 @@
+"""The agent's daily story in Chromium, in Chinese: a customer calls, the agent finds them by
+part of the number, part of the name or pinyin initials, reads the history, logs the call."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from crm.extensions import db
+from tests.factories import DEFAULT_PASSWORD, make_customer, make_interaction, make_user
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def caller(app) -> int:
+    with app.app_context():
+        agent = make_user(username="liu.yang", display_name="刘洋", roles=["agent"])
+        caller = make_customer(
+            actor=agent, name="张三丰", company="武当科技有限公司", phones=["13800138000"]
+        )
+        make_interaction(customer=caller, actor=agent, summary="上次咨询保修政策")
+        make_customer(actor=agent, name="李小龙", phones=["13911112222"])
+        make_customer(actor=agent, name="张无忌", phones=["13722223333"])
+        db.session.commit()
+        return caller.id
+
+
+def sign_in(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/login")
+    page.get_by_label("用户名").fill("liu.yang")
+    page.get_by_label("密码", exact=True).fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_test_id("main-nav")).to_be_visible()
+    # htmx binds the search box when its script has run, at the load event.
+    page.wait_for_load_state("load")
+
+
+@pytest.mark.parametrize(
+    "typed", ["8000", "三丰", "zsf"], ids=["last-4-digits", "2-hanzi", "initials"]
+)
+def test_an_agent_finds_the_caller_from_the_search_box(
+    page: Page, live_server, caller, typed
+) -> None:
+    sign_in(page, live_server.url)
+    page.get_by_test_id("quick-search").fill(typed)
+    results = page.get_by_test_id("quick-results")
+    expect(results.get_by_role("link", name="张三丰")).to_be_visible()
+    expect(results.get_by_role("link")).to_have_count(1)
+
+
+def test_an_agent_opens_the_timeline_and_logs_the_call_which_appears_on_top(
+    page: Page, live_server, caller
+) -> None:
+    sign_in(page, live_server.url)
+    page.get_by_test_id("quick-search").fill("8000")
+    page.get_by_test_id("quick-results").get_by_role("link", name="张三丰").click()
+    expect(page.get_by_role("heading", name="张三丰")).to_be_visible()
+    timeline = page.get_by_test_id("timeline")
+    expect(timeline.get_by_test_id("timeline-entry").first).to_contain_text("上次咨询保修政策")
+
+    form = page.locator("form", has=page.get_by_role("button", name="保存互动记录"))
+    form.get_by_label("渠道").select_option(label="电话")
+    form.get_by_label("方向").select_option(label="呼入")
+    form.get_by_label("类别").select_option(label="技术支持")
+    form.get_by_label("摘要").fill("设备无法开机，已远程指导重启")
+    form.get_by_label("处理结果").fill("已解决")
+    form.get_by_role("button", name="保存互动记录").click()
+
+    expect(page.get_by_role("alert").filter(has_text="互动已记录")).to_be_visible()
+    top = page.get_by_test_id("timeline").get_by_test_id("timeline-entry").first
+    expect(top).to_contain_text("设备无法开机，已远程指导重启")
+    expect(top).to_contain_text("技术支持")
+    expect(top).to_contain_text("刘洋")
