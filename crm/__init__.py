@@ -20,6 +20,7 @@ from crm.auth.views import bp as auth_bp
 from crm.cli import register_commands
 from crm.core.errors import register_error_pages
 from crm.core.views import bp as core_bp
+from crm.customers.import_views import bp as imports_bp
 from crm.customers.models import TIER_LABELS
 from crm.customers.phones import display_phone
 from crm.customers.views import bp as customers_bp
@@ -67,7 +68,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (core_bp, auth_bp, users_bp, audit_bp, customers_bp, interactions_bp):
+    blueprints = (core_bp, auth_bp, users_bp, audit_bp, customers_bp, imports_bp, interactions_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     register_error_pages(app)
     register_security(app)

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 
 from crm.auth.permissions import ROLE_PERMISSIONS, Permission, Role
+from crm.customers.imports import start_import
 from crm.customers.models import Customer
 from crm.customers.saved_filters import save_filter
 from crm.customers.services import delete_customer
@@ -29,7 +30,8 @@ class Route(NamedTuple):
 
 
 #: (endpoint, method) -> route. Placeholders: {other} another user's id, {customer} a
-#: customer, {interaction} another user's interaction, {saved} another user's saved filter.
+#: customer, {interaction} another user's interaction, {saved} another user's saved filter,
+#: {batch} an uploaded import.
 MATRIX: dict[tuple[str, str], Route] = {
     ("core.home", "GET"): Route("/", LOGIN),
     ("core.healthz", "GET"): Route("/healthz", PUBLIC),
@@ -89,6 +91,21 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("interactions.delete", "POST"): Route(
         "/interactions/{interaction}/delete", Permission.INTERACTIONS_MODERATE
     ),
+    ("customers.merge", "GET"): Route("/customers/{customer}/merge", Permission.CUSTOMERS_MANAGE),
+    ("customers.confirm_merge", "POST"): Route(
+        "/customers/{customer}/merge", Permission.CUSTOMERS_MANAGE
+    ),
+    ("customers.export", "POST"): Route("/customers/export", Permission.CUSTOMERS_EXPORT),
+    ("imports.upload", "GET"): Route("/customers/import/", Permission.CUSTOMERS_MANAGE),
+    ("imports.receive", "POST"): Route("/customers/import/", Permission.CUSTOMERS_MANAGE),
+    ("imports.show", "GET"): Route("/customers/import/{batch}", Permission.CUSTOMERS_MANAGE),
+    ("imports.check", "POST"): Route(
+        "/customers/import/{batch}/check", Permission.CUSTOMERS_MANAGE
+    ),
+    ("imports.commit", "POST"): Route(
+        "/customers/import/{batch}/commit", Permission.CUSTOMERS_MANAGE
+    ),
+    ("imports.undo", "POST"): Route("/customers/import/{batch}/undo", Permission.CUSTOMERS_MANAGE),
     # Deleting and restoring last, so the loop's other requests see a live customer.
     ("customers.delete", "POST"): Route(
         "/customers/{customer}/delete", Permission.CUSTOMERS_MANAGE
@@ -133,12 +150,17 @@ def objects(app: Flask) -> dict[str, int]:
         customer = make_customer(actor=other)
         interaction = make_interaction(customer=customer, actor=other)
         saved = save_filter(actor=other, name="mine", params={"tier": "key"})
+        boss = make_user(username="import.boss", roles=["supervisor"])
+        batch, _table = start_import(
+            actor=boss, filename="a.csv", data="姓名,手机\n张三,13800138000\n".encode()
+        )
         db.session.commit()
         return {
             "other": other.id,
             "customer": customer.id,
             "interaction": interaction.id,
             "saved": saved.id,
+            "batch": batch.id,
         }
 
 

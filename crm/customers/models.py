@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     SmallInteger,
     String,
@@ -160,18 +161,48 @@ class Feedback(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+class ImportStatus(StrEnum):
+    UPLOADED = "uploaded"
+    CHECKED = "checked"
+    COMMITTED = "committed"
+    UNDONE = "undone"
+
+
+class ImportMode(StrEnum):
+    #: any bad row and nothing is imported
+    ALL_OR_NOTHING = "all_or_nothing"
+    #: good rows are imported, bad ones reported
+    SKIP_INVALID = "skip_invalid"
+
+
 class ImportBatch(db.Model):
-    """One committed import of customers, kept so the whole batch can be undone."""
+    """One upload of customers: checked by a dry run, then committed, and undoable as a whole."""
 
     __tablename__ = "import_batches"
+    __table_args__ = (
+        CheckConstraint(column("status").in_([s.value for s in ImportStatus]), name="status_known"),
+        CheckConstraint(column("mode").in_([m.value for m in ImportMode]), name="mode_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(255))
+    #: one of ImportStatus
+    status: Mapped[str] = mapped_column(String(12), default=ImportStatus.UPLOADED.value)
+    #: one of ImportMode
+    mode: Mapped[str] = mapped_column(String(20), default=ImportMode.ALL_OR_NOTHING.value)
+    #: the uploaded file, kept in the database so any worker or host can run the next step;
+    #: cleared once committed
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: column index (as text) -> customer field, as chosen for the dry run
+    mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    #: the dry run's counts: {"create": n, "update": n, "reject": n}
+    summary: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    committed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_count: Mapped[int] = mapped_column(Integer, default=0)
     updated_count: Mapped[int] = mapped_column(Integer, default=0)
-    #: for updated customers, their fields before the import: {customer_id: {field: value}}
+    #: for customers the import updated: {id: {"before": {field: value}, "version": n}}
     previous_values: Mapped[dict[str, dict[str, object]]] = mapped_column(JSON, default=dict)
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Select, Text, cast, or_, select
+from flask_babel import gettext as _
+from sqlalchemy import Select, Text, cast, func, or_, select
 
-from crm.customers.models import Customer, Tier
+from crm.customers.models import TIER_LABELS, Customer, Tier
+from crm.customers.phones import display_phone
 from crm.customers.search import substring_condition
 from crm.database import utcnow
+from crm.exports import Cell
+from crm.extensions import db
 from crm.pagination import Page, paginate, sort_clause
+from crm.timezones import utc_to_local
 
 CUSTOMER_SORTS = {
     "name": Customer.name,
@@ -95,3 +101,41 @@ def customer_listing(filters: CustomerFilters, *, sort: str, page: int) -> Page[
     nulls_last = [clause.nulls_last() for clause in order]
     query = filtered_customers(filters).order_by(*nulls_last, Customer.id.desc())
     return paginate(query, page=page, sort=sort, filters=filters.as_args())
+
+
+def export_rows(filters: CustomerFilters) -> tuple[list[str], Iterator[list[Cell]], int]:
+    """The header, the rows (streamed, in batches) and their count for an export of the list."""
+    header = [
+        str(_("Name")),
+        str(_("Company")),
+        str(_("Phone numbers")),
+        str(_("E-mail")),
+        str(_("Tier")),
+        str(_("Region")),
+        str(_("Industry")),
+        str(_("Tags")),
+        str(_("Owner")),
+        str(_("Last contact")),
+        str(_("Notes")),
+    ]
+    query = filtered_customers(filters).order_by(Customer.id)
+    count = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    tiers = {tier.value: str(label) for tier, label in TIER_LABELS.items()}
+
+    def rows() -> Iterator[list[Cell]]:
+        for customer in db.session.scalars(query.execution_options(yield_per=1000)):
+            yield [
+                customer.name,
+                customer.company,
+                " / ".join(display_phone(phone.number) for phone in customer.phones),
+                customer.email,
+                tiers[customer.tier],
+                customer.region,
+                customer.industry,
+                ", ".join(customer.tags or []),
+                customer.owner.display_name if customer.owner else None,
+                utc_to_local(customer.last_contact_at) if customer.last_contact_at else None,
+                customer.notes,
+            ]
+
+    return header, rows(), count

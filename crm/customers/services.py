@@ -137,7 +137,7 @@ def find_duplicates(
     return list(db.session.scalars(query.order_by(Customer.id).limit(10)))
 
 
-def _set_phones(customer: Customer, numbers: list[str]) -> None:
+def set_phones(customer: Customer, numbers: list[str]) -> None:
     kept = {phone.number: phone for phone in customer.phones}
     customer.phones = [
         kept.get(number) or CustomerPhone(number=number, digits_reversed=number.lstrip("+")[::-1])
@@ -190,7 +190,7 @@ def create_customer(
     customer = Customer(
         **values, tier=tier, owner_id=owner_id, created_by_id=actor.id, updated_by_id=actor.id
     )
-    _set_phones(customer, phones)
+    set_phones(customer, phones)
     refresh_search_text(customer)
     db.session.add(customer)
     db.session.flush()
@@ -247,7 +247,7 @@ def update_customer(
             customer.tier = tier
         if wants_owner:
             customer.owner_id = owner_id
-    _set_phones(customer, values.pop("phones"))
+    set_phones(customer, values.pop("phones"))
     for field, value in values.items():
         setattr(customer, field, value)
     after = _snapshot(customer)

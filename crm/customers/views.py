@@ -10,18 +10,21 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
+from crm.audit.services import AuditAction, record
 from crm.auth.models import User, UserRole
 from crm.auth.permissions import Permission, Role, permission_required
 from crm.auth.sessions import signed_in_user
+from crm.customers import merge as merging
 from crm.customers import saved_filters, services
 from crm.customers.access import customer_for
 from crm.customers.forms import CustomerForm, FeedbackForm, PurchaseForm, SavedFilterForm
 from crm.customers.models import SavedFilter
 from crm.customers.phones import split_phone_input
-from crm.customers.queries import DEFAULT_SORT, CustomerFilters, customer_listing
+from crm.customers.queries import DEFAULT_SORT, CustomerFilters, customer_listing, export_rows
 from crm.customers.search import search_customers
 from crm.customers.timeline import KINDS, Cursor, timeline_page
 from crm.errors import DomainError
+from crm.exports import csv_response, xlsx_response
 from crm.extensions import db
 from crm.forms import apply_domain_error
 from crm.interactions.forms import InteractionForm
@@ -332,3 +335,84 @@ def delete_saved_filter(filter_id: int) -> BaseResponse:
     db.session.commit()
     flash(_("Filter deleted."), "success")
     return redirect(url_for("customers.index"))
+
+
+@bp.get("/<int:customer_id>/merge")
+@permission_required(Permission.CUSTOMERS_MANAGE)
+def merge(customer_id: int) -> str | tuple[str, int]:
+    """Choose the customer to keep, then see what the merge would move before confirming."""
+    actor = signed_in_user()
+    source = customer_for(actor, customer_id)
+    target_id = request.args.get("target", type=int)
+    if target_id is None:
+        query = request.args.get("q", "")
+        candidates = (
+            [hit.customer for hit in search_customers(query)]
+            if query
+            else (
+                services.find_duplicates(
+                    phones=[p.number for p in source.phones],
+                    email=source.email,
+                    exclude_id=source.id,
+                )
+            )
+        )
+        candidates = [c for c in candidates if c.id != source.id]
+        return render_template(
+            "customers/merge_choose.html", source=source, candidates=candidates, query=query
+        )
+    target = customer_for(actor, target_id)
+    try:
+        preview = merging.preview_merge(actor=actor, source=source, target=target)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return render_template(
+            "customers/merge_choose.html", source=source, candidates=[], query=""
+        ), 400
+    return render_template("customers/merge_preview.html", preview=preview)
+
+
+@bp.post("/<int:customer_id>/merge")
+@permission_required(Permission.CUSTOMERS_MANAGE)
+def confirm_merge(customer_id: int) -> BaseResponse:
+    actor = signed_in_user()
+    source = customer_for(actor, customer_id)
+    target = customer_for(actor, request.form.get("target_id", type=int) or 0)
+    try:
+        merging.merge_customers(actor=actor, source=source, target=target)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("customers.merge", customer_id=source.id))
+    db.session.commit()
+    flash(
+        _("%(source)s is merged into %(target)s.", source=source.name, target=target.name),
+        "success",
+    )
+    return redirect(url_for("customers.show", customer_id=target.id))
+
+
+EXPORT_FORMATS = {"csv": csv_response, "xlsx": xlsx_response}
+
+
+@bp.post("/export")
+@permission_required(Permission.CUSTOMERS_EXPORT)
+def export() -> BaseResponse:
+    """The filtered list as CSV or XLSX; a POST because every export is written to the audit
+    log (personal data leaving the system)."""
+    actor = signed_in_user()
+    writer = EXPORT_FORMATS.get(request.form.get("format", ""))
+    if writer is None:
+        abort(400)
+    filters = CustomerFilters.from_args(dict(parse_qsl(request.form.get("params", ""))))
+    filters.deleted = False
+    header, rows, count = export_rows(filters)
+    record(
+        action=AuditAction.CUSTOMERS_EXPORTED,
+        actor=actor,
+        details={"filters": filters.as_args(), "rows": count, "format": request.form["format"]},
+    )
+    db.session.commit()
+    stamp = local_now().strftime("%Y%m%d-%H%M")
+    basename = _("customers")
+    return writer(f"{basename}-{stamp}.{request.form['format']}", header, rows)

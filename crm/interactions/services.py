@@ -58,7 +58,7 @@ def _clean(
     }
 
 
-def _touch_last_contact(customer_id: int) -> None:
+def touch_last_contact(customer_id: int) -> None:
     """Keep the customer's last contact in step without bumping its edit version, so that
     logging a call never makes a colleague's open profile edit look stale."""
     newest = (
@@ -111,7 +111,7 @@ def log_interaction(
     )
     db.session.add(interaction)
     db.session.flush()
-    _touch_last_contact(customer.id)
+    touch_last_contact(customer.id)
     record(
         action=AuditAction.INTERACTION_LOGGED,
         actor=actor,
@@ -153,7 +153,7 @@ def correct_interaction(*, actor: User, interaction: Interaction, **fields: Any)
     interaction.updated_at = utcnow()
     interaction.updated_by_id = actor.id
     db.session.flush()
-    _touch_last_contact(interaction.customer_id)
+    touch_last_contact(interaction.customer_id)
     record(
         action=AuditAction.INTERACTION_CORRECTED,
         actor=actor,
@@ -181,7 +181,7 @@ def delete_interaction(*, actor: User, interaction: Interaction, reason: str) ->
     interaction.deleted_by_id = actor.id
     interaction.delete_reason = reason[:200]
     db.session.flush()
-    _touch_last_contact(interaction.customer_id)
+    touch_last_contact(interaction.customer_id)
     record(
         action=AuditAction.INTERACTION_DELETED,
         actor=actor,

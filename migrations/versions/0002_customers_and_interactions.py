@@ -29,8 +29,14 @@ def upgrade():
         "import_batches",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("mode", sa.String(length=20), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=True),
+        sa.Column("mapping", sa.JSON(), nullable=False),
+        sa.Column("summary", sa.JSON(), nullable=False),
         sa.Column("created_at", crm.database.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("committed_at", crm.database.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_count", sa.Integer(), nullable=False),
         sa.Column("updated_count", sa.Integer(), nullable=False),
         sa.Column("previous_values", sa.JSON(), nullable=False),
@@ -41,6 +47,14 @@ def upgrade():
         ),
         sa.ForeignKeyConstraint(
             ["undone_by_id"], ["users.id"], name=op.f("fk_import_batches_undone_by_id_users")
+        ),
+        sa.CheckConstraint(
+            "status IN ('uploaded', 'checked', 'committed', 'undone')",
+            name=op.f("ck_import_batches_status_known"),
+        ),
+        sa.CheckConstraint(
+            "mode IN ('all_or_nothing', 'skip_invalid')",
+            name=op.f("ck_import_batches_mode_known"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_batches")),
     )

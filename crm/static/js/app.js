@@ -18,3 +18,13 @@
     }
   });
 })();
+
+// Upload progress for forms marked data-upload-progress (large import files).
+document.addEventListener("htmx:xhr:progress", function (event) {
+  var form = event.target.closest("[data-upload-progress]");
+  var bar = form && form.querySelector("progress");
+  if (bar && event.detail.lengthComputable) {
+    bar.hidden = false;
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  }
+});

@@ -1,0 +1,68 @@
+"""The hot queries use their indexes: read from SQLite's EXPLAIN QUERY PLAN of the statements
+that search and the customer page actually send."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from crm.customers.search import search_customers
+from crm.customers.timeline import timeline_page
+from crm.extensions import db
+from tests.conftest import POSTGRES_URL
+from tests.factories import make_customer, make_interaction, make_user
+
+pytestmark = pytest.mark.skipif(
+    bool(POSTGRES_URL), reason="reads SQLite's EXPLAIN QUERY PLAN; PostgreSQL plans differ"
+)
+
+
+@pytest.fixture
+def captured(ctx):
+    agent = make_user(roles=["agent"])
+    for number in range(30):
+        customer = make_customer(actor=agent, name=f"张三{number}", phones=[f"1380013{number:04d}"])
+        make_interaction(customer=customer, actor=agent)
+    db.session.commit()
+    statements: list[tuple[str, object]] = []
+
+    def remember(_conn, _cursor, statement, parameters, _context, _many) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    yield statements
+    event.remove(db.engine, "before_cursor_execute", remember)
+
+
+def plans(statements) -> list[str]:
+    connection = db.session.connection()
+    explained = []
+    for statement, parameters in statements:
+        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        explained.append(" | ".join(row[3] for row in rows))
+    return explained
+
+
+def test_a_text_search_goes_through_the_trigram_index(captured) -> None:
+    search_customers("张三1")
+    text_plan = next(plan for plan in plans(captured) if "customer_search" in plan)
+    assert "VIRTUAL TABLE INDEX" in text_plan
+
+
+def test_a_whole_number_and_its_last_digits_use_the_phone_indexes(captured) -> None:
+    search_customers("13800130007")
+    explained = plans(captured)
+    assert any("ix_customer_phones_number" in plan for plan in explained)
+    assert any("ix_customer_phones_digits_reversed" in plan for plan in explained)
+    assert not any("SCAN customer_phones" in plan for plan in explained)
+
+
+def test_the_timeline_reads_each_source_through_its_customer_time_index(captured) -> None:
+    customer_id = 1
+    timeline_page(customer_id)
+    union = next(plan for plan in plans(captured) if "interactions" in plan)
+    assert "ix_interactions_customer_timeline" in union
+    assert "ix_purchases_customer_timeline" in union
+    assert "ix_feedback_customer_timeline" in union
+    assert "SCAN interactions" not in union
