@@ -20,10 +20,10 @@ from crm.auth.views import bp as auth_bp
 from crm.cli import register_commands
 from crm.core.errors import register_error_pages
 from crm.core.views import bp as core_bp
-from crm.customers.import_views import bp as imports_bp
 from crm.customers.models import TIER_LABELS
 from crm.customers.phones import display_phone
 from crm.customers.views import bp as customers_bp
+from crm.customers.views.imports import bp as imports_bp
 from crm.database import set_sqlite_pragmas
 from crm.extensions import babel, csrf, db, login_manager, migrate
 from crm.i18n import HTML_LANG, select_locale, select_timezone

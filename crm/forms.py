@@ -15,3 +15,10 @@ def apply_domain_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         flash(error.message, "danger")
+
+
+def flash_form_errors(form: FlaskForm) -> None:
+    """For forms posted from a page they do not re-render: each error as a message."""
+    for field in form:
+        for error in field.errors:
+            flash(f"{field.label.text}: {error}", "danger")

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from pypinyin import lazy_pinyin
-from sqlalchemy import ColumnElement, Integer, Select, select, text
+from sqlalchemy import ColumnElement, Integer, Select, func, select, text
 
 from crm.customers.models import Customer, CustomerPhone
 from crm.customers.phones import normalise_phone, phone_digit_forms
@@ -20,6 +20,8 @@ _COMPANY_SUFFIXES = re.compile(r"(股份)?(有限)?(责任)?(公司|集团)$")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-().+]")
 #: SQLite's trigram index serves substrings of at least this many characters
 TRIGRAM = 3
+#: text matches read before ranking name matches first
+CANDIDATES = 200
 
 
 def pinyin_forms(text_value: str) -> list[str]:
@@ -100,14 +102,27 @@ def search_customers(
         if len(digits) >= 4:
             take(_customers_with_phone_ending(digits, include_deleted, limit), "phone_end")
         needle = digits
+    # An expression, not the indexed column: walking the last-contact index to find a few
+    # rare matches reads the whole table in random order, a scan and sort is several times faster.
+    recency = func.coalesce(Customer.last_contact_at, Customer.created_at)
     ordered = (
         _live(select(Customer), include_deleted)
         .where(substring_condition(needle))
-        .order_by(Customer.last_contact_at.desc().nulls_last(), Customer.id.desc())
-        .limit(limit)
+        .order_by(recency.desc(), Customer.id.desc())
+        .limit(CANDIDATES)
     )
-    take(list(db.session.scalars(ordered)), "text")
+    candidates = list(db.session.scalars(ordered))
+    # People are looked up by their own name far more often than by their company's.
+    candidates.sort(key=lambda customer: not _name_matches(customer, needle))
+    take(candidates, "text")
     return hits
+
+
+def _name_matches(customer: Customer, needle: str) -> bool:
+    if needle in customer.name.lower():
+        return True
+    # Only Latin letters can match pinyin; skip the conversion for Chinese queries.
+    return needle.isascii() and any(needle in form for form in pinyin_forms(customer.name))
 
 
 def _customers_with_phone(e164: str, include_deleted: bool, limit: int) -> list[Customer]:

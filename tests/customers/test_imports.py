@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from crm.customers import imports
+from crm.customers import import_files, imports
 from crm.customers.models import Customer, ImportBatch, ImportMode
 from crm.customers.services import ProfileInput, update_customer
 from crm.errors import DomainError, PermissionDenied
@@ -45,7 +45,7 @@ def upload(actor, text: str, *, encoding: str = "utf-8", name: str = "客户.csv
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
 def test_csv_in_each_excel_encoding_reads_the_same(ctx, encoding) -> None:
-    table = imports.read_table("a.csv", GOOD_AND_BAD.encode(encoding))
+    table = import_files.read_table("a.csv", GOOD_AND_BAD.encode(encoding))
     assert table.header == ["姓名", "手机", "邮箱", "公司", "级别"]
     assert table.rows[0][:2] == ["张三", "13800138000"]
 
@@ -57,9 +57,9 @@ def test_xlsx_with_numbers_for_phones_reads_as_text(ctx) -> None:
     sheet.append(["Li Wei", 13800138000])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    table = imports.read_table("list.xlsx", buffer.getvalue())
+    table = import_files.read_table("list.xlsx", buffer.getvalue())
     assert table.rows == [["Li Wei", "13800138000"]]
-    assert imports.guess_mapping(table.header) == {"0": "name", "1": "phones"}
+    assert import_files.guess_mapping(table.header) == {"0": "name", "1": "phones"}
 
 
 @pytest.mark.parametrize(
@@ -68,7 +68,7 @@ def test_xlsx_with_numbers_for_phones_reads_as_text(ctx) -> None:
 )
 def test_unreadable_files_are_refused_with_a_reason(ctx, name, data) -> None:
     with pytest.raises(DomainError) as refused:
-        imports.read_table(name, data)
+        import_files.read_table(name, data)
     assert refused.value.field == "file"
 
 

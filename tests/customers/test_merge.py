@@ -9,7 +9,8 @@ from crm.audit.models import AuditEntry
 from crm.audit.services import AuditAction
 from crm.customers.merge import merge_customers, preview_merge
 from crm.customers.models import Customer, Feedback, Purchase
-from crm.customers.services import add_feedback, add_purchase, delete_customer
+from crm.customers.records import add_feedback, add_purchase
+from crm.customers.services import delete_customer
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db

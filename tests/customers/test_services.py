@@ -254,3 +254,12 @@ def test_saved_filters_belong_to_their_user(ctx, agent, supervisor) -> None:
     assert again.params == {"tier": "vip"}
     assert delete_filter(actor=supervisor, filter_id=saved.id) is False
     assert delete_filter(actor=agent, filter_id=saved.id) is True
+
+
+def test_name_matches_rank_before_company_matches(agent) -> None:
+    by_company = make_customer(actor=agent, name="李四", company="网络科技有限公司")
+    by_name = make_customer(actor=agent, name="王五", company="某公司")
+    db.session.commit()
+    make_interaction(customer=by_company, actor=agent)  # contacted more recently
+    hits = [hit.customer.id for hit in search_customers("wang")]
+    assert hits == [by_name.id, by_company.id]

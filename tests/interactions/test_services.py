@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from crm.audit.models import AuditEntry
 from crm.audit.services import AuditAction
-from crm.customers.services import add_feedback, add_purchase
+from crm.customers.records import add_feedback, add_purchase
 from crm.customers.timeline import Cursor, timeline_page
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied

@@ -1,37 +1,31 @@
-"""Customer pages: the searchable list, the profile with its timeline, create and edit."""
+"""Customer pages: the searchable list, the profile with its timeline, create, edit, delete."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
-from crm.audit.services import AuditAction, record
 from crm.auth.models import User, UserRole
 from crm.auth.permissions import Permission, Role, permission_required
 from crm.auth.sessions import signed_in_user
-from crm.customers import merge as merging
-from crm.customers import saved_filters, services
+from crm.customers import services
 from crm.customers.access import customer_for
-from crm.customers.forms import CustomerForm, FeedbackForm, PurchaseForm, SavedFilterForm
+from crm.customers.blueprint import bp
+from crm.customers.forms import CustomerForm, FeedbackForm, PurchaseForm
 from crm.customers.models import SavedFilter
 from crm.customers.phones import split_phone_input
-from crm.customers.queries import DEFAULT_SORT, CustomerFilters, customer_listing, export_rows
+from crm.customers.queries import DEFAULT_SORT, CustomerFilters, customer_listing
 from crm.customers.search import search_customers
 from crm.customers.timeline import KINDS, Cursor, timeline_page
 from crm.errors import DomainError
-from crm.exports import csv_response, xlsx_response
 from crm.extensions import db
 from crm.forms import apply_domain_error
 from crm.interactions.forms import InteractionForm
 from crm.interactions.models import Category
-from crm.timezones import local_now, local_to_utc
-
-bp = Blueprint("customers", __name__, url_prefix="/customers")
+from crm.timezones import local_now
 
 
 def owner_choices() -> list[SelectChoice]:
@@ -252,167 +246,3 @@ def restore(customer_id: int) -> BaseResponse:
     db.session.commit()
     flash(_("%(name)s is restored.", name=customer.name), "success")
     return redirect(url_for("customers.show", customer_id=customer.id))
-
-
-@bp.post("/<int:customer_id>/purchases")
-@permission_required(Permission.CUSTOMERS_EDIT)
-def add_purchase(customer_id: int) -> BaseResponse:
-    actor = signed_in_user()
-    customer = customer_for(actor, customer_id)
-    form = PurchaseForm()
-    if form.validate_on_submit():
-        try:
-            services.add_purchase(
-                actor=actor,
-                customer=customer,
-                product=form.product.data,
-                amount=form.amount.data,
-                purchased_at=local_to_utc(form.purchased_at.data),
-                order_number=form.order_number.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("Purchase recorded."), "success")
-    else:
-        _flash_form_errors(form)
-    return redirect(url_for("customers.show", customer_id=customer.id))
-
-
-@bp.post("/<int:customer_id>/feedback")
-@permission_required(Permission.CUSTOMERS_EDIT)
-def add_feedback(customer_id: int) -> BaseResponse:
-    actor = signed_in_user()
-    customer = customer_for(actor, customer_id)
-    form = FeedbackForm()
-    if form.validate_on_submit():
-        services.add_feedback(
-            actor=actor,
-            customer=customer,
-            content=form.content.data,
-            rating=form.rating.data,
-            received_at=local_to_utc(form.received_at.data),
-        )
-        db.session.commit()
-        flash(_("Feedback recorded."), "success")
-    else:
-        _flash_form_errors(form)
-    return redirect(url_for("customers.show", customer_id=customer.id))
-
-
-def _flash_form_errors(form) -> None:  # noqa: ANN001
-    for field in form:
-        for error in field.errors:
-            flash(f"{field.label.text}: {error}", "danger")
-
-
-@bp.post("/saved-filters")
-@permission_required(Permission.CUSTOMERS_VIEW)
-def save_filter() -> BaseResponse:
-    form = SavedFilterForm()
-    params = dict(parse_qsl(form.params.data or "", keep_blank_values=False))
-    if form.validate_on_submit():
-        try:
-            saved_filters.save_filter(actor=signed_in_user(), name=form.name.data, params=params)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("Filter saved."), "success")
-    else:
-        _flash_form_errors(form)
-    return redirect(url_for("customers.index", **params))
-
-
-@bp.post("/saved-filters/<int:filter_id>/delete")
-@permission_required(Permission.CUSTOMERS_VIEW)
-def delete_saved_filter(filter_id: int) -> BaseResponse:
-    if not saved_filters.delete_filter(actor=signed_in_user(), filter_id=filter_id):
-        abort(404)
-    db.session.commit()
-    flash(_("Filter deleted."), "success")
-    return redirect(url_for("customers.index"))
-
-
-@bp.get("/<int:customer_id>/merge")
-@permission_required(Permission.CUSTOMERS_MANAGE)
-def merge(customer_id: int) -> str | tuple[str, int]:
-    """Choose the customer to keep, then see what the merge would move before confirming."""
-    actor = signed_in_user()
-    source = customer_for(actor, customer_id)
-    target_id = request.args.get("target", type=int)
-    if target_id is None:
-        query = request.args.get("q", "")
-        candidates = (
-            [hit.customer for hit in search_customers(query)]
-            if query
-            else (
-                services.find_duplicates(
-                    phones=[p.number for p in source.phones],
-                    email=source.email,
-                    exclude_id=source.id,
-                )
-            )
-        )
-        candidates = [c for c in candidates if c.id != source.id]
-        return render_template(
-            "customers/merge_choose.html", source=source, candidates=candidates, query=query
-        )
-    target = customer_for(actor, target_id)
-    try:
-        preview = merging.preview_merge(actor=actor, source=source, target=target)
-    except DomainError as error:
-        flash(error.message, "danger")
-        return render_template(
-            "customers/merge_choose.html", source=source, candidates=[], query=""
-        ), 400
-    return render_template("customers/merge_preview.html", preview=preview)
-
-
-@bp.post("/<int:customer_id>/merge")
-@permission_required(Permission.CUSTOMERS_MANAGE)
-def confirm_merge(customer_id: int) -> BaseResponse:
-    actor = signed_in_user()
-    source = customer_for(actor, customer_id)
-    target = customer_for(actor, request.form.get("target_id", type=int) or 0)
-    try:
-        merging.merge_customers(actor=actor, source=source, target=target)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(url_for("customers.merge", customer_id=source.id))
-    db.session.commit()
-    flash(
-        _("%(source)s is merged into %(target)s.", source=source.name, target=target.name),
-        "success",
-    )
-    return redirect(url_for("customers.show", customer_id=target.id))
-
-
-EXPORT_FORMATS = {"csv": csv_response, "xlsx": xlsx_response}
-
-
-@bp.post("/export")
-@permission_required(Permission.CUSTOMERS_EXPORT)
-def export() -> BaseResponse:
-    """The filtered list as CSV or XLSX; a POST because every export is written to the audit
-    log (personal data leaving the system)."""
-    actor = signed_in_user()
-    writer = EXPORT_FORMATS.get(request.form.get("format", ""))
-    if writer is None:
-        abort(400)
-    filters = CustomerFilters.from_args(dict(parse_qsl(request.form.get("params", ""))))
-    filters.deleted = False
-    header, rows, count = export_rows(filters)
-    record(
-        action=AuditAction.CUSTOMERS_EXPORTED,
-        actor=actor,
-        details={"filters": filters.as_args(), "rows": count, "format": request.form["format"]},
-    )
-    db.session.commit()
-    stamp = local_now().strftime("%Y%m%d-%H%M")
-    basename = _("customers")
-    return writer(f"{basename}-{stamp}.{request.form['format']}", header, rows)

@@ -1,0 +1,72 @@
+"""Merging duplicate customers: choose, preview, confirm."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from crm.auth.permissions import Permission, permission_required
+from crm.auth.sessions import signed_in_user
+from crm.customers import merge as merging
+from crm.customers import services
+from crm.customers.access import customer_for
+from crm.customers.blueprint import bp
+from crm.customers.search import search_customers
+from crm.errors import DomainError
+from crm.extensions import db
+
+
+@bp.get("/<int:customer_id>/merge")
+@permission_required(Permission.CUSTOMERS_MANAGE)
+def merge(customer_id: int) -> str | tuple[str, int]:
+    """Choose the customer to keep, then see what the merge would move before confirming."""
+    actor = signed_in_user()
+    source = customer_for(actor, customer_id)
+    target_id = request.args.get("target", type=int)
+    if target_id is None:
+        query = request.args.get("q", "")
+        candidates = (
+            [hit.customer for hit in search_customers(query)]
+            if query
+            else (
+                services.find_duplicates(
+                    phones=[p.number for p in source.phones],
+                    email=source.email,
+                    exclude_id=source.id,
+                )
+            )
+        )
+        candidates = [c for c in candidates if c.id != source.id]
+        return render_template(
+            "customers/merge_choose.html", source=source, candidates=candidates, query=query
+        )
+    target = customer_for(actor, target_id)
+    try:
+        preview = merging.preview_merge(actor=actor, source=source, target=target)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return render_template(
+            "customers/merge_choose.html", source=source, candidates=[], query=""
+        ), 400
+    return render_template("customers/merge_preview.html", preview=preview)
+
+
+@bp.post("/<int:customer_id>/merge")
+@permission_required(Permission.CUSTOMERS_MANAGE)
+def confirm_merge(customer_id: int) -> BaseResponse:
+    actor = signed_in_user()
+    source = customer_for(actor, customer_id)
+    target = customer_for(actor, request.form.get("target_id", type=int) or 0)
+    try:
+        merging.merge_customers(actor=actor, source=source, target=target)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("customers.merge", customer_id=source.id))
+    db.session.commit()
+    flash(
+        _("%(source)s is merged into %(target)s.", source=source.name, target=target.name),
+        "success",
+    )
+    return redirect(url_for("customers.show", customer_id=target.id))
