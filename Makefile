@@ -24,11 +24,16 @@ $(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.txt
 translations: $(BIN)/.installed
 	$(BIN)/pybabel compile -d crm/translations >/dev/null
 
-## Serve on http://127.0.0.1:5000 with demo data loaded on the first start.
+## Serve on http://127.0.0.1:5000 (and run the scheduler) with demo data loaded on the first start.
 run: $(BIN)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Serving http://127.0.0.1:5000 with the scheduler beside it; Ctrl-C stops both."
+	@bash -c 'trap "kill 0" INT TERM EXIT; \
+		$(FLASK) scheduler & \
+		$(FLASK) run --host 127.0.0.1 --port 5000 & \
+		wait'
+
 
 system-deps:
 	@if ! dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then \

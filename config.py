@@ -102,6 +102,15 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "CRM_PASSWORD_MIN_LENGTH": ("PASSWORD_MIN_LENGTH", _positive_int),
     "CRM_SECURE_COOKIES": ("SESSION_COOKIE_SECURE", _parse_bool),
     "CRM_TRUSTED_PROXIES": ("TRUSTED_PROXIES", _non_negative_int),
+    "CRM_CALLBACK_HORIZON_DAYS": ("CALLBACK_HORIZON_DAYS", _positive_int),
+    "CRM_CALLBACK_RETRIES": ("CALLBACK_RETRIES", _non_negative_int),
+    "CRM_CALLBACK_OVERDUE_WORKING_DAYS": ("CALLBACK_OVERDUE_WORKING_DAYS", _non_negative_int),
+    "CRM_SMTP_HOST": ("SMTP_HOST", _text),
+    "CRM_SMTP_PORT": ("SMTP_PORT", _positive_int),
+    "CRM_SMTP_USER": ("SMTP_USER", _text),
+    "CRM_SMTP_PASSWORD": ("SMTP_PASSWORD", _text),
+    "CRM_SMTP_FROM": ("SMTP_FROM", _text),
+    "CRM_SMTP_STARTTLS": ("SMTP_STARTTLS", _parse_bool),
 }
 
 
@@ -123,6 +132,19 @@ class Config:
     LOGIN_WINDOW_MINUTES = 15
     PASSWORD_MIN_LENGTH = 10
     TRUSTED_PROXIES = 0
+    #: the scheduler makes callback tasks this many days ahead
+    CALLBACK_HORIZON_DAYS = 30
+    #: further attempts, on the next working days, after a customer was not reached
+    CALLBACK_RETRIES = 2
+    #: working days after its due date before an open callback is reported to the supervisor
+    CALLBACK_OVERDUE_WORKING_DAYS = 1
+    #: e-mail of notifications; off while SMTP_HOST is empty
+    SMTP_HOST = ""
+    SMTP_PORT = 25
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    SMTP_FROM = "crm@localhost"
+    SMTP_STARTTLS = False
     SESSION_COOKIE_NAME = "crm_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

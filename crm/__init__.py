@@ -17,6 +17,8 @@ from crm.auth.forms import LanguageForm
 from crm.auth.permissions import ROLE_LABELS, Permission, Role
 from crm.auth.user_admin import bp as users_bp
 from crm.auth.views import bp as auth_bp
+from crm.callbacks.models import CADENCE_LABELS
+from crm.callbacks.views import bp as callbacks_bp
 from crm.cli import register_commands
 from crm.core.errors import register_error_pages
 from crm.core.views import bp as core_bp
@@ -29,6 +31,8 @@ from crm.extensions import babel, csrf, db, login_manager, migrate
 from crm.i18n import HTML_LANG, select_locale, select_timezone
 from crm.interactions.models import CATEGORY_LABELS, CHANNEL_LABELS, DIRECTION_LABELS
 from crm.interactions.views import bp as interactions_bp
+from crm.notifications.services import unread_count
+from crm.notifications.views import bp as notifications_bp
 from crm.security import register_security
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +72,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    blueprints = (core_bp, auth_bp, users_bp, audit_bp, customers_bp, imports_bp, interactions_bp)
+    blueprints = (
+        core_bp,
+        auth_bp,
+        users_bp,
+        audit_bp,
+        customers_bp,
+        imports_bp,
+        interactions_bp,
+        callbacks_bp,
+        notifications_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     register_error_pages(app)
@@ -80,6 +94,9 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def template_helpers() -> dict[str, object]:
+        def unread_notifications() -> int:
+            return unread_count(current_user) if current_user.is_authenticated else 0
+
         def can(permission: str) -> bool:
             return bool(current_user.is_authenticated and current_user.can(Permission(permission)))
 
@@ -94,4 +111,6 @@ def register_template_helpers(app: Flask) -> None:
             "category_labels": {c.value: label for c, label in CATEGORY_LABELS.items()},
             "channel_labels": {c.value: label for c, label in CHANNEL_LABELS.items()},
             "direction_labels": {d.value: label for d, label in DIRECTION_LABELS.items()},
+            "cadence_labels": {c.value: label for c, label in CADENCE_LABELS.items()},
+            "unread_notifications": unread_notifications,
         }

@@ -15,6 +15,7 @@ from crm.customers.demo import seed_customers, seed_interactions
 from crm.demo import DEMO_PASSWORD, database_is_empty, demo_agents, seed_demo_users
 from crm.errors import DomainError
 from crm.extensions import db
+from crm.scheduler import run_all, serve
 
 
 @click.command("create-user")
@@ -77,6 +78,20 @@ def seed_demo_command(if_empty: bool, customers: int, interactions: int, seed: i
     )
 
 
+@click.command("scheduler")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Run every job once and exit (for cron and tests).")
+def scheduler_command(once: bool) -> None:
+    """Run the background jobs: callback tasks, notifications, e-mail."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if once:
+        for name, count in run_all(app).items():
+            click.echo(f"{name}: {'failed (see the log)' if count is None else count}")
+        return
+    serve(app)
+
+
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(scheduler_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -78,3 +79,17 @@ def include_in_autogenerate(
     if type_ == "table" and name and name.startswith(_UNMODELLED_TABLE_PREFIX):
         return False
     return not (type_ == "index" and name in _UNMODELLED_INDEXES)
+
+
+def insert_ignoring_duplicates(session: Any, model: Any, rows: list[dict[str, Any]]) -> int:
+    """Insert ``rows``, skipping any that would break a unique constraint (ON CONFLICT DO
+    NOTHING), on SQLite and PostgreSQL alike: how repeatable jobs make a second run a no-op.
+
+    :returns: how many rows were inserted.
+    """
+    if not rows:
+        return 0
+    table = model.__table__
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = module.insert(table).on_conflict_do_nothing().returning(table.c.id)
+    return len(session.connection().execute(statement, rows).all())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import get_timezone
 
 
@@ -33,3 +34,9 @@ def local_now() -> datetime:
 def utc_to_local(instant: datetime) -> datetime:
     """An aware instant as a naive date-time in the user's zone, for pre-filling a field."""
     return instant.astimezone(get_timezone()).replace(tzinfo=None)
+
+
+def department_today(now: datetime) -> date:
+    """The calendar date at ``now`` in the department's zone (CRM_DEFAULT_TIMEZONE): what
+    "due today" means for jobs that run outside any user's request."""
+    return now.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()

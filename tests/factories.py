@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
+
+from sqlalchemy import select
 
 from crm.auth.models import User
 from crm.auth.services import create_user
+from crm.callbacks.models import CallbackPlan, CallbackTask
+from crm.callbacks.services import add_tasks, create_plan
 from crm.customers.models import Customer
 from crm.customers.services import ProfileInput, create_customer
 from crm.database import utcnow
 from crm.extensions import db
 from crm.interactions.models import Interaction
 from crm.interactions.services import log_interaction
+from crm.notifications.models import Notification
+from crm.notifications.services import notify
 
 DEFAULT_PASSWORD = "correct-horse-42"
 _numbers = itertools.count(1)
@@ -59,3 +65,39 @@ def make_interaction(*, customer: Customer, actor: User, **overrides: Any) -> In
     }
     fields.update(overrides)
     return log_interaction(actor=actor, customer=customer, **fields)
+
+
+def make_plan(*, actor: User, customer: Customer, assignee: User, **overrides: Any) -> CallbackPlan:
+    fields: dict[str, Any] = {
+        "purpose": "季度回访",
+        "cadence": "monthly",
+        "day_of_month": 1,
+        "start_date": date(2026, 1, 1),
+    }
+    fields.update(overrides)
+    return create_plan(actor=actor, customer=customer, assignee=assignee, **fields)
+
+
+def make_task(plan: CallbackPlan, due: date | None = None) -> CallbackTask:
+    """An open task of ``plan`` due on ``due`` (today by default), as the scheduler makes it."""
+    due = due or date.today()
+    add_tasks(plan, [due])
+    return db.session.scalar(
+        select(CallbackTask).where(CallbackTask.plan_id == plan.id, CallbackTask.due_date == due)
+    )
+
+
+def notify_user(user: User) -> int:
+    """A notification for ``user``; returns its id."""
+    notify(
+        [
+            {
+                "user_id": user.id,
+                "kind": "callback.due",
+                "subject_type": "callback_task",
+                "subject_id": 0,
+                "payload": {"customer": "张三", "date": "2026-01-01", "agent": user.display_name},
+            }
+        ]
+    )
+    return db.session.scalar(select(Notification.id).where(Notification.user_id == user.id))

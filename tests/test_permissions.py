@@ -15,7 +15,14 @@ from crm.customers.saved_filters import save_filter
 from crm.customers.services import delete_customer
 from crm.extensions import db
 from tests.conftest import csrf_token, login
-from tests.factories import make_customer, make_interaction, make_user
+from tests.factories import (
+    make_customer,
+    make_interaction,
+    make_plan,
+    make_task,
+    make_user,
+    notify_user,
+)
 
 PUBLIC = "public"
 LOGIN = "login"
@@ -31,7 +38,8 @@ class Route(NamedTuple):
 
 #: (endpoint, method) -> route. Placeholders: {other} another user's id, {customer} a
 #: customer, {interaction} another user's interaction, {saved} another user's saved filter,
-#: {batch} an uploaded import.
+#: {batch} an uploaded import, {plan} a callback plan, {task} another agent's callback,
+#: {notification} another user's notification.
 MATRIX: dict[tuple[str, str], Route] = {
     ("core.home", "GET"): Route("/", LOGIN),
     ("core.healthz", "GET"): Route("/healthz", PUBLIC),
@@ -106,6 +114,38 @@ MATRIX: dict[tuple[str, str], Route] = {
         "/customers/import/{batch}/commit", Permission.CUSTOMERS_MANAGE
     ),
     ("imports.undo", "POST"): Route("/customers/import/{batch}/undo", Permission.CUSTOMERS_MANAGE),
+    ("callbacks.worklist", "GET"): Route("/callbacks/", Permission.CALLBACKS_WORK),
+    ("callbacks.complete", "POST"): Route(
+        "/callbacks/tasks/{task}/complete",
+        Permission.CALLBACKS_WORK,
+        on_others=Permission.CALLBACKS_PLAN,
+    ),
+    ("callbacks.skip", "POST"): Route(
+        "/callbacks/tasks/{task}/skip",
+        Permission.CALLBACKS_WORK,
+        on_others=Permission.CALLBACKS_PLAN,
+    ),
+    ("callbacks.reschedule", "POST"): Route(
+        "/callbacks/tasks/{task}/reschedule",
+        Permission.CALLBACKS_WORK,
+        on_others=Permission.CALLBACKS_PLAN,
+    ),
+    ("callbacks.board", "GET"): Route("/callbacks/board", Permission.CALLBACKS_PLAN),
+    ("callbacks.reassign", "POST"): Route("/callbacks/board/reassign", Permission.CALLBACKS_PLAN),
+    ("callbacks.plans", "GET"): Route("/callbacks/plans", Permission.CALLBACKS_PLAN),
+    ("callbacks.new_plan", "GET"): Route(
+        "/callbacks/plans/new?customer={customer}", Permission.CALLBACKS_PLAN
+    ),
+    ("callbacks.new_plan", "POST"): Route(
+        "/callbacks/plans/new?customer={customer}", Permission.CALLBACKS_PLAN
+    ),
+    ("callbacks.bulk_plans", "GET"): Route("/callbacks/plans/bulk", Permission.CALLBACKS_PLAN),
+    ("callbacks.bulk_plans", "POST"): Route("/callbacks/plans/bulk", Permission.CALLBACKS_PLAN),
+    ("callbacks.plan", "GET"): Route("/callbacks/plans/{plan}", Permission.CALLBACKS_PLAN),
+    ("callbacks.end_plan", "POST"): Route("/callbacks/plans/{plan}/end", Permission.CALLBACKS_PLAN),
+    ("notifications.index", "GET"): Route("/notifications/", LOGIN),
+    ("notifications.read", "POST"): Route("/notifications/{notification}/read", LOGIN),
+    ("notifications.read_all", "POST"): Route("/notifications/read-all", LOGIN),
     # Deleting and restoring last, so the loop's other requests see a live customer.
     ("customers.delete", "POST"): Route(
         "/customers/{customer}/delete", Permission.CUSTOMERS_MANAGE
@@ -154,6 +194,9 @@ def objects(app: Flask) -> dict[str, int]:
         batch, _table = start_import(
             actor=boss, filename="a.csv", data="姓名,手机\n张三,13800138000\n".encode()
         )
+        plan = make_plan(actor=boss, customer=customer, assignee=other)
+        task = make_task(plan)
+        notification_id = notify_user(other)
         db.session.commit()
         return {
             "other": other.id,
@@ -161,6 +204,9 @@ def objects(app: Flask) -> dict[str, int]:
             "interaction": interaction.id,
             "saved": saved.id,
             "batch": batch.id,
+            "plan": plan.id,
+            "task": task.id,
+            "notification": notification_id,
         }
 
 
@@ -187,7 +233,10 @@ def test_each_role_gets_403_exactly_where_it_lacks_the_permission(
         if endpoint == "auth.logout":
             continue  # signing out would end the session the rest of the loop needs
         response = _request(client, method, route.path.format(**objects), token)
-        denied = response.status_code == 403
+        # Someone else's object may also answer 404 where its existence is not to be confirmed.
+        denied = response.status_code == 403 or (
+            route.on_others is not None and response.status_code == 404
+        )
         needed = {route.access, route.on_others} - {PUBLIC, LOGIN, None}
         should_deny = not needed <= granted
         if denied != should_deny or response.status_code >= 500:

@@ -38,6 +38,11 @@ class AuditAction(StrEnum):
     INTERACTION_LOGGED = "interaction.logged"
     INTERACTION_CORRECTED = "interaction.corrected"
     INTERACTION_DELETED = "interaction.deleted"
+    CALLBACK_PLANNED = "callback.planned"
+    CALLBACK_PLAN_ENDED = "callback.plan_ended"
+    CALLBACK_SKIPPED = "callback.skipped"
+    CALLBACK_RESCHEDULED = "callback.rescheduled"
+    CALLBACKS_REASSIGNED = "callback.reassigned"
 
 
 ACTION_LABELS = {
@@ -65,6 +70,11 @@ ACTION_LABELS = {
     AuditAction.INTERACTION_LOGGED: _l("Interaction logged"),
     AuditAction.INTERACTION_CORRECTED: _l("Interaction corrected"),
     AuditAction.INTERACTION_DELETED: _l("Interaction deleted"),
+    AuditAction.CALLBACK_PLANNED: _l("Callbacks planned"),
+    AuditAction.CALLBACK_PLAN_ENDED: _l("Callback plan ended"),
+    AuditAction.CALLBACK_SKIPPED: _l("Callback skipped"),
+    AuditAction.CALLBACK_RESCHEDULED: _l("Callback rescheduled"),
+    AuditAction.CALLBACKS_REASSIGNED: _l("Callbacks reassigned"),
 }
 
 #: actions whose details map each changed field to [old, new]

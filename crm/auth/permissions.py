@@ -48,6 +48,10 @@ class Permission(StrEnum):
     INTERACTIONS_LOG = "interactions.log"
     #: correct anyone's interaction, delete one with a reason
     INTERACTIONS_MODERATE = "interactions.moderate"
+    #: work one's own callback list
+    CALLBACKS_WORK = "callbacks.work"
+    #: plan callbacks, see everyone's, reassign them
+    CALLBACKS_PLAN = "callbacks.plan"
 
 
 _AGENT = frozenset(
@@ -55,12 +59,14 @@ _AGENT = frozenset(
         Permission.CUSTOMERS_VIEW,
         Permission.CUSTOMERS_EDIT,
         Permission.INTERACTIONS_LOG,
+        Permission.CALLBACKS_WORK,
     }
 )
 _SUPERVISOR = _AGENT | {
     Permission.CUSTOMERS_MANAGE,
     Permission.CUSTOMERS_EXPORT,
     Permission.INTERACTIONS_MODERATE,
+    Permission.CALLBACKS_PLAN,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -6,6 +6,7 @@ from sqlalchemy import exists, or_, select
 
 from crm.auth.models import User, UserRole
 from crm.auth.permissions import Role
+from crm.extensions import db
 from crm.pagination import Page, paginate, sort_clause
 
 USER_SORTS = {
@@ -45,3 +46,14 @@ def user_listing(*, search: str, role: str, status: str, sort: str, page: int) -
     query = query.order_by(*order, User.id)
     filters = {"q": search, "role": role, "status": status}
     return paginate(query, page=page, sort=sort, filters=filters)
+
+
+def active_agents() -> list[tuple[int, str]]:
+    """(id, name) of every active agent, by name: for "assign to" choices."""
+    rows = db.session.execute(
+        select(User.id, User.display_name)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.AGENT.value, User.active.is_(True))
+        .order_by(User.display_name)
+    )
+    return [(user_id, name) for user_id, name in rows]

@@ -53,7 +53,13 @@ def pair(ctx):
 def test_the_preview_counts_what_would_move_and_changes_nothing(pair) -> None:
     supervisor, kept, dupe = pair
     preview = preview_merge(actor=supervisor, source=dupe, target=kept)
-    assert preview.moves == {"interactions": 3, "purchases": 1, "feedback": 1}
+    assert preview.moves == {
+        "interactions": 3,
+        "purchases": 1,
+        "feedback": 1,
+        "callback plans": 0,
+        "callbacks": 0,
+    }
     assert preview.new_phones == ["+8613911112222"]
     assert preview.filled == {"company": "武当科技", "email": "zs@example.cn"}
     assert rows_of(Interaction, [kept.id]) == 2

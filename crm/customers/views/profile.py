@@ -8,8 +8,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
-from crm.auth.models import User, UserRole
-from crm.auth.permissions import Permission, Role, permission_required
+from crm.auth.permissions import Permission, permission_required
+from crm.auth.queries import active_agents
 from crm.auth.sessions import signed_in_user
 from crm.customers import services
 from crm.customers.access import customer_for
@@ -29,13 +29,9 @@ from crm.timezones import local_now
 
 
 def owner_choices() -> list[SelectChoice]:
-    agents = db.session.execute(
-        select(User.id, User.display_name)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.AGENT.value, User.active.is_(True))
-        .order_by(User.display_name)
-    )
-    return [SelectChoice("", _("Nobody"))] + [SelectChoice(str(uid), name) for uid, name in agents]
+    return [SelectChoice("", _("Nobody"))] + [
+        SelectChoice(str(uid), name) for uid, name in active_agents()
+    ]
 
 
 @bp.get("/")

@@ -1,0 +1,113 @@
+"""Forms for planning callbacks and working them."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from crm.callbacks.models import CADENCE_LABELS, LAST_DAY, Cadence
+
+
+def _cadence_choices() -> list[SelectChoice]:
+    return [SelectChoice(c.value, str(CADENCE_LABELS[c])) for c in Cadence]
+
+
+def _day_choices() -> list[SelectChoice]:
+    return [SelectChoice("", "—"), SelectChoice(str(LAST_DAY), str(_l("Last day")))] + [
+        SelectChoice(str(day), str(day)) for day in range(1, 32)
+    ]
+
+
+class PlanForm(FlaskForm):
+    purpose = StringField(
+        _l("Purpose"),
+        validators=[DataRequired(_l("Say what the callback is for.")), Length(max=200)],
+        render_kw={"autofocus": True},
+    )
+    script = TextAreaField(_l("Call script"), validators=[Optional(), Length(max=5000)])
+    cadence = SelectField(_l("How often"), choices=_cadence_choices, default=Cadence.MONTHLY.value)
+    interval_weeks = IntegerField(
+        _l("Every N weeks"), default=2, validators=[Optional(), NumberRange(1, 52)]
+    )
+    day_of_month = SelectField(
+        _l("Day of the month"),
+        choices=_day_choices,
+        default="",
+        description=_l(
+            'For "monthly on a day" (short months use their last day), or the Nth working day.'
+        ),
+    )
+    start_date = DateField(_l("First call"), validators=[DataRequired(_l("Enter the first date."))])
+    end_date = DateField(_l("Last date (optional)"), validators=[Optional()])
+    assignee_id = SelectField(_l("Agent"), validators=[DataRequired(_l("Choose an active agent."))])
+    fallback_id = SelectField(_l("Fallback agent"), default="")
+
+
+class BulkPlanForm(FlaskForm):
+    region = StringField(
+        _l("Region"),
+        validators=[Optional(), Length(max=50)],
+        description=_l("Empty for every region."),
+    )
+    agents = SelectMultipleField(
+        _l("Agents (round-robin)"), validators=[DataRequired(_l("Choose at least one agent."))]
+    )
+    purpose = StringField(
+        _l("Purpose"),
+        validators=[DataRequired(_l("Say what the callback is for.")), Length(max=200)],
+    )
+    script = TextAreaField(_l("Call script"), validators=[Optional(), Length(max=5000)])
+    start_date = DateField(
+        _l("First month from"), validators=[DataRequired(_l("Enter the first date."))]
+    )
+
+
+class CompleteForm(FlaskForm):
+    reached = RadioField(
+        _l("Result"),
+        choices=lambda: [
+            SelectChoice("yes", str(_l("Reached"))),
+            SelectChoice("no", str(_l("Not reached"))),
+        ],
+        validators=[DataRequired(_l("Say whether the customer was reached."))],
+    )
+    notes = TextAreaField(
+        _l("Notes"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2}
+    )
+    satisfaction = IntegerField(
+        _l("Satisfaction (1-5)"),
+        validators=[Optional(), NumberRange(1, 5, _l("The satisfaction goes from 1 to 5."))],
+    )
+
+
+class SkipForm(FlaskForm):
+    reason = StringField(
+        _l("Reason"),
+        validators=[DataRequired(_l("Give the reason for skipping.")), Length(max=200)],
+    )
+
+
+class RescheduleForm(FlaskForm):
+    new_date = DateField(_l("New date"), validators=[DataRequired(_l("Enter the new date."))])
+
+
+class ReassignForm(FlaskForm):
+    task_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    assignee_id = SelectField(
+        _l("Give to"), validators=[DataRequired(_l("Choose an active agent."))]
+    )
+
+
+class EndPlanForm(FlaskForm):
+    last_day = DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day."))])

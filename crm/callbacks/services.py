@@ -1,0 +1,340 @@
+"""Callback rules: plans, bulk plans, completing, skipping, rescheduling and reassigning tasks.
+
+Functions flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from crm.audit.services import AuditAction, record
+from crm.auth.models import User
+from crm.auth.permissions import Permission, Role
+from crm.callbacks.cadence import Rule, occurrences
+from crm.callbacks.models import LAST_DAY, Cadence, CallbackPlan, CallbackTask, TaskStatus
+from crm.customers.models import Customer, Tier
+from crm.database import insert_ignoring_duplicates, utcnow
+from crm.errors import DomainError, PermissionDenied
+from crm.extensions import db
+from crm.interactions.models import Category, Channel, Direction
+from crm.interactions.services import log_interaction
+from crm.workdays import next_working_day, working_days_in_month
+
+
+def _require_planner(actor: User) -> None:
+    if not actor.can(Permission.CALLBACKS_PLAN):
+        raise PermissionDenied(_l("Only supervisors plan callbacks."))
+
+
+def _check_agent(user: User | None, field: str) -> None:
+    if user is None or not user.active or not user.has_role(Role.AGENT):
+        raise DomainError(_l("Choose an active agent."), field=field)
+
+
+def rule_of(plan: CallbackPlan) -> Rule:
+    return Rule(
+        cadence=Cadence(plan.cadence),
+        start=plan.start_date,
+        end=plan.end_date,
+        interval_weeks=plan.interval_weeks,
+        day_of_month=plan.day_of_month,
+    )
+
+
+def _validate(cadence: str, interval_weeks: int, day_of_month: int | None) -> None:
+    if cadence not in {c.value for c in Cadence}:
+        raise DomainError(_l("Choose how often to call."), field="cadence")
+    if cadence == Cadence.WEEKLY and not 1 <= interval_weeks <= 52:
+        raise DomainError(_l("Every 1 to 52 weeks."), field="interval_weeks")
+    if cadence == Cadence.MONTHLY and day_of_month not in (None, LAST_DAY, *range(1, 32)):
+        raise DomainError(_l("Choose a day from 1 to 31, or the last day."), field="day_of_month")
+    if cadence == Cadence.MONTHLY_WORKDAY and day_of_month not in range(1, 24):
+        raise DomainError(_l("Choose a working day from 1 to 23."), field="day_of_month")
+
+
+def create_plan(
+    *,
+    actor: User,
+    customer: Customer,
+    purpose: str,
+    cadence: str,
+    start_date: date,
+    assignee: User,
+    script: str | None = None,
+    interval_weeks: int = 1,
+    day_of_month: int | None = None,
+    end_date: date | None = None,
+    fallback: User | None = None,
+) -> CallbackPlan:
+    """Plan regular callbacks to a customer; the scheduler makes the dated tasks.
+
+    :raises PermissionDenied: unless the actor plans callbacks.
+    :raises DomainError: naming the field at fault.
+    """
+    _require_planner(actor)
+    if customer.is_deleted:
+        raise DomainError(_l("This customer has been deleted."), field="customer_id")
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise DomainError(_l("Say what the callback is for."), field="purpose")
+    _validate(cadence, interval_weeks, day_of_month)
+    if end_date is not None and end_date < start_date:
+        raise DomainError(_l("The end date is before the start date."), field="end_date")
+    _check_agent(assignee, "assignee_id")
+    if fallback is not None:
+        _check_agent(fallback, "fallback_id")
+    plan = CallbackPlan(
+        customer_id=customer.id,
+        purpose=purpose[:200],
+        script=(script or "").strip() or None,
+        cadence=cadence,
+        interval_weeks=interval_weeks,
+        day_of_month=day_of_month,
+        start_date=start_date,
+        end_date=end_date,
+        assignee_id=assignee.id,
+        fallback_id=fallback.id if fallback else None,
+        created_by_id=actor.id,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    record(
+        action=AuditAction.CALLBACK_PLANNED,
+        actor=actor,
+        object_type="callback_plan",
+        object_id=plan.id,
+        details={"customer": customer.id, "cadence": cadence, "assignee": assignee.id},
+    )
+    return plan
+
+
+def bulk_create_plans(
+    *,
+    actor: User,
+    region: str | None,
+    agents: Sequence[User],
+    purpose: str,
+    start_date: date,
+    script: str | None = None,
+) -> list[CallbackPlan]:
+    """Monthly plans for every live key account (in ``region`` when given) without an active
+    plan, spread evenly over the working days of the month, assigned round-robin to ``agents``.
+    """
+    _require_planner(actor)
+    if not agents:
+        raise DomainError(_l("Choose at least one agent."), field="agents")
+    planned = select(CallbackPlan.customer_id).where(CallbackPlan.active.is_(True))
+    query = select(Customer).where(
+        Customer.tier == Tier.KEY.value,
+        Customer.deleted_at.is_(None),
+        Customer.id.not_in(planned),
+    )
+    if region:
+        query = query.where(Customer.region == region)
+    customers = list(db.session.scalars(query.order_by(Customer.id)))
+    workdays = len(working_days_in_month(start_date.year, start_date.month))
+    return [
+        create_plan(
+            actor=actor,
+            customer=customer,
+            purpose=purpose,
+            script=script,
+            cadence=Cadence.MONTHLY_WORKDAY,
+            day_of_month=1 + (index * workdays) // len(customers),
+            start_date=start_date,
+            assignee=agents[index % len(agents)],
+        )
+        for index, customer in enumerate(customers)
+    ]
+
+
+def end_plan(*, actor: User, plan: CallbackPlan, last_day: date) -> int:
+    """Stop a plan after ``last_day``; its later open tasks are cancelled. Returns how many."""
+    _require_planner(actor)
+    plan.end_date = max(last_day, plan.start_date)
+    plan.active = False
+    plan.ended_at = utcnow()
+    cancelled = db.session.execute(
+        update(CallbackTask)
+        .where(
+            CallbackTask.plan_id == plan.id,
+            CallbackTask.status == TaskStatus.DUE.value,
+            CallbackTask.due_date > plan.end_date,
+        )
+        .values(status=TaskStatus.CANCELLED.value, closed_at=utcnow(), closed_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    record(
+        action=AuditAction.CALLBACK_PLAN_ENDED,
+        actor=actor,
+        object_type="callback_plan",
+        object_id=plan.id,
+        details={"last_day": plan.end_date.isoformat(), "cancelled": cancelled},
+    )
+    db.session.flush()
+    return cancelled
+
+
+def assignee_for(plan: CallbackPlan) -> int:
+    """Who gets the plan's new tasks: the assignee, or the fallback while the assignee is
+    inactive."""
+    if not plan.assignee.active and plan.fallback_id is not None:
+        return plan.fallback_id
+    return plan.assignee_id
+
+
+def add_tasks(plan: CallbackPlan, dates: Sequence[date], **fields: object) -> int:
+    """Insert a task per date; a date the plan already has is skipped (UNIQUE plan, date)."""
+    if not dates:
+        return 0
+    rows = [
+        {
+            "plan_id": plan.id,
+            "customer_id": plan.customer_id,
+            "due_date": day,
+            "assignee_id": assignee_for(plan),
+            "status": TaskStatus.DUE.value,
+            "attempt": 0,
+            "created_at": utcnow(),
+            **fields,
+        }
+        for day in dates
+    ]
+    return insert_ignoring_duplicates(db.session, CallbackTask, rows)
+
+
+def plan_dates(plan: CallbackPlan, *, until: date) -> list[date]:
+    return occurrences(rule_of(plan), after=plan.generated_until, until=until)
+
+
+def _can_work(actor: User, task: CallbackTask) -> bool:
+    return actor.can(Permission.CALLBACKS_PLAN) or (
+        actor.can(Permission.CALLBACKS_WORK) and task.assignee_id == actor.id
+    )
+
+
+def _close(task: CallbackTask, actor: User, status: TaskStatus) -> None:
+    if task.status != TaskStatus.DUE:
+        raise DomainError(_l("This callback is already closed."))
+    task.status = status.value
+    task.closed_at = utcnow()
+    task.closed_by_id = actor.id
+
+
+def complete_task(
+    *,
+    actor: User,
+    task: CallbackTask,
+    reached: bool,
+    notes: str,
+    today: date,
+    satisfaction: int | None = None,
+    occurred_at: datetime | None = None,
+) -> CallbackTask | None:
+    """Record the call as an interaction (回访) and close the task. When the customer was not
+    reached, a retry is planned on the next working day until the retries run out.
+
+    :returns: the retry task, if one was planned.
+    """
+    if not _can_work(actor, task):
+        raise PermissionDenied(_l("This callback is assigned to someone else."))
+    if reached and satisfaction is not None and not 1 <= satisfaction <= 5:
+        raise DomainError(_l("The satisfaction goes from 1 to 5."), field="satisfaction")
+    _close(task, actor, TaskStatus.DONE if reached else TaskStatus.MISSED)
+    interaction = log_interaction(
+        actor=actor,
+        customer=task.customer,
+        channel=Channel.PHONE.value,
+        category=Category.CALLBACK.value,
+        direction=Direction.OUTBOUND.value,
+        summary=task.plan.purpose,
+        details=notes,
+        outcome=str(_l("Reached")) if reached else str(_l("Not reached")),
+        occurred_at=occurred_at or utcnow(),
+    )
+    task.interaction_id = interaction.id
+    task.satisfaction = satisfaction if reached else None
+    db.session.flush()
+    if reached or task.attempt >= current_app.config["CALLBACK_RETRIES"]:
+        return None
+    retry_day = next_working_day(max(today, task.due_date))
+    added = add_tasks(task.plan, [retry_day], attempt=task.attempt + 1, previous_id=task.id)
+    if not added:
+        return None  # the plan already has a call that day
+    return db.session.scalar(
+        select(CallbackTask).where(
+            CallbackTask.plan_id == task.plan_id, CallbackTask.due_date == retry_day
+        )
+    )
+
+
+def skip_task(*, actor: User, task: CallbackTask, reason: str) -> None:
+    if not _can_work(actor, task):
+        raise PermissionDenied(_l("This callback is assigned to someone else."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Give the reason for skipping."), field="reason")
+    _close(task, actor, TaskStatus.SKIPPED)
+    task.note = reason[:200]
+    db.session.flush()
+    record(
+        action=AuditAction.CALLBACK_SKIPPED,
+        actor=actor,
+        object_type="callback_task",
+        object_id=task.id,
+        details={"reason": task.note},
+    )
+
+
+def reschedule_task(
+    *, actor: User, task: CallbackTask, new_date: date, today: date
+) -> CallbackTask:
+    """Move a callback to another day: this task is closed as rescheduled and a new one is
+    made, so both days stay in the history."""
+    if not _can_work(actor, task):
+        raise PermissionDenied(_l("This callback is assigned to someone else."))
+    if new_date < today:
+        raise DomainError(_l("Choose today or a later day."), field="new_date")
+    _close(task, actor, TaskStatus.RESCHEDULED)
+    task.note = new_date.isoformat()
+    if not add_tasks(task.plan, [new_date], attempt=task.attempt, previous_id=task.id):
+        raise DomainError(_l("This plan already has a callback that day."), field="new_date")
+    db.session.flush()
+    record(
+        action=AuditAction.CALLBACK_RESCHEDULED,
+        actor=actor,
+        object_type="callback_task",
+        object_id=task.id,
+        details={"from": task.due_date.isoformat(), "to": new_date.isoformat()},
+    )
+    return db.session.scalar(
+        select(CallbackTask).where(
+            CallbackTask.plan_id == task.plan_id, CallbackTask.due_date == new_date
+        )
+    )
+
+
+def reassign_tasks(*, actor: User, tasks: Sequence[CallbackTask], assignee: User) -> int:
+    """Give open callbacks to another agent (e.g. while one is on leave)."""
+    _require_planner(actor)
+    _check_agent(assignee, "assignee_id")
+    moved = [
+        task for task in tasks if task.status == TaskStatus.DUE and task.assignee_id != assignee.id
+    ]
+    for task in moved:
+        task.assignee_id = assignee.id
+    db.session.flush()
+    if moved:
+        record(
+            action=AuditAction.CALLBACKS_REASSIGNED,
+            actor=actor,
+            object_type="user",
+            object_id=assignee.id,
+            details={"tasks": [task.id for task in moved]},
+        )
+    return len(moved)

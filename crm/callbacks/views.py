@@ -1,0 +1,324 @@
+"""Callback pages: the agent's worklist and the supervisors' plans and board."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import SelectChoice
+
+from crm.auth.models import User
+from crm.auth.permissions import Permission, permission_required
+from crm.auth.queries import active_agents
+from crm.auth.sessions import signed_in_user
+from crm.callbacks import queries, services
+from crm.callbacks.forms import (
+    BulkPlanForm,
+    CompleteForm,
+    EndPlanForm,
+    PlanForm,
+    ReassignForm,
+    RescheduleForm,
+    SkipForm,
+)
+from crm.callbacks.models import TASK_STATUS_LABELS, CallbackPlan, CallbackTask, TaskStatus
+from crm.customers.access import customer_for
+from crm.database import utcnow
+from crm.errors import DomainError
+from crm.extensions import db
+from crm.forms import apply_domain_error, flash_form_errors
+from crm.pagination import paginate
+from crm.timezones import department_today
+
+bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
+
+
+def _today() -> date:
+    return department_today(utcnow())
+
+
+def _agent_choices(empty: str | None = None) -> list[SelectChoice]:
+    choices = [SelectChoice(str(uid), name) for uid, name in active_agents()]
+    return ([SelectChoice("", empty)] if empty is not None else []) + choices
+
+
+def task_for(actor: User, task_id: int) -> CallbackTask:
+    """The task if the actor works it or plans callbacks; 404 otherwise."""
+    task = db.session.get(CallbackTask, task_id)
+    if task is None or not (actor.can(Permission.CALLBACKS_PLAN) or task.assignee_id == actor.id):
+        abort(404)
+    return task
+
+
+@bp.get("/")
+@permission_required(Permission.CALLBACKS_WORK)
+def worklist() -> str:
+    today = _today()
+    return render_template(
+        "callbacks/worklist.html",
+        worklist=queries.worklist(signed_in_user(), today),
+        today=today,
+        complete_form=CompleteForm(formdata=None),
+        skip_form=SkipForm(formdata=None),
+        reschedule_form=RescheduleForm(formdata=None),
+    )
+
+
+def _back() -> BaseResponse:
+    target = request.form.get("back", "")
+    return redirect(target if target.startswith("/callbacks/") else url_for("callbacks.worklist"))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@permission_required(Permission.CALLBACKS_WORK)
+def complete(task_id: int) -> BaseResponse:
+    actor = signed_in_user()
+    task = task_for(actor, task_id)
+    form = CompleteForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return _back()
+    try:
+        retry = services.complete_task(
+            actor=actor,
+            task=task,
+            reached=form.reached.data == "yes",
+            notes=form.notes.data or "",
+            satisfaction=form.satisfaction.data,
+            today=_today(),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return _back()
+    db.session.commit()
+    if retry is not None:
+        flash(_("Not reached: another try is planned for %(date)s.", date=retry.due_date), "info")
+    else:
+        flash(_("Callback recorded on %(name)s's history.", name=task.customer.name), "success")
+    return _back()
+
+
+@bp.post("/tasks/<int:task_id>/skip")
+@permission_required(Permission.CALLBACKS_WORK)
+def skip(task_id: int) -> BaseResponse:
+    actor = signed_in_user()
+    task = task_for(actor, task_id)
+    form = SkipForm()
+    if form.validate_on_submit():
+        try:
+            services.skip_task(actor=actor, task=task, reason=form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("Callback skipped."), "info")
+    else:
+        flash_form_errors(form)
+    return _back()
+
+
+@bp.post("/tasks/<int:task_id>/reschedule")
+@permission_required(Permission.CALLBACKS_WORK)
+def reschedule(task_id: int) -> BaseResponse:
+    actor = signed_in_user()
+    task = task_for(actor, task_id)
+    form = RescheduleForm()
+    if form.validate_on_submit():
+        try:
+            services.reschedule_task(
+                actor=actor, task=task, new_date=form.new_date.data, today=_today()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("Callback moved to %(date)s.", date=form.new_date.data), "info")
+    else:
+        flash_form_errors(form)
+    return _back()
+
+
+def _month_arg() -> date:
+    raw = request.args.get("month", "")
+    try:
+        return datetime.strptime(raw, "%Y-%m").date()
+    except ValueError:
+        return _today().replace(day=1)
+
+
+@bp.get("/board")
+@permission_required(Permission.CALLBACKS_PLAN)
+def board() -> str:
+    month = _month_arg()
+    agent_id = request.args.get("agent", type=int)
+    status = request.args.get("status") if request.args.get("status") in set(TaskStatus) else None
+    form = ReassignForm(formdata=None)
+    form.assignee_id.choices = _agent_choices()
+    return render_template(
+        "callbacks/board.html",
+        month=month,
+        agent_id=agent_id,
+        status=status,
+        page=queries.board(
+            month=month,
+            agent_id=agent_id,
+            status=status,
+            page=request.args.get("page", 1, type=int),
+        ),
+        counts=queries.calendar_counts(month=month, agent_id=agent_id),
+        figures=queries.agent_figures(month=month, today=_today()),
+        agents=_agent_choices(),
+        statuses=TASK_STATUS_LABELS,
+        reassign_form=form,
+        today=_today(),
+    )
+
+
+@bp.post("/board/reassign")
+@permission_required(Permission.CALLBACKS_PLAN)
+def reassign() -> BaseResponse:
+    form = ReassignForm()
+    form.assignee_id.choices = _agent_choices()
+    if form.validate_on_submit():
+        tasks = db.session.scalars(
+            select(CallbackTask).where(CallbackTask.id.in_(form.task_ids.data or []))
+        ).all()
+        try:
+            moved = services.reassign_tasks(
+                actor=signed_in_user(),
+                tasks=tasks,
+                assignee=db.session.get(User, int(form.assignee_id.data)),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("%(n)d callbacks reassigned.", n=moved), "success")
+    else:
+        flash_form_errors(form)
+    return redirect(request.form.get("back") or url_for("callbacks.board"))
+
+
+@bp.get("/plans")
+@permission_required(Permission.CALLBACKS_PLAN)
+def plans() -> str:
+    query = select(CallbackPlan).order_by(CallbackPlan.active.desc(), CallbackPlan.id.desc())
+    page = paginate(query, page=request.args.get("page", 1, type=int), sort="id", filters={})
+    return render_template("callbacks/plans.html", page=page)
+
+
+def _plan_form() -> PlanForm:
+    form = PlanForm()
+    form.assignee_id.choices = _agent_choices()
+    form.fallback_id.choices = _agent_choices(empty=_("None"))
+    return form
+
+
+@bp.route("/plans/new", methods=["GET", "POST"])
+@permission_required(Permission.CALLBACKS_PLAN)
+def new_plan() -> str | tuple[str, int] | BaseResponse:
+    actor = signed_in_user()
+    customer = customer_for(actor, request.args.get("customer", type=int) or 0)
+    form = _plan_form()
+    if request.method == "GET":
+        form.start_date.data = _today()
+    if form.validate_on_submit():
+        try:
+            plan = services.create_plan(
+                actor=actor,
+                customer=customer,
+                purpose=form.purpose.data,
+                script=form.script.data,
+                cadence=form.cadence.data,
+                interval_weeks=form.interval_weeks.data or 1,
+                day_of_month=int(form.day_of_month.data) if form.day_of_month.data else None,
+                start_date=form.start_date.data,
+                end_date=form.end_date.data,
+                assignee=db.session.get(User, int(form.assignee_id.data)),
+                fallback=db.session.get(User, int(form.fallback_id.data))
+                if form.fallback_id.data
+                else None,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Callbacks planned; the scheduler adds the dated calls."), "success")
+            return redirect(url_for("callbacks.plan", plan_id=plan.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("callbacks/plan_form.html", form=form, customer=customer), status
+
+
+@bp.route("/plans/bulk", methods=["GET", "POST"])
+@permission_required(Permission.CALLBACKS_PLAN)
+def bulk_plans() -> str | tuple[str, int] | BaseResponse:
+    form = BulkPlanForm()
+    form.agents.choices = _agent_choices()
+    if request.method == "GET":
+        form.start_date.data = _today()
+    if form.validate_on_submit():
+        agents = db.session.scalars(
+            select(User).where(User.id.in_([int(a) for a in form.agents.data])).order_by(User.id)
+        ).all()
+        try:
+            created = services.bulk_create_plans(
+                actor=signed_in_user(),
+                region=(form.region.data or "").strip() or None,
+                agents=agents,
+                purpose=form.purpose.data,
+                script=form.script.data,
+                start_date=form.start_date.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(n)d key accounts now have monthly callbacks.", n=len(created)), "success")
+            return redirect(url_for("callbacks.plans"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("callbacks/bulk_form.html", form=form), status
+
+
+@bp.get("/plans/<int:plan_id>")
+@permission_required(Permission.CALLBACKS_PLAN)
+def plan(plan_id: int) -> str:
+    plan = db.session.get(CallbackPlan, plan_id) or abort(404)
+    tasks = db.session.scalars(
+        select(CallbackTask)
+        .where(CallbackTask.plan_id == plan.id)
+        .order_by(CallbackTask.due_date.desc(), CallbackTask.id.desc())
+        .limit(100)
+    ).all()
+    end_form = EndPlanForm(formdata=None, last_day=_today())
+    return render_template(
+        "callbacks/plan.html",
+        plan=plan,
+        tasks=tasks,
+        end_form=end_form,
+        statuses=TASK_STATUS_LABELS,
+    )
+
+
+@bp.post("/plans/<int:plan_id>/end")
+@permission_required(Permission.CALLBACKS_PLAN)
+def end_plan(plan_id: int) -> BaseResponse:
+    plan = db.session.get(CallbackPlan, plan_id) or abort(404)
+    form = EndPlanForm()
+    if form.validate_on_submit():
+        cancelled = services.end_plan(
+            actor=signed_in_user(), plan=plan, last_day=form.last_day.data
+        )
+        db.session.commit()
+        flash(_("Plan ended; %(n)d later callbacks cancelled.", n=cancelled), "success")
+    else:
+        flash_form_errors(form)
+    return redirect(url_for("callbacks.plan", plan_id=plan.id))

@@ -1,0 +1,1 @@
+"""In-app notifications (the bell), optionally e-mailed."""

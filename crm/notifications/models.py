@@ -1,0 +1,47 @@
+"""Notifications shown under the bell, and e-mailed when SMTP is configured."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm.database import UTCDateTime, utcnow
+from crm.extensions import db
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    __table_args__ = (
+        # One notice per person, kind and subject: a repeated job run adds nothing.
+        UniqueConstraint("user_id", "kind", "subject_type", "subject_id"),
+        Index(
+            "ix_notifications_unread",
+            "user_id",
+            "created_at",
+            sqlite_where=text("read_at IS NULL"),
+            postgresql_where=text("read_at IS NULL"),
+        ),
+        Index(
+            "ix_notifications_unsent",
+            "id",
+            sqlite_where=text("email_claimed_at IS NULL"),
+            postgresql_where=text("email_claimed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: what happened, e.g. "callback.due"; notifications.services knows how to word each kind
+    kind: Mapped[str] = mapped_column(String(40))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int]
+    #: facts for the wording (customer name, due date, ...)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: set by the one e-mail job run that sends it; when e-mail is off, set without sending
+    email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

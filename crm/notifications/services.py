@@ -1,0 +1,143 @@
+"""Creating notifications exactly once, reading them, and the e-mail job."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterable
+from datetime import datetime
+from email.message import EmailMessage
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from crm.auth.models import User
+from crm.database import insert_ignoring_duplicates, utcnow
+from crm.extensions import db
+from crm.notifications.models import Notification
+
+EMAIL_BATCH = 100
+
+
+def notify(rows: Iterable[dict]) -> int:
+    """Add notifications given as dicts of user_id, kind, subject_type, subject_id and payload;
+    one that exists already is skipped, so a job may offer the same notice every run.
+
+    :returns: how many were new.
+    """
+    now = utcnow()
+    values = [{"payload": {}, "created_at": now, **row} for row in rows]
+    return insert_ignoring_duplicates(db.session, Notification, values)
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def recent(user: User, limit: int = 50) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_read(user: User, notification_id: int | None = None) -> int:
+    """Mark one of the user's notifications (or all of them) read."""
+    query = update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    return db.session.execute(
+        query.values(read_at=utcnow()).execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def describe(notification: Notification) -> str:
+    """The notice in the current language."""
+    payload = notification.payload
+    if notification.kind == "callback.due":
+        return _("Callback due %(date)s: %(customer)s", **payload)
+    if notification.kind == "callback.overdue":
+        return _("Overdue callback (%(date)s, %(agent)s): %(customer)s", **payload)
+    return notification.kind
+
+
+def _claim_unsent(now: datetime) -> list[int]:
+    """Mark a batch of unsent notifications as taken by this run and return their ids; a
+    second scheduler running at the same moment gets the others, or none."""
+    pending = select(Notification.id).where(Notification.email_claimed_at.is_(None))
+    if db.session.get_bind().dialect.name == "postgresql":
+        pending = pending.with_for_update(skip_locked=True)
+    pending = pending.order_by(Notification.id).limit(EMAIL_BATCH)
+    claimed = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.id.in_(pending.scalar_subquery()), Notification.email_claimed_at.is_(None)
+        )
+        .values(email_claimed_at=now)
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
+    )
+    return [row.id for row in claimed]
+
+
+def send_pending_email(now: datetime) -> int:
+    """The e-mail job: each notification is e-mailed once to its user when SMTP is set up
+    (CRM_SMTP_HOST) and the user has an address; otherwise it is just marked handled.
+
+    A failed send gives the notification back for the next run.
+    """
+    ids = _claim_unsent(now)
+    if not ids or not current_app.config.get("SMTP_HOST"):
+        return 0
+    sent = 0
+    rows = db.session.execute(
+        select(Notification, User)
+        .join(User, User.id == Notification.user_id)
+        .where(Notification.id.in_(ids))
+    ).all()
+    with _smtp() as smtp:
+        for notification, user in rows:
+            if not user.email:
+                continue
+            try:
+                smtp.send_message(_message(notification, user))
+            except smtplib.SMTPException:
+                current_app.logger.exception("E-mail for notification %s failed", notification.id)
+                notification.email_claimed_at = None
+                continue
+            notification.emailed_at = utcnow()
+            sent += 1
+    return sent
+
+
+def _smtp() -> smtplib.SMTP:
+    config = current_app.config
+    smtp = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30)
+    if config["SMTP_STARTTLS"]:
+        smtp.starttls()
+    if config.get("SMTP_USER"):
+        smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+    return smtp
+
+
+def _message(notification: Notification, user: User) -> EmailMessage:
+    with force_locale(user.locale):
+        text = describe(notification)
+        subject = _("Service CRM") + ": " + text
+    message = EmailMessage()
+    message["From"] = current_app.config["SMTP_FROM"]
+    message["To"] = user.email
+    message["Subject"] = subject
+    message.set_content(text)
+    return message
