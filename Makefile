@@ -29,7 +29,7 @@ run: $(BIN)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	@echo "Serving http://127.0.0.1:5000 with the scheduler beside it; Ctrl-C stops both."
-	@bash -c 'trap "kill 0" INT TERM EXIT; \
+	@bash -c 'trap "kill \$$(jobs -p) 2>/dev/null" INT TERM EXIT; \
 		$(FLASK) scheduler & \
 		$(FLASK) run --host 127.0.0.1 --port 5000 & \
 		wait'
