@@ -52,6 +52,19 @@ def _non_negative_int(name: str, raw: str) -> int:
     return value
 
 
+def _percentage(name: str, raw: str) -> float:
+    """A share given as 85 or 85% or 0.85."""
+    try:
+        value = float(raw.strip().rstrip("%"))
+    except ValueError:
+        value = -1.0
+    if value > 1:
+        value /= 100
+    if not 0 <= value <= 1:
+        raise ConfigError(f"{name} must be a percentage such as 85 or 85%, got {raw!r}.")
+    return value
+
+
 def _locale(name: str, raw: str) -> str:
     if raw not in SUPPORTED_LOCALES:
         raise ConfigError(f"{name} must be one of {', '.join(SUPPORTED_LOCALES)}, got {raw!r}.")
@@ -105,6 +118,10 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "CRM_CALLBACK_HORIZON_DAYS": ("CALLBACK_HORIZON_DAYS", _positive_int),
     "CRM_CALLBACK_RETRIES": ("CALLBACK_RETRIES", _non_negative_int),
     "CRM_CALLBACK_OVERDUE_WORKING_DAYS": ("CALLBACK_OVERDUE_WORKING_DAYS", _non_negative_int),
+    "CRM_TRAINING_PASS_TARGET": ("TRAINING_PASS_TARGET", _percentage),
+    "CRM_TRAINING_MAX_ATTEMPTS": ("TRAINING_MAX_ATTEMPTS", _positive_int),
+    "CRM_TRAINING_CERTIFICATE_MONTHS": ("TRAINING_CERTIFICATE_MONTHS", _positive_int),
+    "CRM_TRAINING_REMINDER_DAYS": ("TRAINING_REMINDER_DAYS", _positive_int),
     "CRM_SMTP_HOST": ("SMTP_HOST", _text),
     "CRM_SMTP_PORT": ("SMTP_PORT", _positive_int),
     "CRM_SMTP_USER": ("SMTP_USER", _text),
@@ -138,6 +155,14 @@ class Config:
     CALLBACK_RETRIES = 2
     #: working days after its due date before an open callback is reported to the supervisor
     CALLBACK_OVERDUE_WORKING_DAYS = 1
+    #: share of people who sat an exam that should pass it (培训合格率目标)
+    TRAINING_PASS_TARGET = 0.85
+    #: exam attempts allowed per person and session (the first one and retakes)
+    TRAINING_MAX_ATTEMPTS = 3
+    #: how long passing the onboarding exam certifies an agent
+    TRAINING_CERTIFICATE_MONTHS = 12
+    #: remind the agent and the trainer this many days before a certificate expires
+    TRAINING_REMINDER_DAYS = 30
     #: e-mail of notifications; off while SMTP_HOST is empty
     SMTP_HOST = ""
     SMTP_PORT = 25

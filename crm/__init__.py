@@ -34,6 +34,7 @@ from crm.interactions.views import bp as interactions_bp
 from crm.notifications.services import unread_count
 from crm.notifications.views import bp as notifications_bp
 from crm.security import register_security
+from crm.training.views import bp as training_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
         interactions_bp,
         callbacks_bp,
         notifications_bp,
+        training_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

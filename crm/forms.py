@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.errors import DomainError
 
@@ -22,3 +24,10 @@ def flash_form_errors(form: FlaskForm) -> None:
     for field in form:
         for error in field.errors:
             flash(f"{field.label.text}: {error}", "danger")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as checkboxes (the forms macro renders it as a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -24,6 +24,7 @@ from crm.callbacks.jobs import generate_tasks, notify_due, notify_overdue
 from crm.database import utcnow
 from crm.extensions import db
 from crm.notifications.services import send_pending_email
+from crm.training.jobs import remind_expiring_certificates
 
 #: an arbitrary constant naming this application's advisory lock in PostgreSQL
 PG_LOCK_KEY = 72_277_001
@@ -40,6 +41,7 @@ JOBS: list[Job] = [
     Job("callbacks.generate_tasks", generate_tasks, 300),
     Job("callbacks.notify_due", notify_due, 60),
     Job("callbacks.notify_overdue", notify_overdue, 300),
+    Job("training.remind_expiring_certificates", remind_expiring_certificates, 3600),
     Job("notifications.send_email", send_pending_email, 60),
 ]
 

@@ -46,9 +46,14 @@ def dispose(app: Flask) -> None:
         db.engine.dispose()
 
 
+#: rows the migrations themselves insert (default training topics, ...), per table
+SEEDED: dict[str, list[dict]] = {}
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Migrate once per run: a template SQLite file to copy, or the PostgreSQL test database."""
+    """Migrate once per run: a template SQLite file to copy, or the PostgreSQL test database
+    (whose seeded rows are remembered, to be put back after each test empties the tables)."""
     if POSTGRES_URL:
         engine = create_engine(POSTGRES_URL)
         with engine.begin() as connection:
@@ -61,15 +66,29 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     app = build_app(url)
     with app.app_context():
         upgrade()
+        if POSTGRES_URL:
+            for table in db.metadata.sorted_tables:
+                rows = [dict(row._mapping) for row in db.session.execute(table.select())]
+                if rows:
+                    SEEDED[table.name] = rows
     dispose(app)
     return url
 
 
-def _empty_postgres_tables() -> None:
+def _reset_postgres_tables() -> None:
+    """Empty every table and put back what the migrations seeded, as a fresh database has it."""
     tables = [t.name for t in db.metadata.sorted_tables]
     # TRUNCATE skips row triggers, so the append-only audit table can be emptied between tests.
     quoted = ", ".join(f'"{name}"' for name in tables)
     db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    for name, rows in SEEDED.items():
+        table = db.metadata.tables[name]
+        db.session.execute(table.insert(), rows)
+        if "id" in table.c:
+            db.session.execute(
+                text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :top)"),
+                {"table": name, "top": max(row["id"] for row in rows)},
+            )
     db.session.commit()
 
 
@@ -88,7 +107,7 @@ def app(database_url: str) -> Iterator[Flask]:
     app = build_app(database_url)
     if POSTGRES_URL:
         with app.app_context():
-            _empty_postgres_tables()
+            _reset_postgres_tables()
     yield app
     dispose(app)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +20,8 @@ from crm.interactions.models import Interaction
 from crm.interactions.services import log_interaction
 from crm.notifications.models import Notification
 from crm.notifications.services import notify
+from crm.training.models import TrainingSession
+from crm.training.services import create_session
 
 DEFAULT_PASSWORD = "correct-horse-42"
 _numbers = itertools.count(1)
@@ -101,3 +103,18 @@ def notify_user(user: User) -> int:
         ]
     )
     return db.session.scalar(select(Notification.id).where(Notification.user_id == user.id))
+
+
+def make_session(*, actor: User, invited: list[User], **overrides: Any) -> TrainingSession:
+    """A session run by ``actor`` (a trainer) on 2 March 2026, max 100, pass mark 60."""
+    fields: dict[str, Any] = {
+        "title": "投诉处理技巧",
+        "kind": "in_service",
+        "trainer": actor,
+        "starts_at": datetime(2026, 3, 2, 2, 0, tzinfo=UTC),
+        "duration_minutes": 120,
+        "month": date(2026, 3, 1),
+        "topics": [],
+    }
+    fields.update(overrides)
+    return create_session(actor=actor, invited=invited, **fields)

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from crm.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 from crm.customers.imports import start_import
@@ -14,11 +15,13 @@ from crm.customers.models import Customer
 from crm.customers.saved_filters import save_filter
 from crm.customers.services import delete_customer
 from crm.extensions import db
+from crm.training.models import TrainingTopic
 from tests.conftest import csrf_token, login
 from tests.factories import (
     make_customer,
     make_interaction,
     make_plan,
+    make_session,
     make_task,
     make_user,
     notify_user,
@@ -39,7 +42,8 @@ class Route(NamedTuple):
 #: (endpoint, method) -> route. Placeholders: {other} another user's id, {customer} a
 #: customer, {interaction} another user's interaction, {saved} another user's saved filter,
 #: {batch} an uploaded import, {plan} a callback plan, {task} another agent's callback,
-#: {notification} another user's notification.
+#: {notification} another user's notification, {session} another trainer's training session
+#: (only its trainer, or an administrator, edits it), {topic} a training topic.
 MATRIX: dict[tuple[str, str], Route] = {
     ("core.home", "GET"): Route("/", LOGIN),
     ("core.healthz", "GET"): Route("/healthz", PUBLIC),
@@ -146,6 +150,33 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("notifications.index", "GET"): Route("/notifications/", LOGIN),
     ("notifications.read", "POST"): Route("/notifications/{notification}/read", LOGIN),
     ("notifications.read_all", "POST"): Route("/notifications/read-all", LOGIN),
+    ("training.overview", "GET"): Route("/training/", Permission.TRAINING_VIEW),
+    ("training.new_session", "GET"): Route("/training/sessions/new", Permission.TRAINING_MANAGE),
+    ("training.new_session", "POST"): Route("/training/sessions/new", Permission.TRAINING_MANAGE),
+    ("training.session", "GET"): Route("/training/sessions/{session}", Permission.TRAINING_VIEW),
+    ("training.attendance", "POST"): Route(
+        "/training/sessions/{session}/attendance",
+        Permission.TRAINING_MANAGE,
+        on_others=Permission.USERS_MANAGE,
+    ),
+    ("training.results", "POST"): Route(
+        "/training/sessions/{session}/results",
+        Permission.TRAINING_MANAGE,
+        on_others=Permission.USERS_MANAGE,
+    ),
+    ("training.marks", "POST"): Route(
+        "/training/sessions/{session}/marks",
+        Permission.TRAINING_MANAGE,
+        on_others=Permission.USERS_MANAGE,
+    ),
+    ("training.topics", "GET"): Route("/training/topics", Permission.TRAINING_MANAGE),
+    ("training.topics", "POST"): Route("/training/topics", Permission.TRAINING_MANAGE),
+    ("training.topic_active", "POST"): Route(
+        "/training/topics/{topic}/active", Permission.TRAINING_MANAGE
+    ),
+    ("training.my_record", "GET"): Route("/training/me", LOGIN),
+    ("training.record", "GET"): Route("/training/people/{other}", Permission.TRAINING_VIEW),
+    ("training.certificates", "GET"): Route("/training/certificates", Permission.TRAINING_VIEW),
     # Deleting and restoring last, so the loop's other requests see a live customer.
     ("customers.delete", "POST"): Route(
         "/customers/{customer}/delete", Permission.CUSTOMERS_MANAGE
@@ -197,6 +228,9 @@ def objects(app: Flask) -> dict[str, int]:
         plan = make_plan(actor=boss, customer=customer, assignee=other)
         task = make_task(plan)
         notification_id = notify_user(other)
+        trainer = make_user(username="session.trainer", roles=["trainer"])
+        training = make_session(actor=trainer, invited=[other])
+        topic = db.session.scalar(select(TrainingTopic.id).limit(1))
         db.session.commit()
         return {
             "other": other.id,
@@ -207,6 +241,8 @@ def objects(app: Flask) -> dict[str, int]:
             "plan": plan.id,
             "task": task.id,
             "notification": notification_id,
+            "session": training.id,
+            "topic": topic,
         }
 
 

@@ -43,6 +43,10 @@ class AuditAction(StrEnum):
     CALLBACK_SKIPPED = "callback.skipped"
     CALLBACK_RESCHEDULED = "callback.rescheduled"
     CALLBACKS_REASSIGNED = "callback.reassigned"
+    TRAINING_SESSION_CREATED = "training.session_created"
+    TRAINING_MARKS_CHANGED = "training.marks_changed"
+    TRAINING_ATTENDANCE = "training.attendance"
+    TRAINING_SCORES = "training.scores"
 
 
 ACTION_LABELS = {
@@ -75,6 +79,10 @@ ACTION_LABELS = {
     AuditAction.CALLBACK_SKIPPED: _l("Callback skipped"),
     AuditAction.CALLBACK_RESCHEDULED: _l("Callback rescheduled"),
     AuditAction.CALLBACKS_REASSIGNED: _l("Callbacks reassigned"),
+    AuditAction.TRAINING_SESSION_CREATED: _l("Training session planned"),
+    AuditAction.TRAINING_MARKS_CHANGED: _l("Exam marks changed"),
+    AuditAction.TRAINING_ATTENDANCE: _l("Attendance recorded"),
+    AuditAction.TRAINING_SCORES: _l("Exam results recorded"),
 }
 
 #: actions whose details map each changed field to [old, new]
@@ -86,6 +94,7 @@ CHANGE_ACTIONS = frozenset(
         AuditAction.PREFERENCES_CHANGED,
         AuditAction.CUSTOMER_UPDATED,
         AuditAction.INTERACTION_CORRECTED,
+        AuditAction.TRAINING_MARKS_CHANGED,
     }
 )
 

@@ -12,13 +12,12 @@ from wtforms import (
     PasswordField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.auth.permissions import ROLE_LABELS, Role
+from crm.forms import MultiCheckboxField
 
 LANGUAGE_CHOICES = [SelectChoice("zh_Hans_CN", "简体中文"), SelectChoice("en", "English")]
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -26,11 +25,6 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 def _timezone_choices() -> list[SelectChoice]:
     return [SelectChoice(zone) for zone in sorted(available_timezones())]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class LoginForm(FlaskForm):

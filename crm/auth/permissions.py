@@ -52,6 +52,10 @@ class Permission(StrEnum):
     CALLBACKS_WORK = "callbacks.work"
     #: plan callbacks, see everyone's, reassign them
     CALLBACKS_PLAN = "callbacks.plan"
+    #: see every session, result and pass rate (one's own record needs no permission)
+    TRAINING_VIEW = "training.view"
+    #: plan sessions, take attendance, enter results, manage topics
+    TRAINING_MANAGE = "training.manage"
 
 
 _AGENT = frozenset(
@@ -67,14 +71,16 @@ _SUPERVISOR = _AGENT | {
     Permission.CUSTOMERS_EXPORT,
     Permission.INTERACTIONS_MODERATE,
     Permission.CALLBACKS_PLAN,
+    Permission.TRAINING_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: _AGENT,
     Role.SUPERVISOR: _SUPERVISOR,
-    Role.TRAINER: frozenset(),
+    Role.TRAINER: frozenset({Permission.TRAINING_VIEW, Permission.TRAINING_MANAGE}),
     Role.QA: frozenset({Permission.CUSTOMERS_VIEW}),
-    Role.ADMIN: _SUPERVISOR | {Permission.USERS_MANAGE, Permission.AUDIT_VIEW},
+    Role.ADMIN: _SUPERVISOR
+    | {Permission.USERS_MANAGE, Permission.AUDIT_VIEW, Permission.TRAINING_MANAGE},
 }
 
 
