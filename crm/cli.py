@@ -12,10 +12,12 @@ from flask.cli import with_appcontext
 from crm.auth.permissions import Role
 from crm.auth.services import create_user
 from crm.customers.demo import seed_customers, seed_interactions
-from crm.demo import DEMO_PASSWORD, database_is_empty, demo_agents, seed_demo_users
+from crm.database import utcnow
+from crm.demo import DEMO_PASSWORD, database_is_empty, demo_agents, demo_trainer, seed_demo_users
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.scheduler import run_all, serve
+from crm.training.demo import seed_training
 
 
 @click.command("create-user")
@@ -70,6 +72,9 @@ def seed_demo_command(if_empty: bool, customers: int, interactions: int, seed: i
     agents = demo_agents()
     customer_ids = seed_customers(customers, rng=rng, owners=agents)
     seed_interactions(interactions, rng=rng, customer_ids=customer_ids, agents=agents)
+    trainer = demo_trainer()
+    if trainer is not None and agents:
+        seed_training(rng=rng, trainer=trainer, agents=agents, today=utcnow())
     db.session.commit()
     click.echo(f"Demo accounts created: {len(created)} (password: {DEMO_PASSWORD}).")
     click.echo(

@@ -39,6 +39,16 @@ def demo_agents() -> list[User]:
     )
 
 
+def demo_trainer() -> User | None:
+    return db.session.scalar(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.TRAINER.value, User.active.is_(True))
+        .order_by(User.id)
+        .limit(1)
+    )
+
+
 def seed_demo_users() -> list[User]:
     """Create the demo accounts that do not exist yet; returns the ones created."""
     existing = set(db.session.scalars(select(User.username)))
