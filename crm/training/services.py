@@ -223,16 +223,11 @@ class ScoreEntry:
     taken_on: date
 
 
-def record_scores(
-    *, actor: User, session: TrainingSession, entries: Sequence[ScoreEntry]
-) -> list[ExamAttempt]:
-    """Add one exam attempt per entry, scored against the session's current marks. All entries
-    or none.
-
-    :raises RowErrors: for a score that is not a number, negative or above the maximum, someone
-        not invited to the session, or an attempt beyond the allowed number.
-    """
-    _require_owner(actor, session)
+def check_scores(
+    session: TrainingSession, entries: Sequence[ScoreEntry]
+) -> tuple[dict[int, Decimal], dict[int, int], dict[int, str]]:
+    """Validate score entries without saving: (scores by user, attempts so far by user, errors
+    by user). Used by the grid, the import's dry run and ``record_scores``."""
     invited = {p.user_id for p in session.participants}
     counts = dict(
         db.session.execute(
@@ -266,6 +261,20 @@ def record_scores(
             errors[entry.user_id] = str(_l("All %(n)d attempts are used.", n=allowed))
         else:
             scores[entry.user_id] = score
+    return scores, counts, errors
+
+
+def record_scores(
+    *, actor: User, session: TrainingSession, entries: Sequence[ScoreEntry]
+) -> list[ExamAttempt]:
+    """Add one exam attempt per entry, scored against the session's current marks. All entries
+    or none.
+
+    :raises RowErrors: for a score that is not a number, negative or above the maximum, someone
+        not invited to the session, or an attempt beyond the allowed number.
+    """
+    _require_owner(actor, session)
+    scores, counts, errors = check_scores(session, entries)
     if errors:
         raise RowErrors(errors)
     attempts = []

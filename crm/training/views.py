@@ -30,6 +30,7 @@ from crm.training.models import (
     TrainingSession,
     TrainingTopic,
 )
+from crm.training.results_import import read_results
 
 bp = Blueprint("training", __name__, url_prefix="/training")
 
@@ -144,6 +145,7 @@ def _render_session(
     *,
     row_errors: dict[int, str] | None = None,
     typed: dict | None = None,
+    import_report: list | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
     attempts: dict[int, list[ExamAttempt]] = {}
@@ -162,6 +164,7 @@ def _render_session(
     html = render_template(
         "training/session.html",
         stray_errors=[(names.get(uid, f"#{uid}"), row_errors[uid]) for uid in strays],
+        import_report=import_report,
         session=session,
         participants=sorted(session.participants, key=lambda p: p.user.display_name),
         attempts=attempts,
@@ -252,6 +255,39 @@ def results(session_id: int) -> tuple[str, int] | BaseResponse:
     db.session.commit()
     flash(_("%(n)d results saved.", n=len(entries)), "success")
     return redirect(url_for("training.session", session_id=session.id) + "#results")
+
+
+@bp.post("/sessions/<int:session_id>/results/import")
+@permission_required(Permission.TRAINING_MANAGE)
+def import_results(session_id: int) -> tuple[str, int] | BaseResponse:
+    """The dry run of a results file: the grid comes back filled in, with each line's problem;
+    the trainer saves it as usual (all rows or none)."""
+    session = _owned_session(session_id)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Choose a file to upload."), "danger")
+        return redirect(url_for("training.session", session_id=session.id) + "#results")
+    try:
+        lines = read_results(
+            session,
+            filename=upload.filename,
+            data=upload.read(),
+            taken_on=department_today(utcnow()),
+        )
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("training.session", session_id=session.id) + "#results")
+    problems = [line for line in lines if line.message]
+    flash(
+        _("Dry run: nothing is saved yet. Check the scores below, then save them.")
+        if not problems
+        else _("Dry run: %(n)d lines have problems; nothing is saved.", n=len(problems)),
+        "warning" if problems else "info",
+    )
+    typed = {line.user_id: line.score for line in lines if line.user_id}
+    return _render_session(
+        session, typed=typed, import_report=lines, status=400 if problems else 200
+    )
 
 
 @bp.post("/sessions/<int:session_id>/marks")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import func, select
 
@@ -64,3 +66,32 @@ def test_agents_see_only_their_own_record(app, client, login_as) -> None:
     assert client.get("/training/me").status_code == 200
     assert client.get(f"/training/people/{agent.id}").status_code == 403
     assert client.get("/training/").status_code == 403
+
+
+def test_a_results_file_is_a_dry_run_that_fills_the_grid_and_saves_nothing(
+    app, client, setup
+) -> None:
+    session_id, on_it, _ = setup
+    content = "姓名,成绩\n在名单上,88\n陌生人,70\n".encode("gb18030")
+    response = client.post(
+        f"/training/sessions/{session_id}/results/import",
+        data={
+            "file": (io.BytesIO(content), "成绩.csv"),
+            "csrf_token": csrf_token(client, f"/training/sessions/{session_id}"),
+        },
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400  # one line has a problem
+    assert 'data-line="3"' in page and "不在本场培训的参训名单中" in page
+    assert f'name="score-{on_it}"' in page and 'value="88"' in page
+    assert attempts(app) == 0
+    # the trainer saves the reviewed grid
+    client.post(
+        f"/training/sessions/{session_id}/results",
+        data={
+            f"score-{on_it}": "88",
+            "csrf_token": csrf_token(client, f"/training/sessions/{session_id}"),
+        },
+    )
+    assert attempts(app) == 1
