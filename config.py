@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -63,6 +63,17 @@ def _percentage(name: str, raw: str) -> float:
     if not 0 <= value <= 1:
         raise ConfigError(f"{name} must be a percentage such as 85 or 85%, got {raw!r}.")
     return value
+
+
+def _hours(name: str, raw: str) -> str:
+    """Opening hours as HH:MM-HH:MM, opening before closing."""
+    try:
+        opens, closes = (time.fromisoformat(part.strip()) for part in raw.split("-"))
+    except ValueError:
+        raise ConfigError(f"{name} must look like 09:00-18:00, got {raw!r}.") from None
+    if opens >= closes:
+        raise ConfigError(f"{name} must open before it closes, got {raw!r}.")
+    return f"{opens:%H:%M}-{closes:%H:%M}"
 
 
 def _locale(name: str, raw: str) -> str:
@@ -122,6 +133,9 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "CRM_TRAINING_MAX_ATTEMPTS": ("TRAINING_MAX_ATTEMPTS", _positive_int),
     "CRM_TRAINING_CERTIFICATE_MONTHS": ("TRAINING_CERTIFICATE_MONTHS", _positive_int),
     "CRM_TRAINING_REMINDER_DAYS": ("TRAINING_REMINDER_DAYS", _positive_int),
+    "CRM_BUSINESS_HOURS": ("BUSINESS_HOURS", _hours),
+    "CRM_SLA_WARNING_SHARE": ("SLA_WARNING_SHARE", _percentage),
+    "CRM_REOPEN_DAYS": ("REOPEN_DAYS", _positive_int),
     "CRM_SMTP_HOST": ("SMTP_HOST", _text),
     "CRM_SMTP_PORT": ("SMTP_PORT", _positive_int),
     "CRM_SMTP_USER": ("SMTP_USER", _text),
@@ -163,6 +177,13 @@ class Config:
     TRAINING_CERTIFICATE_MONTHS = 12
     #: remind the agent and the trainer this many days before a certificate expires
     TRAINING_REMINDER_DAYS = 30
+    #: opening hours for SLA policies that count business hours only (working days: Mon-Fri
+    #: unless the holiday table says otherwise)
+    BUSINESS_HOURS = "09:00-18:00"
+    #: share of an SLA's time used after which a case is flagged as about to breach
+    SLA_WARNING_SHARE = 0.8
+    #: days after resolution within which a case can be reopened (and counts against itself)
+    REOPEN_DAYS = 7
     #: e-mail of notifications; off while SMTP_HOST is empty
     SMTP_HOST = ""
     SMTP_PORT = 25

@@ -21,6 +21,7 @@ from flask import Flask
 from sqlalchemy import text
 
 from crm.callbacks.jobs import generate_tasks, notify_due, notify_overdue
+from crm.cases.jobs import mark_breaches
 from crm.database import utcnow
 from crm.extensions import db
 from crm.notifications.services import send_pending_email
@@ -38,6 +39,7 @@ class Job:
 
 
 JOBS: list[Job] = [
+    Job("cases.mark_breaches", mark_breaches, 60),
     Job("callbacks.generate_tasks", generate_tasks, 300),
     Job("callbacks.notify_due", notify_due, 60),
     Job("callbacks.notify_overdue", notify_overdue, 300),

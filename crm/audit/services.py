@@ -47,6 +47,10 @@ class AuditAction(StrEnum):
     TRAINING_MARKS_CHANGED = "training.marks_changed"
     TRAINING_ATTENDANCE = "training.attendance"
     TRAINING_SCORES = "training.scores"
+    CASE_OPENED = "case.opened"
+    CASE_STATUS = "case.status"
+    CASE_TRANSFERRED = "case.transferred"
+    CASE_UPDATED = "case.updated"
 
 
 ACTION_LABELS = {
@@ -83,6 +87,10 @@ ACTION_LABELS = {
     AuditAction.TRAINING_MARKS_CHANGED: _l("Exam marks changed"),
     AuditAction.TRAINING_ATTENDANCE: _l("Attendance recorded"),
     AuditAction.TRAINING_SCORES: _l("Exam results recorded"),
+    AuditAction.CASE_OPENED: _l("Case opened"),
+    AuditAction.CASE_STATUS: _l("Case status changed"),
+    AuditAction.CASE_TRANSFERRED: _l("Case transferred"),
+    AuditAction.CASE_UPDATED: _l("Case changed"),
 }
 
 #: actions whose details map each changed field to [old, new]
@@ -95,6 +103,8 @@ CHANGE_ACTIONS = frozenset(
         AuditAction.CUSTOMER_UPDATED,
         AuditAction.INTERACTION_CORRECTED,
         AuditAction.TRAINING_MARKS_CHANGED,
+        AuditAction.CASE_STATUS,
+        AuditAction.CASE_TRANSFERRED,
     }
 )
 

@@ -52,6 +52,10 @@ class Permission(StrEnum):
     CALLBACKS_WORK = "callbacks.work"
     #: plan callbacks, see everyone's, reassign them
     CALLBACKS_PLAN = "callbacks.plan"
+    #: open, work and transfer cases
+    CASES_WORK = "cases.work"
+    #: the team queue, breaches, SLA policies
+    CASES_SUPERVISE = "cases.supervise"
     #: see every session, result and pass rate (one's own record needs no permission)
     TRAINING_VIEW = "training.view"
     #: plan sessions, take attendance, enter results, manage topics
@@ -64,6 +68,7 @@ _AGENT = frozenset(
         Permission.CUSTOMERS_EDIT,
         Permission.INTERACTIONS_LOG,
         Permission.CALLBACKS_WORK,
+        Permission.CASES_WORK,
     }
 )
 _SUPERVISOR = _AGENT | {
@@ -72,6 +77,7 @@ _SUPERVISOR = _AGENT | {
     Permission.INTERACTIONS_MODERATE,
     Permission.CALLBACKS_PLAN,
     Permission.TRAINING_VIEW,
+    Permission.CASES_SUPERVISE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

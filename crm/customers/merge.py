@@ -16,6 +16,7 @@ from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.callbacks.models import CallbackPlan, CallbackTask
+from crm.cases.models import Case
 from crm.customers.models import Customer, CustomerPhone, Feedback, Purchase
 from crm.customers.services import clean_tags, refresh_search_text
 from crm.database import utcnow
@@ -31,6 +32,7 @@ CUSTOMER_REFERENCES: list[tuple[str, Any]] = [
     ("feedback", Feedback.customer_id),
     ("callback plans", CallbackPlan.customer_id),
     ("callbacks", CallbackTask.customer_id),
+    ("cases", Case.customer_id),
 ]
 #: profile fields the kept customer takes from the other one when its own are empty
 FILLABLE = ("company", "email", "region", "industry", "notes", "owner_id")

@@ -69,6 +69,10 @@ def describe(notification: Notification) -> str:
         return _("Callback due %(date)s: %(customer)s", **payload)
     if notification.kind == "callback.overdue":
         return _("Overdue callback (%(date)s, %(agent)s): %(customer)s", **payload)
+    if notification.kind == "case.breach_response":
+        return _("Case #%(case)s missed its first-response time: %(subject)s", **payload)
+    if notification.kind == "case.breach_resolution":
+        return _("Case #%(case)s missed its resolution time: %(subject)s", **payload)
     if notification.kind == "certificate.expiring":
         return _("Onboarding certificate of %(agent)s expires on %(date)s", **payload)
     return notification.kind

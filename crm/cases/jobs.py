@@ -1,0 +1,51 @@
+"""The scheduler's SLA job."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from crm.cases.models import Case, CaseStatus
+from crm.cases.services import add_event
+from crm.extensions import db
+from crm.notifications.services import notify
+
+
+def mark_breaches(now: datetime) -> int:
+    """The scheduler's SLA job: record every breach as it happens (kept after closing) and tell
+    the assignee once."""
+    breached = []
+    for case in db.session.scalars(
+        select(Case).where(
+            Case.status.in_(
+                [s.value for s in CaseStatus if s not in (CaseStatus.RESOLVED, CaseStatus.CLOSED)]
+            ),
+            Case.paused_since.is_(None),
+        )
+    ):
+        if (
+            not case.response_breached
+            and case.first_response_at is None
+            and now > case.first_response_due_at
+        ):
+            case.response_breached = True
+            add_event(case, None, "breach", now, clock="first_response")
+            breached.append((case, "response"))
+        if not case.resolution_breached and now > case.resolution_due_at:
+            case.resolution_breached = True
+            add_event(case, None, "breach", now, clock="resolution")
+            breached.append((case, "resolution"))
+    db.session.flush()
+    notify(
+        {
+            "user_id": case.assignee_id,
+            "kind": f"case.breach_{clock}",
+            "subject_type": "case",
+            "subject_id": case.id,
+            "payload": {"case": case.id, "subject": case.subject},
+        }
+        for case, clock in breached
+        if case.assignee_id
+    )
+    return len(breached)

@@ -1,0 +1,330 @@
+"""Case rules: opening with the SLA in force, the status machine with its clock (paused while
+waiting on the customer), transfers, closed-loop complaints, breaches that stay recorded.
+
+Functions flush; the caller commits. ``now`` is passed in so that rules can be tested at any
+time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from crm.audit.services import AuditAction, record
+from crm.auth.models import User
+from crm.auth.permissions import Permission
+from crm.cases.calendar import hours_for
+from crm.cases.clock import add_counted_minutes, counted_minutes
+from crm.cases.models import (
+    CASE_CATEGORIES,
+    STATUS_LABELS,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Department,
+    Priority,
+    SlaPolicy,
+)
+from crm.customers.models import Customer
+from crm.errors import DomainError, PermissionDenied
+from crm.extensions import db
+from crm.interactions.models import Category, Interaction
+
+DEFAULT_DEPARTMENT = {
+    Category.INQUIRY: Department.SERVICE,
+    Category.TECH_SUPPORT: Department.TECH,
+    Category.AFTER_SALES: Department.AFTER_SALES,
+    Category.COMPLAINT: Department.COMPLAINTS,
+}
+
+#: status -> the statuses it may move to
+TRANSITIONS: dict[CaseStatus, set[CaseStatus]] = {
+    CaseStatus.NEW: {
+        CaseStatus.ACCEPTED,
+        CaseStatus.IN_PROGRESS,
+        CaseStatus.WAITING,
+        CaseStatus.RESOLVED,
+    },
+    CaseStatus.ACCEPTED: {CaseStatus.IN_PROGRESS, CaseStatus.WAITING, CaseStatus.RESOLVED},
+    CaseStatus.IN_PROGRESS: {CaseStatus.WAITING, CaseStatus.RESOLVED},
+    CaseStatus.WAITING: {CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED},
+    CaseStatus.RESOLVED: {CaseStatus.CLOSED, CaseStatus.REOPENED},
+    CaseStatus.REOPENED: {
+        CaseStatus.ACCEPTED,
+        CaseStatus.IN_PROGRESS,
+        CaseStatus.WAITING,
+        CaseStatus.RESOLVED,
+    },
+    CaseStatus.CLOSED: {CaseStatus.REOPENED},
+}
+
+
+def policy_for(category: str, priority: str) -> SlaPolicy:
+    """The priority-specific policy of the category, else its general one."""
+    policies = db.session.scalars(select(SlaPolicy).where(SlaPolicy.category == category)).all()
+    for wanted in (priority, None):
+        for policy in policies:
+            if policy.priority == wanted:
+                return policy
+    raise DomainError(_l("No SLA policy covers this category; ask an administrator."))
+
+
+def add_event(case: Case, actor: User | None, kind: str, now: datetime, **details: Any) -> None:
+    note = details.pop("note", None)
+    db.session.add(
+        CaseEvent(
+            case_id=case.id,
+            actor_id=actor.id if actor else None,
+            kind=kind,
+            at=now,
+            details=details,
+            note=note,
+        )
+    )
+
+
+def open_case(
+    *,
+    actor: User,
+    customer: Customer,
+    subject: str,
+    category: str,
+    now: datetime,
+    priority: str = Priority.NORMAL.value,
+    description: str | None = None,
+    assignee: User | None = None,
+    interaction: Interaction | None = None,
+    parent: Case | None = None,
+) -> Case:
+    """Open a case with the SLA of its category and priority; the clocks start now.
+
+    :raises DomainError: naming the field at fault.
+    """
+    if not actor.can(Permission.CASES_WORK):
+        raise PermissionDenied(_l("Your role does not handle cases."))
+    subject = (subject or "").strip()
+    if not subject:
+        raise DomainError(_l("Enter the case's subject."), field="subject")
+    if category not in {c.value for c in CASE_CATEGORIES}:
+        raise DomainError(_l("Choose a category from the list."), field="category")
+    if priority not in {p.value for p in Priority}:
+        raise DomainError(_l("Choose a priority from the list."), field="priority")
+    if customer.is_deleted:
+        raise DomainError(_l("This customer has been deleted."))
+    policy = policy_for(category, priority)
+    hours = hours_for(policy.business_hours)
+    case = Case(
+        customer_id=customer.id,
+        subject=subject[:200],
+        description=(description or "").strip() or None,
+        category=category,
+        priority=priority,
+        department=DEFAULT_DEPARTMENT[Category(category)].value,
+        assignee_id=assignee.id if assignee else None,
+        interaction_id=interaction.id if interaction else None,
+        parent_id=parent.id if parent else None,
+        opened_at=now,
+        opened_by_id=actor.id,
+        first_response_minutes=policy.first_response_minutes,
+        resolution_minutes=policy.resolution_minutes,
+        business_hours=policy.business_hours,
+        first_response_due_at=add_counted_minutes(now, policy.first_response_minutes, hours),
+        resolution_due_at=add_counted_minutes(now, policy.resolution_minutes, hours),
+    )
+    db.session.add(case)
+    db.session.flush()
+    add_event(case, actor, "opened", now, category=category, priority=priority)
+    record(
+        action=AuditAction.CASE_OPENED,
+        actor=actor,
+        object_type="case",
+        object_id=case.id,
+        details={"customer": customer.id, "subject": case.subject},
+    )
+    return case
+
+
+def _check_closure(case: Case) -> None:
+    if case.category != Category.COMPLAINT:
+        return
+    missing = [
+        label
+        for label, value in (
+            (_l("root cause"), case.root_cause),
+            (_l("corrective action"), case.corrective_action),
+            (_l("the customer's confirmation"), case.confirmed_at),
+        )
+        if not value
+    ]
+    if missing:
+        raise DomainError(
+            _l(
+                "A complaint closes only with %(missing)s recorded.",
+                missing=", ".join(str(m) for m in missing),
+            )
+        )
+
+
+def change_status(
+    *, actor: User, case: Case, status: str, now: datetime, note: str | None = None
+) -> None:
+    """Move the case on; leaving "new" is the first response, "waiting on customer" pauses the
+    clock, resolving checks the resolution SLA, a reopen counts against the case.
+
+    :raises DomainError: for a move the status machine does not allow, a complaint closed
+        without its closing records, or a reopen after the reopening window.
+    """
+    if not actor.can(Permission.CASES_WORK):
+        raise PermissionDenied(_l("Your role does not handle cases."))
+    current, target = CaseStatus(case.status), CaseStatus(status)
+    if target not in TRANSITIONS[current]:
+        raise DomainError(
+            _l(
+                "A case cannot go from %(a)s to %(b)s.",
+                a=STATUS_LABELS[current],
+                b=STATUS_LABELS[target],
+            )
+        )
+    hours = hours_for(case.business_hours)
+    if target == CaseStatus.CLOSED:
+        _check_closure(case)
+    if target == CaseStatus.REOPENED:
+        window = timedelta(days=current_app.config["REOPEN_DAYS"])
+        if case.resolved_at is None or now - case.resolved_at > window:
+            raise DomainError(_l("Too long after resolution to reopen; open a new case."))
+        case.reopen_count += 1
+        case.resolved_at = None
+        case.closed_at = None
+    if case.first_response_at is None and current == CaseStatus.NEW:
+        case.first_response_at = now
+        if now > case.first_response_due_at:
+            case.response_breached = True
+    if current == CaseStatus.WAITING and case.paused_since is not None:
+        paused = counted_minutes(case.paused_since, now, hours)
+        case.resolution_due_at = add_counted_minutes(case.resolution_due_at, paused, hours)
+        case.paused_since = None
+    if target == CaseStatus.WAITING:
+        case.paused_since = now
+    if target == CaseStatus.RESOLVED:
+        case.resolved_at = now
+        if now > case.resolution_due_at:
+            case.resolution_breached = True
+    if target == CaseStatus.CLOSED:
+        case.closed_at = now
+    case.status = target.value
+    db.session.flush()
+    add_event(case, actor, "status", now, old=current.value, new=target.value, note=note)
+    record(
+        action=AuditAction.CASE_STATUS,
+        actor=actor,
+        object_type="case",
+        object_id=case.id,
+        details={"status": [current.value, target.value]},
+    )
+
+
+def transfer(
+    *, actor: User, case: Case, department: str, assignee: User | None, now: datetime, note: str
+) -> None:
+    """Hand the case to another department and/or person (跨部门协作), with a note for them."""
+    if not actor.can(Permission.CASES_WORK):
+        raise PermissionDenied(_l("Your role does not handle cases."))
+    if department not in {d.value for d in Department}:
+        raise DomainError(_l("Choose a department from the list."), field="department")
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(_l("Say what the next person needs to know."), field="note")
+    if not case.is_open:
+        raise DomainError(_l("Only an open case can be transferred."))
+    changes = {}
+    if case.department != department:
+        changes["department"] = [case.department, department]
+        case.department = department
+    new_assignee = assignee.id if assignee else None
+    if case.assignee_id != new_assignee:
+        changes["assignee"] = [case.assignee_id, new_assignee]
+        case.assignee_id = new_assignee
+    db.session.flush()
+    add_event(case, actor, "transfer", now, note=note, **changes)
+    record(
+        action=AuditAction.CASE_TRANSFERRED,
+        actor=actor,
+        object_type="case",
+        object_id=case.id,
+        details=changes,
+    )
+
+
+def record_complaint_closure(
+    *,
+    actor: User,
+    case: Case,
+    root_cause: str,
+    corrective_action: str,
+    confirmation_method: str,
+    confirmed_by: str,
+    confirmed_at: datetime,
+    now: datetime,
+) -> None:
+    """The closed-loop records of a complaint: why it happened, what was done, and how the
+    customer confirmed the outcome (by whom, when)."""
+    if not actor.can(Permission.CASES_WORK):
+        raise PermissionDenied(_l("Your role does not handle cases."))
+    values = {
+        "root_cause": (root_cause or "").strip(),
+        "corrective_action": (corrective_action or "").strip(),
+        "confirmation_method": (confirmation_method or "").strip()[:100],
+        "confirmed_by": (confirmed_by or "").strip()[:100],
+    }
+    for field, value in values.items():
+        if not value:
+            raise DomainError(_l("This is needed to close the loop."), field=field)
+    if confirmed_at > now:
+        raise DomainError(_l("The confirmation cannot be in the future."), field="confirmed_at")
+    for field, value in values.items():
+        setattr(case, field, value)
+    case.confirmed_at = confirmed_at
+    db.session.flush()
+    add_event(case, actor, "closure", now, **values)
+    record(
+        action=AuditAction.CASE_UPDATED,
+        actor=actor,
+        object_type="case",
+        object_id=case.id,
+        details={"closure": True},
+    )
+
+
+@dataclass(frozen=True)
+class SlaState:
+    #: share of the resolution time used (may exceed 1)
+    used: float
+    #: counted minutes left before the resolution is due (negative when past)
+    minutes_left: float
+    at_risk: bool
+    breached: bool
+    paused: bool
+
+
+def sla_state(case: Case, now: datetime) -> SlaState:
+    """Where the case stands against its resolution SLA at ``now``."""
+    hours = hours_for(case.business_hours)
+    reference = case.resolved_at or case.paused_since or now
+    if reference < case.resolution_due_at:
+        left = counted_minutes(reference, case.resolution_due_at, hours)
+    else:
+        left = -counted_minutes(case.resolution_due_at, reference, hours)
+    used = 1 - left / case.resolution_minutes
+    breached = case.resolution_breached or left < 0
+    return SlaState(
+        used=used,
+        minutes_left=left,
+        at_risk=not breached and used >= current_app.config["SLA_WARNING_SHARE"],
+        breached=breached,
+        paused=case.paused_since is not None,
+    )
