@@ -19,6 +19,8 @@ from crm.auth.user_admin import bp as users_bp
 from crm.auth.views import bp as auth_bp
 from crm.callbacks.models import CADENCE_LABELS
 from crm.callbacks.views import bp as callbacks_bp
+from crm.cases.queries import breached_open_count, my_open_count
+from crm.cases.views import bp as cases_bp
 from crm.cli import register_commands
 from crm.core.errors import register_error_pages
 from crm.core.views import bp as core_bp
@@ -84,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
         callbacks_bp,
         notifications_bp,
         training_bp,
+        cases_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
@@ -115,4 +118,6 @@ def register_template_helpers(app: Flask) -> None:
             "direction_labels": {d.value: label for d, label in DIRECTION_LABELS.items()},
             "cadence_labels": {c.value: label for c, label in CADENCE_LABELS.items()},
             "unread_notifications": unread_notifications,
+            "my_open_cases": lambda: my_open_count(current_user),
+            "breached_cases": breached_open_count,
         }

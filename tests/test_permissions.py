@@ -10,10 +10,12 @@ from flask import Flask
 from sqlalchemy import select
 
 from crm.auth.permissions import ROLE_PERMISSIONS, Permission, Role
+from crm.cases.services import open_case
 from crm.customers.imports import start_import
 from crm.customers.models import Customer
 from crm.customers.saved_filters import save_filter
 from crm.customers.services import delete_customer
+from crm.database import utcnow
 from crm.extensions import db
 from crm.training.models import TrainingTopic
 from tests.conftest import csrf_token, login
@@ -43,7 +45,7 @@ class Route(NamedTuple):
 #: customer, {interaction} another user's interaction, {saved} another user's saved filter,
 #: {batch} an uploaded import, {plan} a callback plan, {task} another agent's callback,
 #: {notification} another user's notification, {session} another trainer's training session
-#: (only its trainer, or an administrator, edits it), {topic} a training topic.
+#: (only its trainer, or an administrator, edits it), {topic} a training topic, {case} a case.
 MATRIX: dict[tuple[str, str], Route] = {
     ("core.home", "GET"): Route("/", LOGIN),
     ("core.healthz", "GET"): Route("/healthz", PUBLIC),
@@ -182,6 +184,14 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("training.my_record", "GET"): Route("/training/me", LOGIN),
     ("training.record", "GET"): Route("/training/people/{other}", Permission.TRAINING_VIEW),
     ("training.certificates", "GET"): Route("/training/certificates", Permission.TRAINING_VIEW),
+    ("cases.mine", "GET"): Route("/cases/", Permission.CASES_WORK),
+    ("cases.queue", "GET"): Route("/cases/queue", Permission.CASES_SUPERVISE),
+    ("cases.new", "GET"): Route("/cases/new?customer={customer}", Permission.CASES_WORK),
+    ("cases.new", "POST"): Route("/cases/new?customer={customer}", Permission.CASES_WORK),
+    ("cases.show", "GET"): Route("/cases/{case}", Permission.CASES_WORK),
+    ("cases.change_status", "POST"): Route("/cases/{case}/status", Permission.CASES_WORK),
+    ("cases.transfer", "POST"): Route("/cases/{case}/transfer", Permission.CASES_WORK),
+    ("cases.closure", "POST"): Route("/cases/{case}/closure", Permission.CASES_WORK),
     # Deleting and restoring last, so the loop's other requests see a live customer.
     ("customers.delete", "POST"): Route(
         "/customers/{customer}/delete", Permission.CUSTOMERS_MANAGE
@@ -236,6 +246,9 @@ def objects(app: Flask) -> dict[str, int]:
         trainer = make_user(username="session.trainer", roles=["trainer"])
         training = make_session(actor=trainer, invited=[other])
         topic = db.session.scalar(select(TrainingTopic.id).limit(1))
+        case = open_case(
+            actor=other, customer=customer, subject="故障", category="tech_support", now=utcnow()
+        )
         db.session.commit()
         return {
             "other": other.id,
@@ -248,6 +261,7 @@ def objects(app: Flask) -> dict[str, int]:
             "notification": notification_id,
             "session": training.id,
             "topic": topic,
+            "case": case.id,
         }
 
 

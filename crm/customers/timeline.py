@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, literal, or_, select, union_all
 
+from crm.cases.models import Case
 from crm.customers.models import Feedback, Purchase
 from crm.extensions import db
 from crm.interactions.models import Interaction
@@ -40,6 +41,7 @@ SOURCES: list[Source] = [
         lambda: [Interaction.deleted_at.is_(None)],
         category=Interaction.category,
     ),
+    Source("case", Case, Case.opened_at, lambda: [], category=Case.category),
     Source("purchase", Purchase, Purchase.purchased_at, lambda: []),
     Source("feedback", Feedback, Feedback.received_at, lambda: []),
 ]

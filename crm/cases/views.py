@@ -1,0 +1,238 @@
+"""Case pages: my cases, the team queue, opening a case, and working one."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import SelectChoice
+
+from crm.auth.models import User
+from crm.auth.permissions import Permission, permission_required
+from crm.auth.queries import active_agents
+from crm.auth.sessions import signed_in_user
+from crm.cases import queries, services
+from crm.cases.forms import CaseForm, ClosureForm, TransferForm
+from crm.cases.models import (
+    DEPARTMENT_LABELS,
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+    Case,
+    CaseStatus,
+    Department,
+)
+from crm.customers.access import customer_for
+from crm.database import utcnow
+from crm.errors import DomainError
+from crm.extensions import db
+from crm.forms import apply_domain_error, flash_form_errors
+from crm.interactions.models import Interaction
+from crm.timezones import local_now, local_to_utc
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+def case_for(actor: User, case_id: int) -> Case:
+    """The case if the actor may see its customer, else 404."""
+    case = db.session.get(Case, case_id)
+    if case is None:
+        abort(404)
+    customer_for(actor, case.customer_id)
+    return case
+
+
+def _assignees(empty: str) -> list[SelectChoice]:
+    return [SelectChoice("", empty)] + [
+        SelectChoice(str(uid), name) for uid, name in active_agents()
+    ]
+
+
+def _labels() -> dict:
+    return {
+        "status_labels": STATUS_LABELS,
+        "priority_labels": PRIORITY_LABELS,
+        "department_labels": DEPARTMENT_LABELS,
+    }
+
+
+@bp.get("/")
+@permission_required(Permission.CASES_WORK)
+def mine() -> str:
+    rows = queries.my_open_cases(signed_in_user(), utcnow())
+    return render_template(
+        "cases/list.html", rows=rows, title=_("My open cases"), queue=False, **_labels()
+    )
+
+
+@bp.get("/queue")
+@permission_required(Permission.CASES_SUPERVISE)
+def queue() -> str:
+    state = request.args.get("state", "")
+    department = request.args.get("department", "")
+    department = department if department in {d.value for d in Department} else None
+    rows = queries.team_queue(utcnow(), state=state, department=department)
+    return render_template(
+        "cases/list.html",
+        rows=rows,
+        title=_("Team queue"),
+        queue=True,
+        state=state,
+        department=department,
+        **_labels(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required(Permission.CASES_WORK)
+def new() -> str | tuple[str, int] | BaseResponse:
+    actor = signed_in_user()
+    customer = customer_for(actor, request.args.get("customer", type=int) or 0)
+    interaction = None
+    if request.args.get("interaction", type=int):
+        interaction = db.session.get(Interaction, request.args.get("interaction", type=int))
+        if interaction is None or interaction.customer_id != customer.id:
+            abort(404)
+    form = CaseForm()
+    form.assignee_id.choices = _assignees(_("Nobody yet"))
+    if request.method == "GET":
+        form.assignee_id.data = str(actor.id)
+        if interaction is not None:
+            form.subject.data = interaction.summary
+            form.category.data = (
+                interaction.category if interaction.category != "callback" else "inquiry"
+            )
+    if form.validate_on_submit():
+        try:
+            case = services.open_case(
+                actor=actor,
+                customer=customer,
+                subject=form.subject.data,
+                category=form.category.data,
+                priority=form.priority.data,
+                description=form.description.data,
+                assignee=db.session.get(User, int(form.assignee_id.data))
+                if form.assignee_id.data
+                else None,
+                interaction=interaction,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Case #%(id)d opened.", id=case.id), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("cases/form.html", form=form, customer=customer), status
+
+
+@bp.get("/<int:case_id>")
+@permission_required(Permission.CASES_WORK)
+def show(case_id: int) -> str:
+    case = case_for(signed_in_user(), case_id)
+    transfer_form = TransferForm(
+        formdata=None, department=case.department, assignee_id=str(case.assignee_id or "")
+    )
+    transfer_form.assignee_id.choices = _assignees(_("Nobody yet"))
+    closure_form = ClosureForm(
+        formdata=None,
+        root_cause=case.root_cause,
+        corrective_action=case.corrective_action,
+        confirmation_method=case.confirmation_method,
+        confirmed_by=case.confirmed_by,
+        confirmed_at=local_now(),
+    )
+    return render_template(
+        "cases/show.html",
+        case=case,
+        sla=services.sla_state(case, utcnow()),
+        events=queries.events(case),
+        next_statuses=sorted(
+            services.TRANSITIONS[CaseStatus(case.status)], key=list(CaseStatus).index
+        ),
+        transfer_form=transfer_form,
+        closure_form=closure_form,
+        **_labels(),
+    )
+
+
+@bp.post("/<int:case_id>/status")
+@permission_required(Permission.CASES_WORK)
+def change_status(case_id: int) -> BaseResponse:
+    actor = signed_in_user()
+    case = case_for(actor, case_id)
+    try:
+        services.change_status(
+            actor=actor,
+            case=case,
+            status=request.form.get("status", ""),
+            now=utcnow(),
+            note=request.form.get("note"),
+        )
+    except (DomainError, ValueError) as error:
+        db.session.rollback()
+        flash(getattr(error, "message", _("Choose a status from the list.")), "danger")
+    else:
+        db.session.commit()
+        flash(_("Status: %(status)s.", status=STATUS_LABELS[CaseStatus(case.status)]), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@bp.post("/<int:case_id>/transfer")
+@permission_required(Permission.CASES_WORK)
+def transfer(case_id: int) -> BaseResponse:
+    actor = signed_in_user()
+    case = case_for(actor, case_id)
+    form = TransferForm()
+    form.assignee_id.choices = _assignees("")
+    if form.validate_on_submit():
+        try:
+            services.transfer(
+                actor=actor,
+                case=case,
+                department=form.department.data,
+                assignee=db.session.get(User, int(form.assignee_id.data))
+                if form.assignee_id.data
+                else None,
+                note=form.note.data,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("Case transferred."), "success")
+    else:
+        flash_form_errors(form)
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@bp.post("/<int:case_id>/closure")
+@permission_required(Permission.CASES_WORK)
+def closure(case_id: int) -> BaseResponse:
+    actor = signed_in_user()
+    case = case_for(actor, case_id)
+    form = ClosureForm()
+    if form.validate_on_submit():
+        try:
+            services.record_complaint_closure(
+                actor=actor,
+                case=case,
+                root_cause=form.root_cause.data,
+                corrective_action=form.corrective_action.data,
+                confirmation_method=form.confirmation_method.data,
+                confirmed_by=form.confirmed_by.data,
+                confirmed_at=local_to_utc(form.confirmed_at.data),
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("Closing records saved; the complaint can be closed."), "success")
+    else:
+        flash_form_errors(form)
+    return redirect(url_for("cases.show", case_id=case.id))
