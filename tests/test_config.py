@@ -26,8 +26,12 @@ def test_variables_are_parsed_into_their_types() -> None:
             "CRM_DEFAULT_LOCALE": "en",
             "CRM_DEFAULT_TIMEZONE": "Asia/Hong_Kong",
             "CRM_SECURE_COOKIES": "yes",
+            "CRM_BUSINESS_HOURS": "8:30-17:30",
+            "CRM_TRAINING_PASS_TARGET": "90%",
         }
     )
+    assert config.BUSINESS_HOURS == "08:30-17:30"
+    assert config.TRAINING_PASS_TARGET == 0.9
     assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://crm:pw@db.internal/crm"
     assert config.SESSION_IDLE_MINUTES == 20
     assert config.BABEL_DEFAULT_LOCALE == "en"
@@ -45,6 +49,10 @@ def test_variables_are_parsed_into_their_types() -> None:
         ("CRM_DEBUG", "maybe"),
         ("CRM_DATABASE_URL", "mysql://db/crm"),
         ("CRM_ENV", "staging"),
+        ("CRM_BUSINESS_HOURS", "18:00-09:00"),
+        ("CRM_BUSINESS_HOURS", "nine to six"),
+        ("CRM_TRAINING_PASS_TARGET", "120%"),
+        ("CRM_CALLBACK_RETRIES", "-1"),
     ],
 )
 def test_a_malformed_variable_is_refused_with_its_name_in_the_message(variable, value) -> None:

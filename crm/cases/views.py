@@ -162,17 +162,16 @@ def show(case_id: int) -> str:
 def change_status(case_id: int) -> BaseResponse:
     actor = signed_in_user()
     case = case_for(actor, case_id)
+    status = request.form.get("status", "")
+    if status not in {s.value for s in CaseStatus}:
+        abort(400)
     try:
         services.change_status(
-            actor=actor,
-            case=case,
-            status=request.form.get("status", ""),
-            now=utcnow(),
-            note=request.form.get("note"),
+            actor=actor, case=case, status=status, now=utcnow(), note=request.form.get("note")
         )
-    except (DomainError, ValueError) as error:
+    except DomainError as error:
         db.session.rollback()
-        flash(getattr(error, "message", _("Choose a status from the list.")), "danger")
+        flash(error.message, "danger")
     else:
         db.session.commit()
         flash(_("Status: %(status)s.", status=STATUS_LABELS[CaseStatus(case.status)]), "success")
