@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from datetime import time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -68,7 +68,7 @@ def _percentage(name: str, raw: str) -> float:
 def _hours(name: str, raw: str) -> str:
     """Opening hours as HH:MM-HH:MM, opening before closing."""
     try:
-        opens, closes = (time.fromisoformat(part.strip()) for part in raw.split("-"))
+        opens, closes = (datetime.strptime(part.strip(), "%H:%M").time() for part in raw.split("-"))
     except ValueError:
         raise ConfigError(f"{name} must look like 09:00-18:00, got {raw!r}.") from None
     if opens >= closes:
