@@ -136,6 +136,9 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "CRM_BUSINESS_HOURS": ("BUSINESS_HOURS", _hours),
     "CRM_SLA_WARNING_SHARE": ("SLA_WARNING_SHARE", _percentage),
     "CRM_REOPEN_DAYS": ("REOPEN_DAYS", _positive_int),
+    "CRM_SURVEY_EXPIRY_DAYS": ("SURVEY_EXPIRY_DAYS", _positive_int),
+    "CRM_SURVEY_LOW_SCORE": ("SURVEY_LOW_SCORE", _positive_int),
+    "CRM_SURVEY_RATE_LIMIT": ("SURVEY_RATE_LIMIT", _positive_int),
     "CRM_SMTP_HOST": ("SMTP_HOST", _text),
     "CRM_SMTP_PORT": ("SMTP_PORT", _positive_int),
     "CRM_SMTP_USER": ("SMTP_USER", _text),
@@ -184,6 +187,12 @@ class Config:
     SLA_WARNING_SHARE = 0.8
     #: days after resolution within which a case can be reopened (and counts against itself)
     REOPEN_DAYS = 7
+    #: days a survey link stays valid
+    SURVEY_EXPIRY_DAYS = 7
+    #: a rating at or below this opens a follow-up complaint case
+    SURVEY_LOW_SCORE = 2
+    #: requests to the public survey pages per client address per 10 minutes
+    SURVEY_RATE_LIMIT = 30
     #: e-mail of notifications; off while SMTP_HOST is empty
     SMTP_HOST = ""
     SMTP_PORT = 25

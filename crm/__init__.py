@@ -36,6 +36,8 @@ from crm.interactions.views import bp as interactions_bp
 from crm.notifications.services import unread_count
 from crm.notifications.views import bp as notifications_bp
 from crm.security import register_security
+from crm.surveys.views import public as survey_public_bp
+from crm.surveys.views import staff as surveys_bp
 from crm.training.views import bp as training_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +89,8 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         training_bp,
         cases_bp,
+        survey_public_bp,
+        surveys_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

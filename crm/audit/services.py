@@ -51,6 +51,8 @@ class AuditAction(StrEnum):
     CASE_STATUS = "case.status"
     CASE_TRANSFERRED = "case.transferred"
     CASE_UPDATED = "case.updated"
+    SURVEY_SENT = "survey.sent"
+    SURVEY_ANSWERED = "survey.answered"
 
 
 ACTION_LABELS = {
@@ -91,6 +93,8 @@ ACTION_LABELS = {
     AuditAction.CASE_STATUS: _l("Case status changed"),
     AuditAction.CASE_TRANSFERRED: _l("Case transferred"),
     AuditAction.CASE_UPDATED: _l("Case changed"),
+    AuditAction.SURVEY_SENT: _l("Survey link created"),
+    AuditAction.SURVEY_ANSWERED: _l("Survey answered"),
 }
 
 #: actions whose details map each changed field to [old, new]

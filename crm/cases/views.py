@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
@@ -27,6 +28,7 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error, flash_form_errors
 from crm.interactions.models import Interaction
+from crm.surveys.models import Survey
 from crm.timezones import local_now, local_to_utc
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -146,6 +148,7 @@ def show(case_id: int) -> str:
     return render_template(
         "cases/show.html",
         case=case,
+        survey=db.session.scalar(select(Survey).where(Survey.case_id == case.id)),
         sla=services.sla_state(case, utcnow()),
         events=queries.events(case),
         next_statuses=sorted(

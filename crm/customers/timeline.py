@@ -18,6 +18,7 @@ from crm.cases.models import Case
 from crm.customers.models import Feedback, Purchase
 from crm.extensions import db
 from crm.interactions.models import Interaction
+from crm.surveys.models import Survey
 
 PAGE_SIZE = 20
 
@@ -43,6 +44,7 @@ SOURCES: list[Source] = [
     ),
     Source("case", Case, Case.opened_at, lambda: [], category=Case.category),
     Source("purchase", Purchase, Purchase.purchased_at, lambda: []),
+    Source("survey", Survey, Survey.answered_at, lambda: [Survey.answered_at.is_not(None)]),
     Source("feedback", Feedback, Feedback.received_at, lambda: []),
 ]
 KINDS = [source.kind for source in SOURCES]
