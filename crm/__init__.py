@@ -20,6 +20,7 @@ from crm.auth.views import bp as auth_bp
 from crm.callbacks.models import CADENCE_LABELS
 from crm.callbacks.views import bp as callbacks_bp
 from crm.cases.queries import breached_open_count, my_open_count
+from crm.cases.settings_views import bp as sla_bp
 from crm.cases.views import bp as cases_bp
 from crm.cli import register_commands
 from crm.core.errors import register_error_pages
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
         cases_bp,
         survey_public_bp,
         surveys_bp,
+        sla_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -192,6 +192,12 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("cases.change_status", "POST"): Route("/cases/{case}/status", Permission.CASES_WORK),
     ("cases.transfer", "POST"): Route("/cases/{case}/transfer", Permission.CASES_WORK),
     ("cases.closure", "POST"): Route("/cases/{case}/closure", Permission.CASES_WORK),
+    ("sla.index", "GET"): Route("/admin/sla/", Permission.SLA_MANAGE),
+    ("sla.save_policy", "POST"): Route("/admin/sla/policies", Permission.SLA_MANAGE),
+    ("sla.save_holiday", "POST"): Route("/admin/sla/holidays", Permission.SLA_MANAGE),
+    ("sla.delete_holiday", "POST"): Route(
+        "/admin/sla/holidays/2026-10-01/delete", Permission.SLA_MANAGE
+    ),
     ("survey.respond", "GET"): Route("/s/not-a-token", PUBLIC),
     ("survey.respond", "POST"): Route("/s/not-a-token", PUBLIC),
     ("surveys.create_link", "POST"): Route("/cases/{case}/survey/link", Permission.CASES_WORK),

@@ -51,6 +51,7 @@ class AuditAction(StrEnum):
     CASE_STATUS = "case.status"
     CASE_TRANSFERRED = "case.transferred"
     CASE_UPDATED = "case.updated"
+    SLA_CHANGED = "sla.changed"
     SURVEY_SENT = "survey.sent"
     SURVEY_ANSWERED = "survey.answered"
 
@@ -93,6 +94,7 @@ ACTION_LABELS = {
     AuditAction.CASE_STATUS: _l("Case status changed"),
     AuditAction.CASE_TRANSFERRED: _l("Case transferred"),
     AuditAction.CASE_UPDATED: _l("Case changed"),
+    AuditAction.SLA_CHANGED: _l("SLA settings changed"),
     AuditAction.SURVEY_SENT: _l("Survey link created"),
     AuditAction.SURVEY_ANSWERED: _l("Survey answered"),
 }

@@ -54,8 +54,10 @@ class Permission(StrEnum):
     CALLBACKS_PLAN = "callbacks.plan"
     #: open, work and transfer cases
     CASES_WORK = "cases.work"
-    #: the team queue, breaches, SLA policies
+    #: the team queue, breaches, survey figures
     CASES_SUPERVISE = "cases.supervise"
+    #: SLA policies and the holiday calendar
+    SLA_MANAGE = "sla.manage"
     #: see every session, result and pass rate (one's own record needs no permission)
     TRAINING_VIEW = "training.view"
     #: plan sessions, take attendance, enter results, manage topics
@@ -86,7 +88,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.TRAINER: frozenset({Permission.TRAINING_VIEW, Permission.TRAINING_MANAGE}),
     Role.QA: frozenset({Permission.CUSTOMERS_VIEW}),
     Role.ADMIN: _SUPERVISOR
-    | {Permission.USERS_MANAGE, Permission.AUDIT_VIEW, Permission.TRAINING_MANAGE},
+    | {
+        Permission.USERS_MANAGE,
+        Permission.AUDIT_VIEW,
+        Permission.TRAINING_MANAGE,
+        Permission.SLA_MANAGE,
+    },
 }
 
 
