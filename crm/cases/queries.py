@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from crm.auth.models import User
+from crm.cases.calendar import business_hours
 from crm.cases.models import OPEN_STATUSES, Case, CaseEvent
 from crm.cases.services import SlaState, sla_state
 from crm.extensions import db
@@ -23,7 +24,8 @@ def my_open_cases(user: User, now: datetime) -> list[tuple[Case, SlaState]]:
     cases = db.session.scalars(
         select(Case).where(Case.assignee_id == user.id, *_open()).order_by(Case.resolution_due_at)
     ).all()
-    return [(case, sla_state(case, now)) for case in cases]
+    calendar = business_hours()
+    return [(case, sla_state(case, now, calendar=calendar)) for case in cases]
 
 
 def team_queue(now: datetime, *, state: str, department: str | None) -> list[tuple[Case, SlaState]]:
@@ -35,7 +37,8 @@ def team_queue(now: datetime, *, state: str, department: str | None) -> list[tup
     if state == "unassigned":
         query = query.where(Case.assignee_id.is_(None))
     cases = db.session.scalars(query.order_by(Case.resolution_due_at).limit(QUEUE_LIMIT)).all()
-    rows = [(case, sla_state(case, now)) for case in cases]
+    calendar = business_hours()
+    rows = [(case, sla_state(case, now, calendar=calendar)) for case in cases]
     if state == "breached":
         rows = [(c, s) for c, s in rows if s.breached or c.response_breached]
     elif state == "at_risk":

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
-from crm.cases.calendar import hours_for
-from crm.cases.clock import add_counted_minutes, counted_minutes
+from crm.cases.calendar import business_hours, hours_for
+from crm.cases.clock import BusinessHours, add_counted_minutes, counted_minutes
 from crm.cases.models import (
     CASE_CATEGORIES,
     STATUS_LABELS,
@@ -311,9 +311,13 @@ class SlaState:
     paused: bool
 
 
-def sla_state(case: Case, now: datetime) -> SlaState:
-    """Where the case stands against its resolution SLA at ``now``."""
-    hours = hours_for(case.business_hours)
+def sla_state(case: Case, now: datetime, *, calendar: BusinessHours | None = None) -> SlaState:
+    """Where the case stands against its resolution SLA at ``now``.
+
+    :param calendar: the business calendar, when the caller has it already (a queue of cases
+        reads it once instead of once per case).
+    """
+    hours = (calendar or business_hours()) if case.business_hours else None
     reference = case.resolved_at or case.paused_since or now
     if reference < case.resolution_due_at:
         left = counted_minutes(reference, case.resolution_due_at, hours)

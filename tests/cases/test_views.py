@@ -82,3 +82,39 @@ def test_queues_show_own_cases_and_the_team_queue_to_supervisors(app, client, lo
     assert theirs.get("/cases/queue").status_code == 403
     with app.app_context():
         assert db.session.scalar(select(Case.opened_by_id)) != supervisor.id
+
+
+def test_the_team_queue_reads_a_fixed_number_of_statements_however_many_cases(app) -> None:
+    from sqlalchemy import event
+
+    from crm.cases.models import SlaPolicy
+    from crm.cases.queries import team_queue
+    from crm.cases.services import open_case
+    from crm.database import utcnow
+
+    def statements_for(count: int) -> int:
+        with app.app_context():
+            agent = make_user(roles=["agent"])
+            customer = make_customer(actor=agent)
+            for _ in range(count):
+                open_case(
+                    actor=agent,
+                    customer=customer,
+                    subject="x",
+                    category="inquiry",
+                    now=utcnow(),
+                    assignee=agent,
+                )
+            db.session.commit()
+            seen = []
+            listener = lambda *args: seen.append(1)  # noqa: E731
+            event.listen(db.engine, "before_cursor_execute", listener)
+            team_queue(utcnow(), state="", department=None)
+            event.remove(db.engine, "before_cursor_execute", listener)
+            return len(seen)
+
+    with app.app_context():
+        for policy in db.session.scalars(select(SlaPolicy)):
+            policy.business_hours = True  # the case that needs the calendar
+        db.session.commit()
+    assert statements_for(2) == statements_for(10)
