@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from crm.callbacks.models import LAST_DAY, Cadence
-from crm.workdays import working_days_in_month
+from crm.workdays import DayRule, weekdays, working_days_in_month
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,8 @@ class Rule:
     interval_weeks: int = 1
     #: MONTHLY: 1-31 or LAST_DAY; MONTHLY_WORKDAY: the Nth working day
     day_of_month: int | None = None
+    #: which days are working days (for MONTHLY_WORKDAY)
+    is_open: DayRule = weekdays
 
 
 def _months(start: date) -> Iterator[tuple[int, int]]:
@@ -52,7 +54,7 @@ def _raw(rule: Rule) -> Iterator[date]:
         if index % step:
             continue
         if rule.cadence == Cadence.MONTHLY_WORKDAY:
-            workdays = working_days_in_month(year, month)
+            workdays = working_days_in_month(year, month, rule.is_open)
             yield workdays[min(wanted, len(workdays)) - 1]
         else:
             yield _day_in_month(year, month, wanted)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -16,7 +16,7 @@ from crm.customers.models import Customer
 from crm.extensions import db
 from crm.notifications.services import notify
 from crm.timezones import department_today
-from crm.workdays import add_working_days, is_working_day
+from crm.workdays import DayRule, add_working_days, working_day_rule
 
 
 def generate_tasks(now: datetime) -> int:
@@ -30,10 +30,11 @@ def generate_tasks(now: datetime) -> int:
         )
     ).all()
     made = 0
+    is_open = working_day_rule()
     for plan in plans:
         try:
             with db.session.begin_nested():
-                made += add_tasks(plan, plan_dates(plan, until=until))
+                made += add_tasks(plan, plan_dates(plan, until=until, is_open=is_open))
                 # Conditional: of two schedulers, the one that moved the mark first wins and the
                 # other's inserts were no-ops anyway (UNIQUE plan, date).
                 db.session.execute(
@@ -93,10 +94,11 @@ def notify_overdue(now: datetime) -> int:
         .join(User, User.id == CallbackTask.assignee_id)
         .where(CallbackTask.status == TaskStatus.DUE.value, CallbackTask.due_date < today)
     ).all()
+    is_open = working_day_rule()
     overdue = [
         (task, customer, agent, planner)
         for task, customer, agent, planner in rows
-        if _overdue(task.due_date, grace, today)
+        if _overdue(task.due_date, grace, today, is_open)
     ]
     return notify(
         {
@@ -110,6 +112,6 @@ def notify_overdue(now: datetime) -> int:
     )
 
 
-def _overdue(due, grace: int, today) -> bool:  # noqa: ANN001
-    deadline = due if is_working_day(due) else add_working_days(due, 1)
-    return add_working_days(deadline, grace) < today
+def _overdue(due: date, grace: int, today: date, is_open: DayRule) -> bool:
+    deadline = due if is_open(due) else add_working_days(due, 1, is_open)
+    return add_working_days(deadline, grace, is_open) < today

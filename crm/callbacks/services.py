@@ -23,7 +23,7 @@ from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.interactions.models import Category, Channel, Direction
 from crm.interactions.services import log_interaction
-from crm.workdays import next_working_day, working_days_in_month
+from crm.workdays import DayRule, next_working_day, working_day_rule, working_days_in_month
 
 
 def _require_planner(actor: User) -> None:
@@ -36,13 +36,14 @@ def _check_agent(user: User | None, field: str) -> None:
         raise DomainError(_l("Choose an active agent."), field=field)
 
 
-def rule_of(plan: CallbackPlan) -> Rule:
+def rule_of(plan: CallbackPlan, is_open: DayRule) -> Rule:
     return Rule(
         cadence=Cadence(plan.cadence),
         start=plan.start_date,
         end=plan.end_date,
         interval_weeks=plan.interval_weeks,
         day_of_month=plan.day_of_month,
+        is_open=is_open,
     )
 
 
@@ -137,7 +138,7 @@ def bulk_create_plans(
     if region:
         query = query.where(Customer.region == region)
     customers = list(db.session.scalars(query.order_by(Customer.id)))
-    workdays = len(working_days_in_month(start_date.year, start_date.month))
+    workdays = len(working_days_in_month(start_date.year, start_date.month, working_day_rule()))
     return [
         create_plan(
             actor=actor,
@@ -208,8 +209,8 @@ def add_tasks(plan: CallbackPlan, dates: Sequence[date], **fields: object) -> in
     return insert_ignoring_duplicates(db.session, CallbackTask, rows)
 
 
-def plan_dates(plan: CallbackPlan, *, until: date) -> list[date]:
-    return occurrences(rule_of(plan), after=plan.generated_until, until=until)
+def plan_dates(plan: CallbackPlan, *, until: date, is_open: DayRule) -> list[date]:
+    return occurrences(rule_of(plan, is_open), after=plan.generated_until, until=until)
 
 
 def _can_work(actor: User, task: CallbackTask) -> bool:
@@ -262,7 +263,7 @@ def complete_task(
     db.session.flush()
     if reached or task.attempt >= current_app.config["CALLBACK_RETRIES"]:
         return None
-    retry_day = next_working_day(max(today, task.due_date))
+    retry_day = next_working_day(max(today, task.due_date), working_day_rule())
     added = add_tasks(task.plan, [retry_day], attempt=task.attempt + 1, previous_id=task.id)
     if not added:
         return None  # the plan already has a call that day

@@ -3,15 +3,13 @@ working days (调休) from the database."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
 
 from crm.cases.clock import BusinessHours
-from crm.cases.models import Holiday
-from crm.extensions import db
+from crm.workdays import working_day_rule
 
 
 def business_hours() -> BusinessHours:
@@ -19,18 +17,11 @@ def business_hours() -> BusinessHours:
     Monday to Friday unless the holiday table says otherwise."""
     config = current_app.config
     opens, closes = (time.fromisoformat(part) for part in config["BUSINESS_HOURS"].split("-"))
-    overrides = dict(db.session.execute(select(Holiday.day, Holiday.working)).all())
-
-    def is_working_day(day: date) -> bool:
-        if day in overrides:
-            return overrides[day]
-        return day.weekday() < 5
-
     return BusinessHours(
         zone=ZoneInfo(config["BABEL_DEFAULT_TIMEZONE"]),
         opens=opens,
         closes=closes,
-        is_working_day=is_working_day,
+        is_working_day=working_day_rule(),
     )
 
 

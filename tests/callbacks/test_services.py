@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from crm.auth.services import set_active
 from crm.callbacks import services
 from crm.callbacks.models import CallbackPlan, CallbackTask, TaskStatus
+from crm.cases.settings import set_holiday
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.interactions.models import Interaction
@@ -327,3 +328,29 @@ def test_reassigning_moves_only_open_tasks_and_an_inactive_agent_falls_back(
     assert newest.assignee_id == other.id
     assert plan.fallback_id == other.id
     assert newest.status == TaskStatus.DUE
+
+
+def test_retries_follow_the_holiday_calendar(ctx, app, people) -> None:
+    supervisor, agent, _, customer = people
+    admin = make_user(username="cal.admin", roles=["admin"])
+    set_holiday(actor=admin, day=date(2026, 10, 1), name="国庆节", working=False)
+    set_holiday(actor=admin, day=date(2026, 10, 10), name="调休上班", working=True)  # a Saturday
+    plan = make_plan(
+        actor=supervisor,
+        customer=customer,
+        assignee=agent,
+        cadence="once",
+        start_date=date(2026, 9, 30),
+    )
+    db.session.commit()
+    tick(app, datetime(2026, 9, 30, 2, tzinfo=UTC))
+    db.session.expire_all()
+    task = db.session.scalar(select(CallbackTask).where(CallbackTask.plan_id == plan.id))
+    first = services.complete_task(
+        actor=agent, task=task, reached=False, notes="未接", today=date(2026, 9, 30)
+    )
+    assert first.due_date == date(2026, 10, 2)  # Thursday 1 October is National Day
+    second = services.complete_task(
+        actor=agent, task=first, reached=False, notes="未接", today=date(2026, 10, 9)
+    )
+    assert second.due_date == date(2026, 10, 10)  # the make-up working Saturday
