@@ -40,3 +40,12 @@ def department_today(now: datetime) -> date:
     """The calendar date at ``now`` in the department's zone (CRM_DEFAULT_TIMEZONE): what
     "due today" means for jobs that run outside any user's request."""
     return now.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def month_from_arg(raw: str | None, now: datetime) -> date:
+    """The first day of the month written ``YYYY-MM`` (a month input or query argument), or of
+    the department's current month when ``raw`` is missing or malformed."""
+    try:
+        return datetime.strptime(raw or "", "%Y-%m").date()
+    except ValueError:
+        return department_today(now).replace(day=1)

@@ -48,12 +48,13 @@ def user_listing(*, search: str, role: str, status: str, sort: str, page: int) -
     return paginate(query, page=page, sort=sort, filters=filters)
 
 
-def active_agents() -> list[tuple[int, str]]:
-    """(id, name) of every active agent, by name: for "assign to" choices."""
+def active_agents(role: Role = Role.AGENT) -> list[tuple[int, str]]:
+    """(id, name) of every active user with ``role`` (agents by default), by name: for
+    "assign to" choices."""
     rows = db.session.execute(
         select(User.id, User.display_name)
         .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.AGENT.value, User.active.is_(True))
+        .where(UserRole.role == role.value, User.active.is_(True))
         .order_by(User.display_name)
     )
     return [(user_id, name) for user_id, name in rows]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -31,7 +31,7 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error, flash_form_errors
 from crm.pagination import paginate
-from crm.timezones import department_today
+from crm.timezones import department_today, month_from_arg
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
 
@@ -144,18 +144,10 @@ def reschedule(task_id: int) -> BaseResponse:
     return _back()
 
 
-def _month_arg() -> date:
-    raw = request.args.get("month", "")
-    try:
-        return datetime.strptime(raw, "%Y-%m").date()
-    except ValueError:
-        return _today().replace(day=1)
-
-
 @bp.get("/board")
 @permission_required(Permission.CALLBACKS_PLAN)
 def board() -> str:
-    month = _month_arg()
+    month = month_from_arg(request.args.get("month"), utcnow())
     agent_id = request.args.get("agent", type=int)
     status = request.args.get("status") if request.args.get("status") in set(TaskStatus) else None
     form = ReassignForm(formdata=None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -18,7 +18,7 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.ratelimit import allow
 from crm.surveys import queries, services
-from crm.timezones import department_today, local_day_end_utc, local_day_start_utc
+from crm.timezones import local_day_end_utc, local_day_start_utc, month_from_arg
 
 public = Blueprint("survey", __name__, url_prefix="/s")
 staff = Blueprint("surveys", __name__)
@@ -126,10 +126,7 @@ def record_phone(case_id: int) -> BaseResponse:
 @staff.get("/surveys/figures")
 @permission_required(Permission.CASES_SUPERVISE)
 def survey_figures() -> str:
-    try:
-        month = datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
-    except ValueError:
-        month = department_today(utcnow()).replace(day=1)
+    month = month_from_arg(request.args.get("month"), utcnow())
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     start, end = local_day_start_utc(month), local_day_end_utc(last)
     return render_template("surveys/figures.html", month=month, figures=queries.figures(start, end))

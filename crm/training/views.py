@@ -19,7 +19,7 @@ from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error, flash_form_errors
-from crm.timezones import department_today, local_now, local_to_utc
+from crm.timezones import department_today, local_now, local_to_utc, month_from_arg
 from crm.training import queries, services
 from crm.training.forms import MarksForm, SessionForm, TopicForm
 from crm.training.models import (
@@ -35,13 +35,6 @@ from crm.training.results_import import read_results
 bp = Blueprint("training", __name__, url_prefix="/training")
 
 
-def _month_arg() -> date:
-    try:
-        return datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
-    except ValueError:
-        return department_today(utcnow()).replace(day=1)
-
-
 def _target() -> float:
     return current_app.config["TRAINING_PASS_TARGET"]
 
@@ -49,7 +42,7 @@ def _target() -> float:
 @bp.get("/")
 @permission_required(Permission.TRAINING_VIEW)
 def overview() -> str:
-    month = _month_arg()
+    month = month_from_arg(request.args.get("month"), utcnow())
     sessions = queries.sessions_in(month)
     return render_template(
         "training/overview.html",
@@ -67,22 +60,13 @@ def overview() -> str:
     )
 
 
-def _trainers() -> list[SelectChoice]:
-    rows = db.session.execute(
-        select(User.id, User.display_name)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.TRAINER.value, User.active.is_(True))
-        .order_by(User.display_name)
-    )
-    return [SelectChoice(str(uid), name) for uid, name in rows]
-
-
 @bp.route("/sessions/new", methods=["GET", "POST"])
 @permission_required(Permission.TRAINING_MANAGE)
 def new_session() -> str | tuple[str, int] | BaseResponse:
     actor = signed_in_user()
     form = SessionForm()
-    form.trainer_id.choices = _trainers() or [SelectChoice(str(actor.id), actor.display_name)]
+    trainers = [SelectChoice(str(uid), name) for uid, name in active_agents(Role.TRAINER)]
+    form.trainer_id.choices = trainers or [SelectChoice(str(actor.id), actor.display_name)]
     topics = list(db.session.scalars(select(TrainingTopic).where(TrainingTopic.active.is_(True))))
     form.topics.choices = [SelectChoice(t.id, t.name) for t in topics]
     form.invited.choices = [SelectChoice(uid, name) for uid, name in active_agents()]
