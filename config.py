@@ -52,6 +52,12 @@ def _non_negative_int(name: str, raw: str) -> int:
     return value
 
 
+def _qa_period(name: str, raw: str) -> str:
+    if raw.strip() not in {"month", "week"}:
+        raise ConfigError(f"{name} must be month or week, got {raw!r}.")
+    return raw.strip()
+
+
 def _percentage(name: str, raw: str) -> float:
     """A share given as 85 or 85% or 0.85."""
     try:
@@ -139,6 +145,12 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "CRM_SURVEY_EXPIRY_DAYS": ("SURVEY_EXPIRY_DAYS", _positive_int),
     "CRM_SURVEY_LOW_SCORE": ("SURVEY_LOW_SCORE", _positive_int),
     "CRM_SURVEY_RATE_LIMIT": ("SURVEY_RATE_LIMIT", _positive_int),
+    "CRM_QA_SAMPLE_PERIOD": ("QA_SAMPLE_PERIOD", _qa_period),
+    "CRM_QA_QUOTA": ("QA_QUOTA", _non_negative_int),
+    "CRM_QA_NEW_AGENT_QUOTA": ("QA_NEW_AGENT_QUOTA", _non_negative_int),
+    "CRM_QA_NEW_AGENT_DAYS": ("QA_NEW_AGENT_DAYS", _non_negative_int),
+    "CRM_QA_FOLLOW_UP_EXTRA": ("QA_FOLLOW_UP_EXTRA", _non_negative_int),
+    "CRM_QA_DISPUTE_DAYS": ("QA_DISPUTE_DAYS", _positive_int),
     "CRM_SMTP_HOST": ("SMTP_HOST", _text),
     "CRM_SMTP_PORT": ("SMTP_PORT", _positive_int),
     "CRM_SMTP_USER": ("SMTP_USER", _text),
@@ -193,6 +205,17 @@ class Config:
     SURVEY_LOW_SCORE = 2
     #: requests to the public survey pages per client address per 10 minutes
     SURVEY_RATE_LIMIT = 30
+    #: QA sampling period: "month" or "week"
+    QA_SAMPLE_PERIOD = "month"
+    #: interactions drawn at random per agent and period
+    QA_QUOTA = 5
+    #: the quota of an agent in their first QA_NEW_AGENT_DAYS
+    QA_NEW_AGENT_QUOTA = 10
+    QA_NEW_AGENT_DAYS = 90
+    #: extra interactions drawn in the period after a review assigned the agent training
+    QA_FOLLOW_UP_EXTRA = 3
+    #: days after a review is submitted during which its agent may dispute it
+    QA_DISPUTE_DAYS = 7
     #: e-mail of notifications; off while SMTP_HOST is empty
     SMTP_HOST = ""
     SMTP_PORT = 25

@@ -36,6 +36,7 @@ from crm.interactions.models import CATEGORY_LABELS, CHANNEL_LABELS, DIRECTION_L
 from crm.interactions.views import bp as interactions_bp
 from crm.notifications.services import unread_count
 from crm.notifications.views import bp as notifications_bp
+from crm.qa.views import bp as qa_bp
 from crm.security import register_security
 from crm.surveys.views import public as survey_public_bp
 from crm.surveys.views import staff as surveys_bp
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
         survey_public_bp,
         surveys_bp,
         sla_bp,
+        qa_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

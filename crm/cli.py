@@ -13,9 +13,17 @@ from crm.auth.permissions import Role
 from crm.auth.services import create_user
 from crm.customers.demo import seed_customers, seed_interactions
 from crm.database import utcnow
-from crm.demo import DEMO_PASSWORD, database_is_empty, demo_agents, demo_trainer, seed_demo_users
+from crm.demo import (
+    DEMO_PASSWORD,
+    database_is_empty,
+    demo_agents,
+    demo_reviewer,
+    demo_trainer,
+    seed_demo_users,
+)
 from crm.errors import DomainError
 from crm.extensions import db
+from crm.qa.demo import seed_quality
 from crm.scheduler import run_all, serve
 from crm.training.demo import seed_training
 
@@ -75,6 +83,9 @@ def seed_demo_command(if_empty: bool, customers: int, interactions: int, seed: i
     trainer = demo_trainer()
     if trainer is not None and agents:
         seed_training(rng=rng, trainer=trainer, agents=agents, today=utcnow())
+    reviewer = demo_reviewer()
+    if reviewer is not None and agents:
+        seed_quality(rng=rng, reviewer=reviewer, now=utcnow())
     db.session.commit()
     click.echo(f"Demo accounts created: {len(created)} (password: {DEMO_PASSWORD}).")
     click.echo(

@@ -39,14 +39,22 @@ def demo_agents() -> list[User]:
     )
 
 
-def demo_trainer() -> User | None:
+def _first_with(role: Role) -> User | None:
     return db.session.scalar(
         select(User)
         .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.TRAINER.value, User.active.is_(True))
+        .where(UserRole.role == role.value, User.active.is_(True))
         .order_by(User.id)
         .limit(1)
     )
+
+
+def demo_trainer() -> User | None:
+    return _first_with(Role.TRAINER)
+
+
+def demo_reviewer() -> User | None:
+    return _first_with(Role.QA)
 
 
 def seed_demo_users() -> list[User]:

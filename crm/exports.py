@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -57,11 +58,20 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[C
 
 
 def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Response:
+    return xlsx_workbook_response(filename, [("Sheet", header, rows)])
+
+
+def xlsx_workbook_response(
+    filename: str, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell]]]]
+) -> Response:
+    """A workbook of one sheet per (title, header, rows); every cell guarded like the CSV."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet()
-    sheet.append([neutralise(cell) for cell in header])
-    for row in rows:
-        sheet.append([_xlsx_cell(cell) for cell in row])
+    for title, header, rows in sheets:
+        # Excel limits sheet titles to 31 characters and forbids a few of them.
+        sheet = workbook.create_sheet(title=re.sub(r"[\\/*?:\[\]]", " ", str(title))[:31])
+        sheet.append([neutralise(cell) for cell in header])
+        for row in rows:
+            sheet.append([_xlsx_cell(cell) for cell in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = Response(

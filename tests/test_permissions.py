@@ -17,6 +17,8 @@ from crm.customers.saved_filters import save_filter
 from crm.customers.services import delete_customer
 from crm.database import utcnow
 from crm.extensions import db
+from crm.qa.calibration import create_session
+from crm.qa.models import Review, Scorecard, TrainingRule
 from crm.training.models import TrainingTopic
 from tests.conftest import csrf_token, login
 from tests.factories import (
@@ -31,21 +33,26 @@ from tests.factories import (
 
 PUBLIC = "public"
 LOGIN = "login"
+#: for other people's objects: refused to every role (only the owner may)
+OWNER_ONLY = "owner only"
 
 
 class Route(NamedTuple):
     path: str
     #: who may use it: PUBLIC, LOGIN or the permission the view declares
     access: str | Permission
-    #: for objects of another user: the permission needed on top (object-level check)
-    on_others: Permission | None = None
+    #: for objects of another user: the permission needed on top (object-level check), or
+    #: OWNER_ONLY
+    on_others: Permission | str | None = None
 
 
 #: (endpoint, method) -> route. Placeholders: {other} another user's id, {customer} a
 #: customer, {interaction} another user's interaction, {saved} another user's saved filter,
 #: {batch} an uploaded import, {plan} a callback plan, {task} another agent's callback,
 #: {notification} another user's notification, {session} another trainer's training session
-#: (only its trainer, or an administrator, edits it), {topic} a training topic, {case} a case.
+#: (only its trainer, or an administrator, edits it), {topic} a training topic, {case} a case,
+#: {review} an unassigned QA review of another agent's interaction, {scorecard} a scorecard,
+#: {rule} a QA training rule, {calibration} a calibration session of other reviewers.
 MATRIX: dict[tuple[str, str], Route] = {
     ("core.home", "GET"): Route("/", LOGIN),
     ("core.healthz", "GET"): Route("/healthz", PUBLIC),
@@ -203,6 +210,42 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("surveys.create_link", "POST"): Route("/cases/{case}/survey/link", Permission.CASES_WORK),
     ("surveys.record_phone", "POST"): Route("/cases/{case}/survey/phone", Permission.CASES_WORK),
     ("surveys.survey_figures", "GET"): Route("/surveys/figures", Permission.CASES_SUPERVISE),
+    ("qa.overview", "GET"): Route("/qa/", Permission.QA_VIEW),
+    ("qa.draw", "POST"): Route("/qa/draw", Permission.QA_REVIEW),
+    ("qa.queue", "GET"): Route("/qa/queue", Permission.QA_REVIEW),
+    ("qa.show", "GET"): Route("/qa/reviews/{review}", LOGIN, on_others=Permission.QA_VIEW),
+    ("qa.claim", "POST"): Route("/qa/reviews/{review}/claim", Permission.QA_REVIEW),
+    ("qa.score", "POST"): Route("/qa/reviews/{review}/score", Permission.QA_REVIEW),
+    ("qa.acknowledge", "POST"): Route(
+        "/qa/reviews/{review}/acknowledge", LOGIN, on_others=OWNER_ONLY
+    ),
+    ("qa.dispute", "POST"): Route("/qa/reviews/{review}/dispute", LOGIN, on_others=OWNER_ONLY),
+    ("qa.decide", "POST"): Route("/qa/reviews/{review}/decide", Permission.QA_DECIDE),
+    ("qa.disputes", "GET"): Route("/qa/disputes", Permission.QA_DECIDE),
+    ("qa.mine", "GET"): Route("/qa/mine", LOGIN),
+    ("qa.scorecard_list", "GET"): Route("/qa/scorecards", Permission.QA_VIEW),
+    ("qa.scorecard", "GET"): Route("/qa/scorecards/{scorecard}", Permission.QA_VIEW),
+    ("qa.new_scorecard", "GET"): Route("/qa/scorecards/new", Permission.QA_MANAGE),
+    ("qa.new_scorecard", "POST"): Route("/qa/scorecards/new", Permission.QA_MANAGE),
+    ("qa.edit_scorecard", "GET"): Route("/qa/scorecards/{scorecard}/edit", Permission.QA_MANAGE),
+    ("qa.edit_scorecard", "POST"): Route("/qa/scorecards/{scorecard}/edit", Permission.QA_MANAGE),
+    ("qa.rules", "GET"): Route("/qa/rules", Permission.QA_MANAGE),
+    ("qa.rules", "POST"): Route("/qa/rules", Permission.QA_MANAGE),
+    ("qa.rule_active", "POST"): Route("/qa/rules/{rule}/active", Permission.QA_MANAGE),
+    ("qa.calibrations", "GET"): Route("/qa/calibrations", Permission.QA_REVIEW),
+    ("qa.calibrations", "POST"): Route("/qa/calibrations", Permission.QA_REVIEW),
+    ("qa.calibration_session", "GET"): Route(
+        "/qa/calibrations/{calibration}", Permission.QA_REVIEW
+    ),
+    ("qa.close_calibration", "POST"): Route(
+        "/qa/calibrations/{calibration}/close", Permission.QA_REVIEW
+    ),
+    ("qa.report", "GET"): Route("/qa/report", Permission.QA_VIEW),
+    ("qa.report_xlsx", "GET"): Route("/qa/report.xlsx", Permission.QA_VIEW),
+    # Retiring a scorecard after the pages that use it.
+    ("qa.scorecard_active", "POST"): Route(
+        "/qa/scorecards/{scorecard}/active", Permission.QA_MANAGE
+    ),
     # Deleting and restoring last, so the loop's other requests see a live customer.
     ("customers.delete", "POST"): Route(
         "/customers/{customer}/delete", Permission.CUSTOMERS_MANAGE
@@ -260,8 +303,31 @@ def objects(app: Flask) -> dict[str, int]:
         case = open_case(
             actor=other, customer=customer, subject="故障", category="tech_support", now=utcnow()
         )
+        scorecard = db.session.scalar(select(Scorecard).limit(1))
+        review = Review(
+            interaction_id=interaction.id,
+            agent_id=other.id,
+            scorecard_version_id=scorecard.current.id,
+            reason="random",
+        )
+        rule = TrainingRule(criterion_code="greeting", below_percent=50, topic_id=topic)
+        db.session.add_all([review, rule])
+        qa_one = make_user(username="qa.one", roles=["qa"])
+        qa_two = make_user(username="qa.two", roles=["qa"])
+        calibration = create_session(
+            actor=qa_one,
+            title="校准",
+            interaction=interaction,
+            scorecard=scorecard,
+            reviewers=[qa_one, qa_two],
+            now=utcnow(),
+        )
         db.session.commit()
         return {
+            "review": review.id,
+            "scorecard": scorecard.id,
+            "rule": rule.id,
+            "calibration": calibration.id,
             "other": other.id,
             "customer": customer.id,
             "interaction": interaction.id,

@@ -54,6 +54,14 @@ class AuditAction(StrEnum):
     SLA_CHANGED = "sla.changed"
     SURVEY_SENT = "survey.sent"
     SURVEY_ANSWERED = "survey.answered"
+    QA_SCORECARD_CHANGED = "qa.scorecard_changed"
+    QA_SAMPLE_DRAWN = "qa.sample_drawn"
+    QA_REVIEW_SUBMITTED = "qa.review_submitted"
+    QA_REVIEW_ACKNOWLEDGED = "qa.review_acknowledged"
+    QA_DISPUTE_OPENED = "qa.dispute_opened"
+    QA_DISPUTE_DECIDED = "qa.dispute_decided"
+    QA_CALIBRATION = "qa.calibration"
+    QA_TRAINING_RULE = "qa.training_rule"
 
 
 ACTION_LABELS = {
@@ -97,6 +105,14 @@ ACTION_LABELS = {
     AuditAction.SLA_CHANGED: _l("SLA settings changed"),
     AuditAction.SURVEY_SENT: _l("Survey link created"),
     AuditAction.SURVEY_ANSWERED: _l("Survey answered"),
+    AuditAction.QA_SCORECARD_CHANGED: _l("Scorecard changed"),
+    AuditAction.QA_SAMPLE_DRAWN: _l("QA sample drawn"),
+    AuditAction.QA_REVIEW_SUBMITTED: _l("QA review submitted"),
+    AuditAction.QA_REVIEW_ACKNOWLEDGED: _l("QA review acknowledged"),
+    AuditAction.QA_DISPUTE_OPENED: _l("QA review disputed"),
+    AuditAction.QA_DISPUTE_DECIDED: _l("QA dispute decided"),
+    AuditAction.QA_CALIBRATION: _l("Calibration session"),
+    AuditAction.QA_TRAINING_RULE: _l("QA training rule changed"),
 }
 
 #: actions whose details map each changed field to [old, new]

@@ -62,6 +62,14 @@ class Permission(StrEnum):
     TRAINING_VIEW = "training.view"
     #: plan sessions, take attendance, enter results, manage topics
     TRAINING_MANAGE = "training.manage"
+    #: read every QA review, the coverage of the sample and the quarterly quality report
+    QA_VIEW = "qa.view"
+    #: draw samples, score the reviews assigned to one, take part in calibration
+    QA_REVIEW = "qa.review"
+    #: scorecards and the rules that assign training after a failed criterion
+    QA_MANAGE = "qa.manage"
+    #: accept or reject an agent's dispute of a review
+    QA_DECIDE = "qa.decide"
 
 
 _AGENT = frozenset(
@@ -80,19 +88,25 @@ _SUPERVISOR = _AGENT | {
     Permission.CALLBACKS_PLAN,
     Permission.TRAINING_VIEW,
     Permission.CASES_SUPERVISE,
+    Permission.QA_VIEW,
+    Permission.QA_DECIDE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: _AGENT,
     Role.SUPERVISOR: _SUPERVISOR,
     Role.TRAINER: frozenset({Permission.TRAINING_VIEW, Permission.TRAINING_MANAGE}),
-    Role.QA: frozenset({Permission.CUSTOMERS_VIEW}),
+    Role.QA: frozenset(
+        {Permission.CUSTOMERS_VIEW, Permission.QA_VIEW, Permission.QA_REVIEW, Permission.QA_MANAGE}
+    ),
     Role.ADMIN: _SUPERVISOR
     | {
         Permission.USERS_MANAGE,
         Permission.AUDIT_VIEW,
         Permission.TRAINING_MANAGE,
         Permission.SLA_MANAGE,
+        Permission.QA_REVIEW,
+        Permission.QA_MANAGE,
     },
 }
 

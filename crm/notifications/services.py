@@ -75,6 +75,16 @@ def describe(notification: Notification) -> str:
         return _("Case #%(case)s missed its resolution time: %(subject)s", **payload)
     if notification.kind == "certificate.expiring":
         return _("Onboarding certificate of %(agent)s expires on %(date)s", **payload)
+    if notification.kind == "qa.review":
+        return _("Your interaction was reviewed: %(score)s points (review #%(review)s)", **payload)
+    if notification.kind == "qa.dispute":
+        return _("%(agent)s disputes QA review #%(review)s", **payload)
+    if notification.kind == "qa.dispute_accepted":
+        return _("The dispute of QA review #%(review)s was accepted", **payload)
+    if notification.kind == "qa.dispute_rejected":
+        return _("The dispute of QA review #%(review)s was rejected", **payload)
+    if notification.kind == "qa.training":
+        return _("Training assigned after QA review #%(review)s: %(topic)s", **payload)
     return notification.kind
 
 

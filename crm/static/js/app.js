@@ -28,3 +28,10 @@ document.addEventListener("htmx:xhr:progress", function (event) {
     bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
   }
 });
+
+// A print button (data-print): the print stylesheet hides navigation and forms.
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});

@@ -1,0 +1,1 @@
+"""QA spot checks (质检抽查)."""

@@ -1,0 +1,335 @@
+"""The spot-check sample (抽查): per period and agent a quota of interactions drawn at random
+by a kept seed, plus every interaction a risk trigger marks, each assigned to a reviewer who is
+not the agent."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from crm.audit.services import AuditAction, record
+from crm.auth.models import User, UserRole
+from crm.auth.permissions import Permission, Role
+from crm.cases.models import Case
+from crm.database import insert_ignoring_duplicates
+from crm.errors import DomainError, PermissionDenied
+from crm.extensions import db
+from crm.interactions.models import Category, Interaction
+from crm.qa.models import (
+    SCORED_STATUSES,
+    Reason,
+    Review,
+    ReviewStatus,
+    SampleDraw,
+    Scorecard,
+    TrainingAssignment,
+)
+from crm.surveys.models import Survey
+from crm.timezones import department_today, local_day_start_utc
+
+
+def department_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def period_of(day: date) -> tuple[date, date]:
+    """The sampling period (CRM_QA_SAMPLE_PERIOD) containing ``day``: its first day and the
+    day after its last."""
+    if current_app.config["QA_SAMPLE_PERIOD"] == "week":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=7)
+    start = day.replace(day=1)
+    return start, (start + timedelta(days=32)).replace(day=1)
+
+
+def period_bounds_utc(start: date, end: date) -> tuple[datetime, datetime]:
+    zone = department_zone()
+    return local_day_start_utc(start, zone), local_day_start_utc(end, zone)
+
+
+@dataclass
+class AgentQuota:
+    agent_id: int
+    name: str
+    #: the random draw's share of the quota
+    base: int
+    #: extra interactions after a review assigned the agent training
+    follow_up: int = 0
+    #: interactions the agent had in the period
+    interactions: int = 0
+    selected: int = 0
+    scored: int = 0
+    by_reason: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def quota(self) -> int:
+        return self.base + self.follow_up
+
+    @property
+    def below_quota(self) -> bool:
+        return self.scored < self.quota
+
+
+def _agents() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.AGENT.value, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def _reviewers() -> list[int]:
+    return list(
+        db.session.scalars(
+            select(User.id)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.QA.value, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def quotas(start: date, end: date) -> dict[int, AgentQuota]:
+    """Each active agent's quota for the period: the new-agent quota in their first
+    CRM_QA_NEW_AGENT_DAYS, plus CRM_QA_FOLLOW_UP_EXTRA after a review assigned them training
+    since the previous period began."""
+    config = current_app.config
+    zone = department_zone()
+    previous_start = period_of(start - timedelta(days=1))[0]
+    followed_up = set(
+        db.session.scalars(
+            select(TrainingAssignment.agent_id).where(
+                TrainingAssignment.assigned_at >= local_day_start_utc(previous_start, zone),
+                TrainingAssignment.assigned_at < local_day_start_utc(end, zone),
+            )
+        )
+    )
+    result = {}
+    for agent in _agents():
+        joined = agent.created_at.astimezone(zone).date()
+        new = (start - joined).days < config["QA_NEW_AGENT_DAYS"]
+        result[agent.id] = AgentQuota(
+            agent.id,
+            agent.display_name,
+            base=config["QA_NEW_AGENT_QUOTA"] if new else config["QA_QUOTA"],
+            follow_up=config["QA_FOLLOW_UP_EXTRA"] if agent.id in followed_up else 0,
+        )
+    return result
+
+
+def _risk_reasons(begin: datetime, finish: datetime, agent_ids: list[int]) -> dict[int, str]:
+    """Interaction id -> the first risk trigger that marks it."""
+    in_period = (
+        Interaction.agent_id.in_(agent_ids),
+        Interaction.occurred_at >= begin,
+        Interaction.occurred_at < finish,
+        Interaction.deleted_at.is_(None),
+    )
+    low = current_app.config["SURVEY_LOW_SCORE"]
+    complaints = db.session.scalars(
+        select(Interaction.id).where(*in_period, Interaction.category == Category.COMPLAINT)
+    )
+    breached = db.session.scalars(
+        select(Case.interaction_id)
+        .join(Interaction, Interaction.id == Case.interaction_id)
+        .where(*in_period, or_(Case.response_breached, Case.resolution_breached))
+    )
+    low_rated = db.session.scalars(
+        select(Case.interaction_id)
+        .join(Interaction, Interaction.id == Case.interaction_id)
+        .join(Survey, Survey.case_id == Case.id)
+        .where(
+            *in_period,
+            or_(Survey.attitude <= low, Survey.efficiency <= low, Survey.resolution <= low),
+        )
+    )
+    reasons: dict[int, str] = {}
+    # Assigned lowest priority first, so the stronger reason overwrites.
+    for reason, ids in (
+        (Reason.LOW_SURVEY, low_rated),
+        (Reason.SLA_BREACH, breached),
+        (Reason.COMPLAINT, complaints),
+    ):
+        for interaction_id in ids:
+            reasons[interaction_id] = reason.value
+    return reasons
+
+
+class _ReviewerPool:
+    """Hands each new review to the eligible reviewer with the fewest open reviews."""
+
+    def __init__(self) -> None:
+        self.ids = _reviewers()
+        open_counts = dict(
+            db.session.execute(
+                select(Review.reviewer_id, func.count())
+                .where(
+                    Review.reviewer_id.in_(self.ids),
+                    Review.status.in_([ReviewStatus.ASSIGNED, ReviewStatus.DRAFT]),
+                )
+                .group_by(Review.reviewer_id)
+            ).all()
+        )
+        self.load = {reviewer: open_counts.get(reviewer, 0) for reviewer in self.ids}
+
+    def take(self, agent_id: int) -> int | None:
+        eligible = [r for r in self.ids if r != agent_id]
+        if not eligible:
+            return None
+        chosen = min(eligible, key=lambda r: (self.load[r], r))
+        self.load[chosen] += 1
+        return chosen
+
+
+@dataclass
+class DrawResult:
+    draw: SampleDraw
+    added: int
+    by_reason: Counter[str]
+    unassigned: int
+
+
+def draw_sample(
+    *, actor: User, day: date, scorecard: Scorecard, now: datetime, seed: int | None = None
+) -> DrawResult:
+    """Draw the sample of the period containing ``day``. The period's seed is kept at its first
+    draw; drawing again adds only what is missing (new interactions, a raised quota), so the
+    same data and seed always give the same sample.
+
+    :raises DomainError: for a period that has not begun or an inactive scorecard.
+    """
+    if not actor.can(Permission.QA_REVIEW):
+        raise PermissionDenied(_("Only QA reviewers draw samples."))
+    start, end = period_of(day)
+    if start > department_today(now):
+        raise DomainError(_("This period has not begun yet."), field="day")
+    if not scorecard.active:
+        raise DomainError(_("This scorecard is no longer in use."), field="scorecard")
+    draw = db.session.scalar(select(SampleDraw).where(SampleDraw.period_start == start))
+    if draw is None:
+        draw = SampleDraw(
+            period_start=start,
+            period_end=end,
+            seed=secrets.randbits(48) if seed is None else seed,
+            drawn_by_id=actor.id,
+            drawn_at=now,
+        )
+        db.session.add(draw)
+        db.session.flush()
+    begin, finish = period_bounds_utc(start, end)
+    agent_quotas = quotas(start, end)
+    agent_ids = sorted(agent_quotas)
+    interactions: dict[int, list[int]] = defaultdict(list)
+    for interaction_id, agent_id in db.session.execute(
+        select(Interaction.id, Interaction.agent_id)
+        .where(
+            Interaction.agent_id.in_(agent_ids),
+            Interaction.occurred_at >= begin,
+            Interaction.occurred_at < finish,
+            Interaction.deleted_at.is_(None),
+        )
+        .order_by(Interaction.id)
+    ):
+        interactions[agent_id].append(interaction_id)
+    all_ids = [i for ids in interactions.values() for i in ids]
+    already = set(
+        db.session.scalars(
+            select(Review.interaction_id).where(
+                Review.calibration_id.is_(None),
+                Review.interaction_id.in_(all_ids),
+            )
+        )
+    )
+    drawn_before = Counter(
+        (agent_id, reason)
+        for agent_id, reason in db.session.execute(
+            select(Review.agent_id, Review.reason).where(Review.draw_id == draw.id)
+        )
+    )
+    risks = _risk_reasons(begin, finish, agent_ids)
+    version = scorecard.current
+    pool = _ReviewerPool()
+    picks: list[tuple[int, int, str]] = []
+    for agent_id in agent_ids:
+        own = [i for i in interactions[agent_id] if i not in already]
+        chosen = [(i, risks[i]) for i in own if i in risks]
+        candidates = [i for i in own if i not in risks]
+        rng = random.Random(f"{draw.seed}:{agent_id}")  # noqa: S311 - a sample, not a secret
+        quota = agent_quotas[agent_id]
+        wanted = {
+            Reason.RANDOM: quota.base - drawn_before[(agent_id, Reason.RANDOM.value)],
+            Reason.FOLLOW_UP: quota.follow_up - drawn_before[(agent_id, Reason.FOLLOW_UP.value)],
+        }
+        for reason, count in wanted.items():
+            picked = rng.sample(candidates, max(0, min(count, len(candidates))))
+            candidates = [i for i in candidates if i not in set(picked)]
+            chosen += [(i, reason.value) for i in sorted(picked)]
+        picks += [(agent_id, interaction_id, reason) for interaction_id, reason in chosen]
+    # Agents who are reviewers themselves have fewer possible reviewers: served first.
+    picks.sort(key=lambda pick: (pick[0] not in pool.ids, pick[0], pick[1]))
+    rows = [
+        {
+            "interaction_id": interaction_id,
+            "agent_id": agent_id,
+            "reviewer_id": pool.take(agent_id),
+            "scorecard_version_id": version.id,
+            "draw_id": draw.id,
+            "reason": reason,
+            "status": ReviewStatus.ASSIGNED.value,
+            "revision": 0,
+            "created_at": now,
+        }
+        for agent_id, interaction_id, reason in picks
+    ]
+    added = insert_ignoring_duplicates(db.session, Review, rows)
+    by_reason = Counter(row["reason"] for row in rows)
+    unassigned = sum(row["reviewer_id"] is None for row in rows)
+    record(
+        action=AuditAction.QA_SAMPLE_DRAWN,
+        actor=actor,
+        object_type="qa_draw",
+        object_id=draw.id,
+        details={"period": start.isoformat(), "added": added, **by_reason},
+    )
+    return DrawResult(draw, added, by_reason, unassigned)
+
+
+def coverage(start: date, end: date) -> list[AgentQuota]:
+    """Each active agent's quota against what was selected and scored in the period, lowest
+    coverage first."""
+    agent_quotas = quotas(start, end)
+    begin, finish = period_bounds_utc(start, end)
+    for agent_id, count in db.session.execute(
+        select(Interaction.agent_id, func.count())
+        .where(
+            Interaction.agent_id.in_(agent_quotas),
+            Interaction.occurred_at >= begin,
+            Interaction.occurred_at < finish,
+            Interaction.deleted_at.is_(None),
+        )
+        .group_by(Interaction.agent_id)
+    ):
+        agent_quotas[agent_id].interactions = count
+    for agent_id, reason, status in db.session.execute(
+        select(Review.agent_id, Review.reason, Review.status)
+        .join(SampleDraw, SampleDraw.id == Review.draw_id)
+        .where(SampleDraw.period_start == start, Review.agent_id.in_(agent_quotas))
+    ):
+        entry = agent_quotas[agent_id]
+        entry.selected += 1
+        entry.by_reason[reason] += 1
+        entry.scored += status in SCORED_STATUSES
+    return sorted(
+        agent_quotas.values(), key=lambda q: (not q.below_quota, q.scored - q.quota, q.name)
+    )
