@@ -12,6 +12,8 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
+from crm.api.routes import bp as api_bp
+from crm.api.token_views import bp as tokens_bp
 from crm.audit.views import bp as audit_bp
 from crm.auth.forms import LanguageForm
 from crm.auth.permissions import ROLE_LABELS, Permission, Role
@@ -29,6 +31,7 @@ from crm.customers.models import TIER_LABELS
 from crm.customers.phones import display_phone
 from crm.customers.views import bp as customers_bp
 from crm.customers.views.imports import bp as imports_bp
+from crm.customers.views.pop import bp as pop_bp
 from crm.database import set_sqlite_pragmas
 from crm.extensions import babel, csrf, db, login_manager, migrate
 from crm.i18n import HTML_LANG, select_locale, select_timezone
@@ -95,6 +98,9 @@ def register_blueprints(app: Flask) -> None:
         surveys_bp,
         sla_bp,
         qa_bp,
+        api_bp,
+        tokens_bp,
+        pop_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, abort, current_app, g, request
 
 _PRODUCTION_HASHER = PasswordHasher()
 # Tests check behaviour, not cost; the cheap parameters keep the suite fast.
@@ -87,6 +87,15 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def refuse_nul_characters() -> None:
+    """No text anyone types contains NUL; PostgreSQL refuses it outright, so a request carrying
+    one is answered 400 before it reaches any view."""
+    values = [*request.args.values(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def register_security(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce

@@ -9,6 +9,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from crm.api.framework import OPERATIONS
+from crm.api.tokens import create_token
 from crm.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 from crm.cases.services import open_case
 from crm.customers.imports import start_import
@@ -52,7 +54,8 @@ class Route(NamedTuple):
 #: {notification} another user's notification, {session} another trainer's training session
 #: (only its trainer, or an administrator, edits it), {topic} a training topic, {case} a case,
 #: {review} an unassigned QA review of another agent's interaction, {scorecard} a scorecard,
-#: {rule} a QA training rule, {calibration} a calibration session of other reviewers.
+#: {rule} a QA training rule, {calibration} a calibration session of other reviewers,
+#: {token} another user's API token.
 MATRIX: dict[tuple[str, str], Route] = {
     ("core.home", "GET"): Route("/", LOGIN),
     ("core.healthz", "GET"): Route("/healthz", PUBLIC),
@@ -242,6 +245,12 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     ("qa.report", "GET"): Route("/qa/report", Permission.QA_VIEW),
     ("qa.report_xlsx", "GET"): Route("/qa/report.xlsx", Permission.QA_VIEW),
+    ("api.openapi_json", "GET"): Route("/api/v1/openapi.json", PUBLIC),
+    ("api.reference", "GET"): Route("/api/v1/docs", PUBLIC),
+    ("tokens.index", "GET"): Route("/account/tokens/", LOGIN),
+    ("tokens.index", "POST"): Route("/account/tokens/", LOGIN),
+    ("tokens.revoke", "POST"): Route("/account/tokens/{token}/revoke", LOGIN, on_others=OWNER_ONLY),
+    ("pop.screen_pop", "GET"): Route("/pop?phone=13800138000", Permission.CUSTOMERS_VIEW),
     # Retiring a scorecard after the pages that use it.
     ("qa.scorecard_active", "POST"): Route(
         "/qa/scorecards/{scorecard}/active", Permission.QA_MANAGE
@@ -256,11 +265,15 @@ MATRIX: dict[tuple[str, str], Route] = {
 }
 
 
+#: API operations authenticate by token, not session: tests/api has their own matrix
+API_OPERATIONS = {f"api.{operation.endpoint}" for operation in OPERATIONS}
+
+
 def routes_in(app: Flask) -> set[tuple[str, str]]:
     return {
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint != "static"
+        if rule.endpoint != "static" and rule.endpoint not in API_OPERATIONS
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
 
@@ -322,8 +335,10 @@ def objects(app: Flask) -> dict[str, int]:
             reviewers=[qa_one, qa_two],
             now=utcnow(),
         )
+        api_token, _raw = create_token(actor=other, name="电话系统", now=utcnow())
         db.session.commit()
         return {
+            "token": api_token.id,
             "review": review.id,
             "scorecard": scorecard.id,
             "rule": rule.id,

@@ -62,6 +62,8 @@ class AuditAction(StrEnum):
     QA_DISPUTE_DECIDED = "qa.dispute_decided"
     QA_CALIBRATION = "qa.calibration"
     QA_TRAINING_RULE = "qa.training_rule"
+    API_TOKEN_CREATED = "api.token_created"  # noqa: S105 - an event name
+    API_TOKEN_REVOKED = "api.token_revoked"  # noqa: S105 - an event name
 
 
 ACTION_LABELS = {
@@ -113,6 +115,8 @@ ACTION_LABELS = {
     AuditAction.QA_DISPUTE_DECIDED: _l("QA dispute decided"),
     AuditAction.QA_CALIBRATION: _l("Calibration session"),
     AuditAction.QA_TRAINING_RULE: _l("QA training rule changed"),
+    AuditAction.API_TOKEN_CREATED: _l("API token created"),
+    AuditAction.API_TOKEN_REVOKED: _l("API token revoked"),
 }
 
 #: actions whose details map each changed field to [old, new]

@@ -70,6 +70,8 @@ class Permission(StrEnum):
     QA_MANAGE = "qa.manage"
     #: accept or reject an agent's dispute of a review
     QA_DECIDE = "qa.decide"
+    #: the KPI dashboard, its figures and monthly reports
+    REPORTS_VIEW = "reports.view"
 
 
 _AGENT = frozenset(
@@ -90,6 +92,7 @@ _SUPERVISOR = _AGENT | {
     Permission.CASES_SUPERVISE,
     Permission.QA_VIEW,
     Permission.QA_DECIDE,
+    Permission.REPORTS_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from crm.api.framework import bp as api_bp
+from crm.api.framework import error_response
 from crm.extensions import db
+
+API_PREFIX = f"{api_bp.url_prefix}/"
 
 MESSAGES = {
     400: (
@@ -37,15 +41,23 @@ def handle_csrf_error(_error: CSRFError) -> tuple[str, int]:
     )
 
 
-def handle_http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+def _is_api() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def handle_http_error(error: HTTPException) -> tuple[str, int] | HTTPException | Response:
     if error.code is None or error.code < 400:
         return error
+    if _is_api():
+        return error_response(error.code, error.name)
     return _render(error.code)
 
 
-def handle_unexpected_error(_error: InternalServerError) -> tuple[str, int]:
+def handle_unexpected_error(_error: InternalServerError) -> tuple[str, int] | Response:
     # Flask has already logged the traceback; the page must not show it.
     db.session.rollback()
+    if _is_api():
+        return error_response(500, "Internal error; it has been logged.")
     return _render(500)
 
 

@@ -17,6 +17,7 @@ from crm.extensions import db
 _CJK = re.compile(r"[\u3400-\u9fff]")
 #: legal-form words every company shares; their pinyin would make "gs" match every company
 _COMPANY_SUFFIXES = re.compile(r"(股份)?(有限)?(责任)?(公司|集团)$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-().+]")
 #: SQLite's trigram index serves substrings of at least this many characters
 TRIGRAM = 3
@@ -79,6 +80,8 @@ def search_customers(
 ) -> list[SearchHit]:
     """Customers matching ``query``, best first: the whole phone number, then numbers ending
     in the digits typed, then any other match, most recently contacted first."""
+    # Control characters (NUL above all) cannot be part of a name and some drivers refuse them.
+    query = _CONTROL.sub("", query)
     needle = query.strip().lower()[:100]
     if not needle:
         return []

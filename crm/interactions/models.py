@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, column, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, column, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.auth.models import User
@@ -73,6 +73,9 @@ class Interaction(db.Model):
             postgresql_where=text("deleted_at IS NULL"),
         ),
         Index("ix_interactions_agent_occurred", "agent_id", "occurred_at"),
+        CheckConstraint(
+            "duration_seconds IS NULL OR duration_seconds >= 0", name="duration_not_negative"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +90,10 @@ class Interaction(db.Model):
     details: Mapped[str | None] = mapped_column(Text)
     #: what came of it (resolved, promised a call back, ...)
     outcome: Mapped[str | None] = mapped_column(String(200))
+    #: for calls logged by the phone system: how long the call took
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    #: where the phone system keeps the recording (沟通记录可追溯)
+    recording_ref: Mapped[str | None] = mapped_column(String(300))
     #: when the contact happened (may be earlier than when it was logged)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -86,10 +86,14 @@ def log_interaction(
     details: str | None = None,
     outcome: str | None = None,
     agent: User | None = None,
+    duration_seconds: int | None = None,
+    recording_ref: str | None = None,
 ) -> Interaction:
     """Append an interaction to a customer's history.
 
     :param agent: who had the contact; the actor by default.
+    :param duration_seconds: a call's length, as the phone system logged it.
+    :param recording_ref: where the phone system keeps the call's recording.
     :raises DomainError: for invalid input or a deleted customer.
     """
     if customer.is_deleted:
@@ -107,6 +111,8 @@ def log_interaction(
         customer_id=customer.id,
         agent_id=(agent or actor).id,
         created_by_id=actor.id,
+        duration_seconds=duration_seconds,
+        recording_ref=(recording_ref or "").strip()[:300] or None,
         **values,
     )
     db.session.add(interaction)

@@ -1,0 +1,311 @@
+"""The API's plumbing: bearer-token authentication, request validation with pydantic, one error
+body, idempotent creates, and the registry of operations the OpenAPI description is generated
+from (so the description cannot drift from the code)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+from flask_babel import force_locale
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from crm.api.models import IdempotentResponse
+from crm.api.tokens import user_for_token
+from crm.auth.models import User
+from crm.auth.permissions import Permission
+from crm.database import utcnow
+from crm.errors import DomainError, PermissionDenied
+from crm.extensions import csrf, db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Tokens, not cookies, authenticate the API, so a cross-site form cannot act through it.
+csrf.exempt(bp)
+
+#: the largest id the databases store; larger path ids are simply not found
+MAX_ID = 2**31 - 1
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "rate_limited",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or ERROR_CODES.get(status, "error")
+        self.message = message
+        self.fields = fields or {}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    #: field name -> what is wrong with it
+    fields: dict[str, str]
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+def error_response(
+    status: int, message: str, code: str | None = None, fields: dict[str, str] | None = None
+) -> Response:
+    body = {
+        "error": {
+            "code": code or ERROR_CODES.get(status, "error"),
+            "message": message,
+            "fields": fields or {},
+        }
+    }
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError) -> Response:
+    db.session.rollback()
+    response = error_response(error.status, error.message, error.code, error.fields)
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="crm"'
+    return response
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(error: DomainError) -> Response:
+    db.session.rollback()
+    if isinstance(error, PermissionDenied):
+        return error_response(403, _english(error.message))
+    fields = {error.field: _english(error.message)} if error.field else {}
+    return error_response(422, _english(error.message), fields=fields)
+
+
+def http_error(error: HTTPException) -> Response:
+    """Werkzeug's errors (404 from a fetch-and-authorize helper, 405, 413) as the API's body."""
+    db.session.rollback()
+    code = error.code or 500
+    return error_response(code, error.name)
+
+
+bp.register_error_handler(HTTPException, http_error)
+
+
+def _english(message: object) -> str:
+    """API messages are for the integrator's logs: always in English."""
+    with force_locale("en"):
+        return str(message)
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str
+    endpoint: str
+    summary: str
+    tag: str
+    permission: Permission | None
+    query: type[BaseModel] | None
+    body: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    idempotent: bool
+    #: statuses the operation can answer besides its success and the common ones
+    errors: tuple[int, ...]
+
+    @property
+    def path_params(self) -> list[str]:
+        return re.findall(r"\{(\w+)\}", self.path)
+
+
+#: every operation, in the order declared: the OpenAPI description is built from this
+OPERATIONS: list[Operation] = []
+
+
+def api_user() -> User:
+    return g.api_user
+
+
+def _authenticate() -> User:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise ApiError(401, "Send a personal API token as: Authorization: Bearer <token>.")
+    user = user_for_token(raw.strip(), utcnow())
+    if user is None:
+        raise ApiError(401, "This token is unknown or revoked, or its user is deactivated.")
+    return user
+
+
+def _fields_of(error: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for problem in error.errors():
+        name = ".".join(str(part) for part in problem["loc"]) or "body"
+        fields.setdefault(name, problem["msg"])
+    return fields
+
+
+def _parse_query(model: type[BaseModel]) -> BaseModel:
+    try:
+        return model.model_validate(request.args.to_dict(flat=True))
+    except ValidationError as error:
+        raise ApiError(422, "Invalid query parameters.", fields=_fields_of(error)) from None
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _parse_body(model: type[BaseModel]) -> BaseModel:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "The body must be a JSON object (Content-Type: application/json).")
+    if _has_nul(data):
+        raise ApiError(422, "Text may not contain NUL characters.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ApiError(422, "Invalid body.", fields=_fields_of(error)) from None
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    digest.update(request.get_data())
+    return digest.hexdigest()
+
+
+def _replay(user: User, key: str, fingerprint: str) -> Response | None:
+    kept = db.session.scalar(
+        select(IdempotentResponse).where(
+            IdempotentResponse.user_id == user.id, IdempotentResponse.key == key
+        )
+    )
+    if kept is None:
+        return None
+    if kept.fingerprint != fingerprint:
+        raise ApiError(
+            409,
+            "This Idempotency-Key was used for a different request.",
+            code="idempotency_key_reused",
+            fields={IDEMPOTENCY_HEADER: "used for a different request"},
+        )
+    response = jsonify(kept.body)
+    response.status_code = kept.status
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is not None and not 1 <= len(key) <= 100:
+        raise ApiError(
+            422, "Invalid Idempotency-Key.", fields={IDEMPOTENCY_HEADER: "1 to 100 characters"}
+        )
+    return key
+
+
+def operation(
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    tag: str,
+    permission: Permission | None = None,
+    query: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    idempotent: bool = False,
+    errors: tuple[int, ...] = (),
+) -> Callable[[Callable[..., BaseModel | None]], Callable[..., Response]]:
+    """Declare an API operation. The view receives the user, the path ids and the parsed
+    ``query``/``body``, returns a ``response`` instance, and never commits: the operation
+    commits once the view has succeeded (and keeps the response for idempotent retries)."""
+
+    def decorate(func: Callable[..., BaseModel | None]) -> Callable[..., Response]:
+        spec = Operation(
+            method, path, func.__name__, summary, tag, permission, query, body, response,
+            status, idempotent, errors,
+        )  # fmt: skip
+        OPERATIONS.append(spec)
+
+        @wraps(func)
+        def view(**ids: int) -> Response:
+            user = _authenticate()
+            g.api_user = user
+            if permission is not None and not user.can(permission):
+                raise ApiError(403, "The token's user lacks the permission this needs.")
+            if any(not 1 <= value <= MAX_ID for value in ids.values()):
+                raise ApiError(404, "Not found.")
+            key = _idempotency_key() if idempotent else None
+            fingerprint = _fingerprint() if key else ""
+            if key and (replayed := _replay(user, key, fingerprint)):
+                return replayed
+            kwargs: dict[str, Any] = dict(ids)
+            if query is not None:
+                kwargs["query"] = _parse_query(query)
+            if body is not None:
+                kwargs["body"] = _parse_body(body)
+            result = func(user, **kwargs)
+            payload = result.model_dump(mode="json") if result is not None else None
+            if key:
+                db.session.add(
+                    IdempotentResponse(
+                        user_id=user.id, key=key, fingerprint=fingerprint, status=status,
+                        body=payload,
+                    )
+                )  # fmt: skip
+            if method != "GET":
+                try:
+                    db.session.commit()
+                except IntegrityError:
+                    # A concurrent retry with the same key won the race: answer as it did.
+                    db.session.rollback()
+                    if key and (replayed := _replay(user, key, fingerprint)):
+                        return replayed
+                    raise
+            if payload is None:
+                return Response(status=status)
+            answer = jsonify(payload)
+            answer.status_code = status
+            return answer
+
+        rule = re.sub(r"\{(\w+)\}", r"<int:\1>", path)
+        bp.add_url_rule(rule, endpoint=func.__name__, view_func=view, methods=[method])
+        return view
+
+    return decorate

@@ -1,0 +1,242 @@
+"""What the API reads and writes, as pydantic models: they validate requests and are the
+schemas of the OpenAPI description."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from crm.customers.models import Tier
+from crm.interactions.models import Category, Channel, Direction
+
+Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Cursor = Annotated[str, StringConstraints(max_length=200)]
+Limit = Annotated[int, Field(ge=1, le=100)]
+
+TierName = StrEnum("TierName", {t.name: t.value for t in Tier})  # type: ignore[misc]
+ChannelName = StrEnum("ChannelName", {c.name: c.value for c in Channel})  # type: ignore[misc]
+CategoryName = StrEnum("CategoryName", {c.name: c.value for c in Category})  # type: ignore[misc]
+DirectionName = StrEnum("DirectionName", {d.name: d.value for d in Direction})  # type: ignore[misc]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Customers
+
+
+class CustomerIn(Strict):
+    name: Text100
+    phones: Annotated[
+        list[Annotated[str, StringConstraints(max_length=40)]], Field(min_length=1, max_length=5)
+    ]
+    company: Annotated[str, StringConstraints(max_length=200)] | None = None
+    email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    region: Annotated[str, StringConstraints(max_length=50)] | None = None
+    industry: Annotated[str, StringConstraints(max_length=50)] | None = None
+    tags: Annotated[
+        list[Annotated[str, StringConstraints(max_length=30)]],
+        Field(max_length=20, default_factory=list),
+    ]
+    notes: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    #: create even when the phone or e-mail is on file already
+    allow_duplicate: bool = False
+
+
+class CustomerPatch(Strict):
+    """Fields to change; ``version`` is the one read (a stale edit is refused with 409)."""
+
+    version: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    name: Text100 | None = None
+    phones: (
+        Annotated[
+            list[Annotated[str, StringConstraints(max_length=40)]],
+            Field(min_length=1, max_length=5),
+        ]
+        | None
+    ) = None
+    company: Annotated[str, StringConstraints(max_length=200)] | None = None
+    email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    region: Annotated[str, StringConstraints(max_length=50)] | None = None
+    industry: Annotated[str, StringConstraints(max_length=50)] | None = None
+    tags: (
+        Annotated[list[Annotated[str, StringConstraints(max_length=30)]], Field(max_length=20)]
+        | None
+    ) = None
+    notes: Annotated[str, StringConstraints(max_length=5000)] | None = None
+
+
+class CustomerOut(BaseModel):
+    id: int
+    name: str
+    phones: list[str]
+    company: str | None
+    email: str | None
+    region: str | None
+    industry: str | None
+    tags: list[str]
+    notes: str | None
+    tier: TierName
+    owner_id: int | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    last_contact_at: datetime | None
+    deleted: bool
+
+
+class TimelineEntryOut(BaseModel):
+    kind: str
+    id: int
+    at: datetime
+    summary: str
+
+
+class CustomerDetail(CustomerOut):
+    #: the newest entries of the customer's history
+    timeline: list[TimelineEntryOut]
+
+
+class CustomerList(BaseModel):
+    """The best matches, at most ``limit``: phone numbers first, then names and companies."""
+
+    items: list[CustomerOut]
+
+
+class CustomerQuery(Strict):
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    limit: Limit = 20
+
+
+class PhoneQuery(Strict):
+    phone: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
+class Lookup(BaseModel):
+    #: the number in E.164 form
+    phone: str
+    items: list[CustomerOut]
+
+
+# Interactions
+
+
+class CallIn(Strict):
+    """A call as the phone system logs it: the customer by id or by the caller's number."""
+
+    customer_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    caller_phone: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    #: login name of the agent who took the call; the token's user by default
+    agent: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    started_at: AwareDatetime
+    duration_seconds: Annotated[int, Field(ge=0, le=86400)]
+    direction: DirectionName
+    channel: ChannelName = ChannelName.PHONE  # type: ignore[attr-defined]
+    category: CategoryName = CategoryName.INQUIRY  # type: ignore[attr-defined]
+    summary: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+    details: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    #: where the recording is kept in the phone system
+    recording_ref: Annotated[str, StringConstraints(max_length=300)] | None = None
+
+
+class InteractionOut(BaseModel):
+    id: int
+    customer_id: int
+    agent: str
+    channel: ChannelName
+    category: CategoryName
+    direction: DirectionName
+    summary: str
+    occurred_at: datetime
+    duration_seconds: int | None
+    recording_ref: str | None
+
+
+# Callbacks
+
+
+class TaskQuery(Strict):
+    status: Annotated[str, StringConstraints(pattern=r"^(open|done|all)$")] = "open"
+    cursor: Cursor | None = None
+    limit: Limit = 50
+
+
+class TaskOut(BaseModel):
+    id: int
+    customer_id: int
+    customer_name: str
+    due_date: date
+    assignee: str
+    status: str
+    attempt: int
+
+
+class TaskList(BaseModel):
+    items: list[TaskOut]
+    next_cursor: str | None
+
+
+class TaskDone(Strict):
+    reached: bool
+    notes: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    satisfaction: Annotated[int, Field(ge=1, le=5)] | None = None
+
+
+# Cases
+
+
+class CaseQuery(Strict):
+    status: Annotated[str, StringConstraints(pattern=r"^(open|all)$")] = "open"
+    cursor: Cursor | None = None
+    limit: Limit = 50
+
+
+class CaseOut(BaseModel):
+    id: int
+    customer_id: int
+    subject: str
+    category: str
+    priority: str
+    department: str
+    status: str
+    assignee: str | None
+    opened_at: datetime
+    first_response_due_at: datetime
+    resolution_due_at: datetime
+    response_breached: bool
+    resolution_breached: bool
+
+
+class CaseList(BaseModel):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+# KPIs
+
+
+class KpiQuery(Strict):
+    #: the month, as YYYY-MM; the current month by default
+    month: Annotated[str, StringConstraints(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$")] | None = None
+
+
+class KpiOut(BaseModel):
+    key: str
+    #: null when the period has nothing to measure
+    value: float | None
+    unit: str
+    #: how many rows it was computed over
+    basis: int
+
+
+class KpiReport(BaseModel):
+    start: date
+    end: date
+    figures: list[KpiOut]

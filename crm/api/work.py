@@ -1,0 +1,309 @@
+"""The phone system's call log, callback tasks, cases and the KPI figures over the API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, and_, or_, select
+
+from crm.api import schemas
+from crm.api.framework import ApiError, operation
+from crm.auth.models import User
+from crm.auth.permissions import Permission
+from crm.callbacks.models import CallbackTask, TaskStatus
+from crm.callbacks.services import complete_task
+from crm.cases.models import OPEN_STATUSES, Case
+from crm.customers.access import customer_for
+from crm.customers.models import Customer, CustomerPhone
+from crm.customers.phones import normalise_phone
+from crm.database import utcnow
+from crm.extensions import db
+from crm.interactions.models import Interaction
+from crm.interactions.services import log_interaction
+from crm.reports.queries import Period, kpis
+from crm.timezones import department_today
+
+DEFAULT_CALL_SUMMARY = "Phone call"
+
+
+def interaction_out(interaction: Interaction) -> schemas.InteractionOut:
+    return schemas.InteractionOut(
+        id=interaction.id,
+        customer_id=interaction.customer_id,
+        agent=interaction.agent.username,
+        channel=interaction.channel,
+        category=interaction.category,
+        direction=interaction.direction,
+        summary=interaction.summary,
+        occurred_at=interaction.occurred_at,
+        duration_seconds=interaction.duration_seconds,
+        recording_ref=interaction.recording_ref,
+    )
+
+
+def _caller(user: User, body: schemas.CallIn) -> Customer:
+    if (body.customer_id is None) == (body.caller_phone is None):
+        raise ApiError(
+            422,
+            "Give either customer_id or caller_phone.",
+            fields={"customer_id": "either this or caller_phone"},
+        )
+    if body.customer_id is not None:
+        customer = db.session.get(Customer, body.customer_id)
+        if customer is None:
+            raise ApiError(422, "No such customer.", fields={"customer_id": "not found"})
+        return customer_for(user, customer.id)
+    e164 = normalise_phone(body.caller_phone or "")
+    matches = list(
+        db.session.scalars(
+            select(Customer)
+            .join(CustomerPhone, CustomerPhone.customer_id == Customer.id)
+            .where(CustomerPhone.number == e164, Customer.deleted_at.is_(None))
+            .limit(2)
+        )
+    )
+    if not matches:
+        raise ApiError(
+            422,
+            "No customer has this number; create the customer first.",
+            fields={"caller_phone": "no customer has this number"},
+        )
+    if len(matches) > 1:
+        raise ApiError(
+            409,
+            "Several customers have this number; send customer_id.",
+            code="ambiguous",
+            fields={"caller_phone": "several customers"},
+        )
+    return matches[0]
+
+
+@operation(
+    "POST",
+    "/interactions",
+    summary="Log a call (or other contact) in the customer's history",
+    tag="interactions",
+    permission=Permission.INTERACTIONS_LOG,
+    body=schemas.CallIn,
+    response=schemas.InteractionOut,
+    status=201,
+    idempotent=True,
+)
+def log_call(user: User, body: schemas.CallIn) -> schemas.InteractionOut:
+    customer = _caller(user, body)
+    agent = user
+    if body.agent is not None and body.agent.lower() != user.username:
+        if not user.can(Permission.INTERACTIONS_MODERATE):
+            raise ApiError(403, "Only supervisors' tokens log calls for other agents.")
+        agent = db.session.scalar(select(User).where(User.username == body.agent.lower()))
+        if agent is None or not agent.active:
+            raise ApiError(422, "No active user has this login.", fields={"agent": "unknown"})
+    interaction = log_interaction(
+        actor=user,
+        customer=customer,
+        agent=agent,
+        channel=body.channel.value,
+        category=body.category.value,
+        direction=body.direction.value,
+        summary=body.summary or DEFAULT_CALL_SUMMARY,
+        details=body.details,
+        occurred_at=body.started_at,
+        duration_seconds=body.duration_seconds,
+        recording_ref=body.recording_ref,
+    )
+    return interaction_out(interaction)
+
+
+def _cursor(raw: str | None, parse: type) -> tuple:
+    """A list cursor ``<sort key>|<id>`` as written by :func:`_next`."""
+    if raw is None:
+        return ()
+    try:
+        key, entry_id = raw.rsplit("|", 1)
+        return parse(key), int(entry_id)
+    except ValueError:
+        raise ApiError(422, "Invalid cursor.", fields={"cursor": "not one this API gave"}) from None
+
+
+def _next(items: list, limit: int, key: str) -> str | None:
+    if len(items) <= limit:
+        return None
+    last = items[limit - 1]
+    return f"{getattr(last, key).isoformat()}|{last.id}"
+
+
+def task_out(task: CallbackTask, names: dict[int, str]) -> schemas.TaskOut:
+    return schemas.TaskOut(
+        id=task.id,
+        customer_id=task.customer_id,
+        customer_name=names[task.customer_id],
+        due_date=task.due_date,
+        assignee=task.assignee.username if task.assignee else "",
+        status=task.status,
+        attempt=task.attempt,
+    )
+
+
+@operation(
+    "GET",
+    "/callbacks",
+    summary="The token user's callback tasks (everyone's for planners), by due date",
+    tag="callbacks",
+    permission=Permission.CALLBACKS_WORK,
+    query=schemas.TaskQuery,
+    response=schemas.TaskList,
+)
+def list_tasks(user: User, query: schemas.TaskQuery) -> schemas.TaskList:
+    tasks: Select = select(CallbackTask)
+    if not user.can(Permission.CALLBACKS_PLAN):
+        tasks = tasks.where(CallbackTask.assignee_id == user.id)
+    if query.status == "open":
+        tasks = tasks.where(CallbackTask.status == TaskStatus.DUE.value)
+    elif query.status == "done":
+        tasks = tasks.where(CallbackTask.status == TaskStatus.DONE.value)
+    after = _cursor(query.cursor, date.fromisoformat)
+    if after:
+        due, last_id = after
+        tasks = tasks.where(
+            or_(
+                CallbackTask.due_date > due,
+                and_(CallbackTask.due_date == due, CallbackTask.id > last_id),
+            )
+        )
+    rows = list(
+        db.session.scalars(
+            tasks.order_by(CallbackTask.due_date, CallbackTask.id).limit(query.limit + 1)
+        )
+    )
+    names = dict(
+        db.session.execute(
+            select(Customer.id, Customer.name).where(
+                Customer.id.in_({task.customer_id for task in rows})
+            )
+        ).all()
+    )
+    return schemas.TaskList(
+        items=[task_out(task, names) for task in rows[: query.limit]],
+        next_cursor=_next(rows, query.limit, "due_date"),
+    )
+
+
+@operation(
+    "POST",
+    "/callbacks/{task_id}/complete",
+    summary="Record a callback as made (reached or not); a miss schedules the retry",
+    tag="callbacks",
+    permission=Permission.CALLBACKS_WORK,
+    body=schemas.TaskDone,
+    response=schemas.TaskOut,
+    errors=(409,),
+)
+def complete(user: User, task_id: int, body: schemas.TaskDone) -> schemas.TaskOut:
+    task = db.session.get(CallbackTask, task_id)
+    if task is None or not (user.can(Permission.CALLBACKS_PLAN) or task.assignee_id == user.id):
+        raise ApiError(404, "Not found.")
+    if task.status != TaskStatus.DUE:
+        raise ApiError(409, "This callback is closed already.", code="closed")
+    complete_task(
+        actor=user,
+        task=task,
+        reached=body.reached,
+        notes=body.notes,
+        satisfaction=body.satisfaction,
+        today=department_today(utcnow()),
+    )
+    db.session.flush()
+    names = {task.customer_id: db.session.get(Customer, task.customer_id).name}
+    return task_out(task, names)
+
+
+def case_out(case: Case) -> schemas.CaseOut:
+    return schemas.CaseOut(
+        id=case.id,
+        customer_id=case.customer_id,
+        subject=case.subject,
+        category=case.category,
+        priority=case.priority,
+        department=case.department,
+        status=case.status,
+        assignee=case.assignee.username if case.assignee else None,
+        opened_at=case.opened_at,
+        first_response_due_at=case.first_response_due_at,
+        resolution_due_at=case.resolution_due_at,
+        response_breached=case.response_breached,
+        resolution_breached=case.resolution_breached,
+    )
+
+
+@operation(
+    "GET",
+    "/cases",
+    summary="Cases assigned to the token's user (all cases for supervisors), newest first",
+    tag="cases",
+    permission=Permission.CASES_WORK,
+    query=schemas.CaseQuery,
+    response=schemas.CaseList,
+)
+def list_cases(user: User, query: schemas.CaseQuery) -> schemas.CaseList:
+    cases: Select = select(Case)
+    if not user.can(Permission.CASES_SUPERVISE):
+        cases = cases.where(Case.assignee_id == user.id)
+    if query.status == "open":
+        cases = cases.where(Case.status.in_([s.value for s in OPEN_STATUSES]))
+    after = _cursor(query.cursor, datetime.fromisoformat)
+    if after:
+        opened, last_id = after
+        cases = cases.where(
+            or_(Case.opened_at < opened, and_(Case.opened_at == opened, Case.id < last_id))
+        )
+    rows = list(
+        db.session.scalars(
+            cases.order_by(Case.opened_at.desc(), Case.id.desc()).limit(query.limit + 1)
+        )
+    )
+    return schemas.CaseList(
+        items=[case_out(case) for case in rows[: query.limit]],
+        next_cursor=_next(rows, query.limit, "opened_at"),
+    )
+
+
+@operation(
+    "GET",
+    "/cases/{case_id}",
+    summary="One case",
+    tag="cases",
+    permission=Permission.CASES_WORK,
+    response=schemas.CaseOut,
+)
+def read_case(user: User, case_id: int) -> schemas.CaseOut:
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise ApiError(404, "Not found.")
+    customer_for(user, case.customer_id)
+    return case_out(case)
+
+
+@operation(
+    "GET",
+    "/kpis",
+    summary="The KPI figures of a month",
+    tag="reports",
+    permission=Permission.REPORTS_VIEW,
+    query=schemas.KpiQuery,
+    response=schemas.KpiReport,
+)
+def read_kpis(user: User, query: schemas.KpiQuery) -> schemas.KpiReport:
+    if query.month:
+        start = datetime.strptime(query.month, "%Y-%m").date()
+    else:
+        start = department_today(utcnow()).replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1)
+    figures = kpis(Period(start, end))
+    return schemas.KpiReport(
+        start=start,
+        end=end,
+        figures=[
+            schemas.KpiOut(key=f.key, value=f.value, unit=f.unit, basis=f.basis)
+            for f in figures.values()
+        ],
+    )

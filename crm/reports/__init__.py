@@ -1,0 +1,1 @@
+"""Service targets, the KPI dashboard and monthly reports."""
