@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Chromium and CJK fonts for the browser tests, PostgreSQL for the second test run.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk postgresql
 
-.PHONY: run test lint format system-deps translations extract-messages clean-test-db
+.PHONY: run test lint format system-deps translations extract-messages clean-test-db bench-dashboard
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -65,3 +65,8 @@ clean-test-db:
 extract-messages: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o crm/translations/messages.pot .
 	$(BIN)/pybabel update -q -i crm/translations/messages.pot -d crm/translations
+
+# The dashboard on 100,000 customers and 1,000,000 interactions: seeds instance/bench.db once
+# (several minutes), then prints timings. Never part of `make test`.
+bench-dashboard: $(BIN)/.installed
+	$(BIN)/python bench/dashboard.py

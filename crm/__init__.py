@@ -40,6 +40,7 @@ from crm.interactions.views import bp as interactions_bp
 from crm.notifications.services import unread_count
 from crm.notifications.views import bp as notifications_bp
 from crm.qa.views import bp as qa_bp
+from crm.reports.views import bp as reports_bp
 from crm.security import register_security
 from crm.surveys.views import public as survey_public_bp
 from crm.surveys.views import staff as surveys_bp
@@ -101,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         tokens_bp,
         pop_bp,
+        reports_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -11,12 +11,15 @@ from flask.cli import with_appcontext
 
 from crm.auth.permissions import Role
 from crm.auth.services import create_user
+from crm.callbacks.demo import seed_callbacks
+from crm.cases.demo import seed_cases
 from crm.customers.demo import seed_customers, seed_interactions
 from crm.database import utcnow
 from crm.demo import (
     DEMO_PASSWORD,
     database_is_empty,
     demo_agents,
+    demo_planner,
     demo_reviewer,
     demo_trainer,
     seed_demo_users,
@@ -66,8 +69,12 @@ def create_user_command(
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has any user.")
 @click.option("--customers", default=200, show_default=True, help="Customers to add.")
 @click.option("--interactions", default=2000, show_default=True, help="Interactions to add.")
+@click.option("--cases", default=300, show_default=True, help="Cases (with surveys) to add.")
+@click.option("--callbacks", default=240, show_default=True, help="Past callback tasks to add.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed (same seed, same data).")
-def seed_demo_command(if_empty: bool, customers: int, interactions: int, seed: int) -> None:
+def seed_demo_command(
+    if_empty: bool, customers: int, interactions: int, cases: int, callbacks: int, seed: int
+) -> None:
     """Load demo accounts (one per role), customers and interactions; refused in production."""
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("Demo data is not loaded in production (CRM_ENV=production).")
@@ -80,6 +87,17 @@ def seed_demo_command(if_empty: bool, customers: int, interactions: int, seed: i
     agents = demo_agents()
     customer_ids = seed_customers(customers, rng=rng, owners=agents)
     seed_interactions(interactions, rng=rng, customer_ids=customer_ids, agents=agents)
+    seed_cases(cases, rng=rng, customer_ids=customer_ids, agents=agents, now=utcnow())
+    planner = demo_planner()
+    if planner is not None:
+        seed_callbacks(
+            callbacks,
+            rng=rng,
+            customer_ids=customer_ids,
+            agents=agents,
+            planner=planner,
+            now=utcnow(),
+        )
     trainer = demo_trainer()
     if trainer is not None and agents:
         seed_training(rng=rng, trainer=trainer, agents=agents, today=utcnow())
@@ -89,7 +107,8 @@ def seed_demo_command(if_empty: bool, customers: int, interactions: int, seed: i
     db.session.commit()
     click.echo(f"Demo accounts created: {len(created)} (password: {DEMO_PASSWORD}).")
     click.echo(
-        f"Customers added: {customers}; interactions added: {interactions}; "
+        f"Customers added: {customers}; interactions added: {interactions}; cases added: "
+        f"{cases}; callback tasks added: about {callbacks}; "
         f"in {time.perf_counter() - started:.1f} s."
     )
 

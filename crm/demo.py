@@ -57,6 +57,10 @@ def demo_reviewer() -> User | None:
     return _first_with(Role.QA)
 
 
+def demo_planner() -> User | None:
+    return _first_with(Role.SUPERVISOR)
+
+
 def seed_demo_users() -> list[User]:
     """Create the demo accounts that do not exist yet; returns the ones created."""
     existing = set(db.session.scalars(select(User.username)))

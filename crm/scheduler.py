@@ -26,6 +26,7 @@ from crm.database import utcnow
 from crm.extensions import db
 from crm.notifications.services import send_pending_email
 from crm.qa.report import prepare_previous_quarter
+from crm.reports.monthly import prepare_previous_month
 from crm.training.jobs import remind_expiring_certificates
 
 #: an arbitrary constant naming this application's advisory lock in PostgreSQL
@@ -46,6 +47,7 @@ JOBS: list[Job] = [
     Job("callbacks.notify_overdue", notify_overdue, 300),
     Job("training.remind_expiring_certificates", remind_expiring_certificates, 3600),
     Job("qa.prepare_quarterly_report", prepare_previous_quarter, 3600),
+    Job("reports.prepare_monthly_report", prepare_previous_month, 3600),
     Job("notifications.send_email", send_pending_email, 60),
 ]
 

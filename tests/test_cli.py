@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm.auth.models import User
 from crm.auth.permissions import Role
+from crm.callbacks.models import CallbackTask
+from crm.cases.models import Case
 from crm.demo import DEMO_PASSWORD, DEMO_USERS
 from crm.extensions import db
+from crm.qa.models import Review
+from crm.surveys.models import Survey
 from tests.conftest import login
 
 
@@ -42,6 +46,24 @@ def test_seed_demo_creates_one_login_per_role_once(app) -> None:
         assert len(users) == len(DEMO_USERS)
         assert set().union(*(user.roles for user in users)) == {role.value for role in Role}
     assert login(app.test_client(), "supervisor", DEMO_PASSWORD).status_code == 302
+
+
+def test_seed_demo_gives_every_page_a_history_to_show(app) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["seed-demo", "--customers=50", "--interactions=400", "--cases=60", "--callbacks=36"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        counts = {
+            model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Case, Survey, CallbackTask, Review)
+        }
+        # Cases as asked; surveys for most resolved ones; twelve monthly tasks per plan.
+        assert counts["cases"] == 60
+        assert 0 < counts["surveys"] < 60
+        assert counts["callback_tasks"] == 36
+        reviewed = db.session.scalars(select(Review.status)).all()
+        assert reviewed and set(reviewed) == {"submitted"}
 
 
 def test_seed_demo_is_refused_in_production(app_with) -> None:

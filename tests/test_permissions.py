@@ -251,6 +251,13 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("tokens.index", "POST"): Route("/account/tokens/", LOGIN),
     ("tokens.revoke", "POST"): Route("/account/tokens/{token}/revoke", LOGIN, on_others=OWNER_ONLY),
     ("pop.screen_pop", "GET"): Route("/pop?phone=13800138000", Permission.CUSTOMERS_VIEW),
+    ("reports.dashboard", "GET"): Route("/reports/", Permission.REPORTS_VIEW),
+    ("reports.kpi", "GET"): Route("/reports/kpi/satisfaction", Permission.REPORTS_VIEW),
+    ("reports.agents", "GET"): Route("/reports/agents", Permission.REPORTS_VIEW),
+    ("reports.targets", "GET"): Route("/reports/targets", Permission.TARGETS_MANAGE),
+    ("reports.targets", "POST"): Route("/reports/targets", Permission.TARGETS_MANAGE),
+    ("reports.monthly_list", "GET"): Route("/reports/monthly", Permission.REPORTS_VIEW),
+    ("reports.monthly", "GET"): Route("/reports/monthly/2026-10", Permission.REPORTS_VIEW),
     # Retiring a scorecard after the pages that use it.
     ("qa.scorecard_active", "POST"): Route(
         "/qa/scorecards/{scorecard}/active", Permission.QA_MANAGE

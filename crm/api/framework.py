@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_babel import force_locale
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
@@ -150,10 +150,6 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
-def api_user() -> User:
-    return g.api_user
-
-
 def _authenticate() -> User:
     header = request.headers.get("Authorization", "")
     scheme, _sep, raw = header.partition(" ")
@@ -258,15 +254,24 @@ def operation(
 
     def decorate(func: Callable[..., BaseModel | None]) -> Callable[..., Response]:
         spec = Operation(
-            method, path, func.__name__, summary, tag, permission, query, body, response,
-            status, idempotent, errors,
-        )  # fmt: skip
+            method,
+            path,
+            func.__name__,
+            summary,
+            tag,
+            permission,
+            query,
+            body,
+            response,
+            status,
+            idempotent,
+            errors,
+        )
         OPERATIONS.append(spec)
 
         @wraps(func)
         def view(**ids: int) -> Response:
             user = _authenticate()
-            g.api_user = user
             if permission is not None and not user.can(permission):
                 raise ApiError(403, "The token's user lacks the permission this needs.")
             if any(not 1 <= value <= MAX_ID for value in ids.values()):
@@ -285,10 +290,13 @@ def operation(
             if key:
                 db.session.add(
                     IdempotentResponse(
-                        user_id=user.id, key=key, fingerprint=fingerprint, status=status,
+                        user_id=user.id,
+                        key=key,
+                        fingerprint=fingerprint,
+                        status=status,
                         body=payload,
                     )
-                )  # fmt: skip
+                )
             if method != "GET":
                 try:
                     db.session.commit()

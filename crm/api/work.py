@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Select, and_, or_, select
 
@@ -293,15 +293,16 @@ def read_case(user: User, case_id: int) -> schemas.CaseOut:
     response=schemas.KpiReport,
 )
 def read_kpis(user: User, query: schemas.KpiQuery) -> schemas.KpiReport:
-    if query.month:
-        start = datetime.strptime(query.month, "%Y-%m").date()
-    else:
-        start = department_today(utcnow()).replace(day=1)
-    end = (start + timedelta(days=32)).replace(day=1)
-    figures = kpis(Period(start, end))
+    first = (
+        datetime.strptime(query.month, "%Y-%m").date()
+        if query.month
+        else department_today(utcnow())
+    )
+    period = Period.month(first)
+    figures = kpis(period)
     return schemas.KpiReport(
-        start=start,
-        end=end,
+        start=period.start,
+        end=period.end,
         figures=[
             schemas.KpiOut(key=f.key, value=f.value, unit=f.unit, basis=f.basis)
             for f in figures.values()

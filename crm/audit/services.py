@@ -64,6 +64,8 @@ class AuditAction(StrEnum):
     QA_TRAINING_RULE = "qa.training_rule"
     API_TOKEN_CREATED = "api.token_created"  # noqa: S105 - an event name
     API_TOKEN_REVOKED = "api.token_revoked"  # noqa: S105 - an event name
+    TARGETS_CHANGED = "reports.targets_changed"
+    REPORT_EXPORTED = "reports.exported"
 
 
 ACTION_LABELS = {
@@ -117,6 +119,8 @@ ACTION_LABELS = {
     AuditAction.QA_TRAINING_RULE: _l("QA training rule changed"),
     AuditAction.API_TOKEN_CREATED: _l("API token created"),
     AuditAction.API_TOKEN_REVOKED: _l("API token revoked"),
+    AuditAction.TARGETS_CHANGED: _l("Service target changed"),
+    AuditAction.REPORT_EXPORTED: _l("Report rows exported"),
 }
 
 #: actions whose details map each changed field to [old, new]
@@ -131,6 +135,7 @@ CHANGE_ACTIONS = frozenset(
         AuditAction.TRAINING_MARKS_CHANGED,
         AuditAction.CASE_STATUS,
         AuditAction.CASE_TRANSFERRED,
+        AuditAction.TARGETS_CHANGED,
     }
 )
 

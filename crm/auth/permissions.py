@@ -72,6 +72,8 @@ class Permission(StrEnum):
     QA_DECIDE = "qa.decide"
     #: the KPI dashboard, its figures and monthly reports
     REPORTS_VIEW = "reports.view"
+    #: service targets and the agent scorecard's weights
+    TARGETS_MANAGE = "targets.manage"
 
 
 _AGENT = frozenset(
@@ -110,6 +112,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.SLA_MANAGE,
         Permission.QA_REVIEW,
         Permission.QA_MANAGE,
+        Permission.TARGETS_MANAGE,
     },
 }
 

@@ -142,6 +142,8 @@ class Case(db.Model):
             column("category").in_([c.value for c in CASE_CATEGORIES]), name="category_known"
         ),
         Index("ix_cases_customer_id", "customer_id"),
+        # QA's risk triggers find the case of each interaction of a period.
+        Index("ix_cases_interaction_id", "interaction_id"),
         # Queues read open cases by assignee and by time left.
         Index(
             "ix_cases_open_due",

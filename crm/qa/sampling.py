@@ -242,12 +242,15 @@ def draw_sample(
         .order_by(Interaction.id)
     ):
         interactions[agent_id].append(interaction_id)
-    all_ids = [i for ids in interactions.values() for i in ids]
     already = set(
         db.session.scalars(
-            select(Review.interaction_id).where(
+            select(Review.interaction_id)
+            .join(Interaction, Interaction.id == Review.interaction_id)
+            .where(
                 Review.calibration_id.is_(None),
-                Review.interaction_id.in_(all_ids),
+                Interaction.agent_id.in_(agent_ids),
+                Interaction.occurred_at >= begin,
+                Interaction.occurred_at < finish,
             )
         )
     )

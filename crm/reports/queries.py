@@ -1,38 +1,46 @@
-"""The KPI figures of a period: one read-only query layer shared by the dashboard, exports and
-the API. Each figure says what it counts, so a missing value is never shown as zero.
+"""The KPI figures of a period: one read-only query layer shared by the dashboard, its
+drill-downs and exports, the agent scorecard, the monthly report and the API. Each figure says
+how many rows it stands on, so a missing value is never shown as zero.
 
 Definitions (period = local calendar days [start, end) in the department's zone):
-- satisfaction: answered surveys (answered in the period) whose three ratings average >= 4
+- satisfaction: surveys answered in the period whose three ratings average 4 or more
 - first_response_minutes: mean minutes from opening to first response, cases opened in the period
 - complaint_hours: mean hours from opening to resolution, complaint cases resolved in the period
 - resolution_rate: cases opened in the period that are resolved or closed
 - sla_compliance: cases opened in the period whose SLA is decided (resolved, closed or breached)
-  and that breached neither limit
+  that breached neither limit
 - survey_return: surveys sent in the period that were answered
 - training_pass: people who passed among those who sat an exam, sessions of the period's months
 - qa_average: mean final score of QA reviews submitted in the period (not calibration)
 - callback_completion: callbacks due in the period that were done, among those done, missed or
   still open (cancelled, skipped and rescheduled ones left out)
+
+Filters: an agent (the case's assignee, the review's agent, the callback's assignee, the exam's
+participant) and a category (the case's, or the reviewed interaction's). A filter that cannot
+apply to a figure (a category for training or callbacks) leaves the figure out, marked so.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from crm.callbacks.models import CallbackTask, TaskStatus
 from crm.cases.models import Case, CaseStatus
 from crm.extensions import db
-from crm.interactions.models import Category
+from crm.interactions.models import Category, Interaction
 from crm.qa.models import SCORED_STATUSES, Review
 from crm.surveys.models import Survey
-from crm.timezones import local_day_start_utc
-from crm.training.models import TrainingSession
-from crm.training.queries import rates_for
+from crm.timezones import department_today, local_day_start_utc
+from crm.training.models import ExamAttempt, Participant, TrainingSession
+from crm.training.queries import compute_rates
 
 KPI_KEYS = (
     "satisfaction",
@@ -57,6 +65,11 @@ UNITS = {
     "qa_average": "points",
     "callback_completion": "share",
 }
+#: figures a category filter cannot split
+NO_CATEGORY = {"training_pass", "callback_completion"}
+DONE_STATUSES = (CaseStatus.RESOLVED.value, CaseStatus.CLOSED.value)
+COUNTED_TASKS = (TaskStatus.DONE.value, TaskStatus.MISSED.value, TaskStatus.DUE.value)
+QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
 
 @dataclass(frozen=True)
@@ -70,14 +83,91 @@ class Period:
         zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
         return local_day_start_utc(self.start, zone), local_day_start_utc(self.end, zone)
 
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
+    def kind(self) -> str:
+        """ "month", "quarter" or "range": how the period reads back as arguments."""
+        if self.start.day == 1 and self.end == Period.month(self.start).end:
+            return "month"
+        if (
+            self.start.day == 1
+            and self.start.month % 3 == 1
+            and self.end == Period.month(Period.month(Period.month(self.start).end).end).end
+        ):
+            return "quarter"
+        return "range"
+
+    def as_args(self) -> dict[str, str]:
+        if self.kind == "month":
+            return {"month": self.start.strftime("%Y-%m")}
+        if self.kind == "quarter":
+            return {"quarter": f"{self.start.year}Q{(self.start.month - 1) // 3 + 1}"}
+        return {"start": self.start.isoformat(), "end": self.last_day.isoformat()}
+
+    @classmethod
+    def month(cls, first: date) -> Period:
+        first = first.replace(day=1)
+        return cls(first, (first + timedelta(days=32)).replace(day=1))
+
+    @classmethod
+    def parse(cls, args: dict[str, str], now: datetime) -> Period:
+        """From ``mode`` (month, quarter or range) and ``month=YYYY-MM``, ``quarter=2026Q3``
+        or ``start``/``end`` dates (inclusive, at most a year); without a mode, from whichever
+        is given. Missing or malformed values give the department's current month."""
+        mode = args.get("mode", "")
+        if mode in ("", "quarter") and QUARTER.match(args.get("quarter", "")):
+            year, number = int(args["quarter"][:4]), int(args["quarter"][-1])
+            if year >= 2000:
+                first = date(year, 3 * number - 2, 1)
+                return cls(first, cls.month(cls.month(cls.month(first).end).end).end)
+        if mode in ("", "range"):
+            try:
+                start, last = date.fromisoformat(args["start"]), date.fromisoformat(args["end"])
+            except (KeyError, ValueError):
+                pass
+            else:
+                if start <= last and (last - start).days <= 366 and start.year >= 2000:
+                    return cls(start, last + timedelta(days=1))
+        try:
+            first = datetime.strptime(args.get("month", ""), "%Y-%m").date()
+        except ValueError:
+            first = None
+        if mode in ("", "month") and first is not None and first.year >= 2000:
+            return cls.month(first)
+        return cls.month(department_today(now))
+
+
+@dataclass(frozen=True)
+class Filters:
+    agent_id: int | None = None
+    category: str | None = None
+
+    @classmethod
+    def parse(cls, args: dict[str, str]) -> Filters:
+        agent = args.get("agent", "")
+        category = args.get("category", "")
+        return cls(
+            agent_id=int(agent) if agent.isdigit() and len(agent) < 10 else None,
+            category=category if category in {c.value for c in Category} else None,
+        )
+
+    @property
+    def active(self) -> bool:
+        return self.agent_id is not None or self.category is not None
+
 
 @dataclass(frozen=True)
 class Figure:
     key: str
     #: None when the period has nothing to measure
     value: float | None
-    #: how many rows the figure is computed over (surveys, cases, reviews, ...)
+    #: how many rows it stands on (surveys, cases, reviews, people, callbacks)
     basis: int
+    #: False when a filter cannot split this figure
+    applies: bool = True
 
     @property
     def unit(self) -> str:
@@ -88,99 +178,191 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _seconds(later: object, earlier: object) -> object:
+def _seconds(later: Any, earlier: Any) -> Any:
     """Seconds between two timestamp columns on either database."""
     if db.session.get_bind().dialect.name == "postgresql":
         return func.extract("epoch", later - earlier)
     return (func.julianday(later) - func.julianday(earlier)) * 86400
 
 
-def kpis(period: Period) -> dict[str, Figure]:
-    begin, finish = period.bounds_utc()
-    figures: dict[str, Figure] = {}
+@dataclass
+class Scope:
+    begin: datetime
+    finish: datetime
+    period: Period
+    filters: Filters
 
+    def cases(self) -> list[ColumnElement[bool]]:
+        conditions = []
+        if self.filters.agent_id is not None:
+            conditions.append(Case.assignee_id == self.filters.agent_id)
+        if self.filters.category is not None:
+            conditions.append(Case.category == self.filters.category)
+        return conditions
+
+
+def _satisfaction(scope: Scope) -> Figure:
     answered, satisfied = db.session.execute(
         select(
             func.count(),
             func.count().filter((Survey.attitude + Survey.efficiency + Survey.resolution) >= 12),
-        ).where(Survey.answered_at >= begin, Survey.answered_at < finish)
+        )
+        .join(Case, Case.id == Survey.case_id)
+        .where(Survey.answered_at >= scope.begin, Survey.answered_at < scope.finish, *scope.cases())
     ).one()
-    figures["satisfaction"] = Figure("satisfaction", _share(satisfied, answered), answered)
+    return Figure("satisfaction", _share(satisfied, answered), answered)
 
+
+def _survey_return(scope: Scope) -> Figure:
     sent, returned = db.session.execute(
-        select(func.count(), func.count(Survey.answered_at)).where(
-            Survey.sent_at >= begin, Survey.sent_at < finish
-        )
+        select(func.count(), func.count(Survey.answered_at))
+        .join(Case, Case.id == Survey.case_id)
+        .where(Survey.sent_at >= scope.begin, Survey.sent_at < scope.finish, *scope.cases())
     ).one()
-    figures["survey_return"] = Figure("survey_return", _share(returned, sent), sent)
+    return Figure("survey_return", _share(returned, sent), sent)
 
-    opened = (Case.opened_at >= begin, Case.opened_at < finish)
-    responded, mean_response = db.session.execute(
+
+def opened_in(scope: Scope) -> list[ColumnElement[bool]]:
+    return [Case.opened_at >= scope.begin, Case.opened_at < scope.finish, *scope.cases()]
+
+
+def _first_response(scope: Scope) -> Figure:
+    responded, mean = db.session.execute(
         select(func.count(), func.avg(_seconds(Case.first_response_at, Case.opened_at))).where(
-            *opened, Case.first_response_at.is_not(None)
+            *opened_in(scope), Case.first_response_at.is_not(None)
         )
     ).one()
-    figures["first_response_minutes"] = Figure(
-        "first_response_minutes",
-        None if mean_response is None else float(mean_response) / 60,
-        responded,
-    )
+    return Figure("first_response_minutes", None if mean is None else float(mean) / 60, responded)
 
-    resolved_complaints, mean_handling = db.session.execute(
+
+def _complaint_hours(scope: Scope) -> Figure:
+    resolved, mean = db.session.execute(
         select(func.count(), func.avg(_seconds(Case.resolved_at, Case.opened_at))).where(
             Case.category == Category.COMPLAINT,
-            Case.resolved_at >= begin,
-            Case.resolved_at < finish,
+            Case.resolved_at >= scope.begin,
+            Case.resolved_at < scope.finish,
+            *scope.cases(),
         )
     ).one()
-    figures["complaint_hours"] = Figure(
-        "complaint_hours",
-        None if mean_handling is None else float(mean_handling) / 3600,
-        resolved_complaints,
-    )
+    return Figure("complaint_hours", None if mean is None else float(mean) / 3600, resolved)
 
-    done_statuses = (CaseStatus.RESOLVED.value, CaseStatus.CLOSED.value)
-    breached = or_(Case.response_breached, Case.resolution_breached)
-    total, resolved, decided, compliant = db.session.execute(
+
+def breached() -> ColumnElement[bool]:
+    return or_(Case.response_breached, Case.resolution_breached)
+
+
+def _resolution_rate(scope: Scope) -> Figure:
+    total, resolved = db.session.execute(
+        select(func.count(), func.count().filter(Case.status.in_(DONE_STATUSES))).where(
+            *opened_in(scope)
+        )
+    ).one()
+    return Figure("resolution_rate", _share(resolved, total), total)
+
+
+def _sla_compliance(scope: Scope) -> Figure:
+    decided, compliant = db.session.execute(
         select(
             func.count(),
-            func.count().filter(Case.status.in_(done_statuses)),
-            func.count().filter(or_(Case.status.in_(done_statuses), breached)),
-            func.count().filter(Case.status.in_(done_statuses), ~breached),
-        ).where(*opened)
+            func.count().filter(Case.status.in_(DONE_STATUSES), ~breached()),
+        ).where(*opened_in(scope), or_(Case.status.in_(DONE_STATUSES), breached()))
     ).one()
-    figures["resolution_rate"] = Figure("resolution_rate", _share(resolved, total), total)
-    figures["sla_compliance"] = Figure("sla_compliance", _share(compliant, decided), decided)
+    return Figure("sla_compliance", _share(compliant, decided), decided)
 
-    months = select(TrainingSession.id).where(
+
+def session_ids(period: Period) -> Select:
+    return select(TrainingSession.id).where(
         TrainingSession.month >= period.start.replace(day=1), TrainingSession.month < period.end
     )
-    rates = rates_for(list(db.session.scalars(months)))
-    figures["training_pass"] = Figure("training_pass", rates.person_rate, rates.sat)
 
-    reviews, mean_score = db.session.execute(
-        select(func.count(), func.avg(Review.final_score)).where(
-            Review.calibration_id.is_(None),
-            Review.status.in_(SCORED_STATUSES),
-            Review.final_score.is_not(None),
-            Review.submitted_at >= begin,
-            Review.submitted_at < finish,
-        )
-    ).one()
-    figures["qa_average"] = Figure(
-        "qa_average", None if mean_score is None else float(mean_score), reviews
+
+def _training_pass(scope: Scope) -> Figure:
+    if scope.filters.category is not None:
+        return Figure("training_pass", None, 0, applies=False)
+    sessions = session_ids(scope.period)
+    people = select(Participant.session_id, Participant.user_id, Participant.attendance).where(
+        Participant.session_id.in_(sessions)
     )
+    attempts = select(
+        ExamAttempt.session_id, ExamAttempt.user_id, ExamAttempt.attempt_no, ExamAttempt.passed
+    ).where(ExamAttempt.session_id.in_(sessions))
+    if scope.filters.agent_id is not None:
+        people = people.where(Participant.user_id == scope.filters.agent_id)
+        attempts = attempts.where(ExamAttempt.user_id == scope.filters.agent_id)
+    rates = compute_rates(db.session.execute(people).all(), db.session.execute(attempts).all())
+    return Figure("training_pass", rates.person_rate, rates.sat)
 
-    counted = (TaskStatus.DONE.value, TaskStatus.MISSED.value, TaskStatus.DUE.value)
-    tasks, done = db.session.execute(
-        select(
-            func.count(),
-            func.sum(case((CallbackTask.status == TaskStatus.DONE.value, 1), else_=0)),
-        ).where(
-            CallbackTask.due_date >= period.start,
-            CallbackTask.due_date < period.end,
-            CallbackTask.status.in_(counted),
+
+def reviews_in(scope: Scope) -> Select:
+    query = select(Review).where(
+        Review.calibration_id.is_(None),
+        Review.status.in_(SCORED_STATUSES),
+        Review.final_score.is_not(None),
+        Review.submitted_at >= scope.begin,
+        Review.submitted_at < scope.finish,
+    )
+    if scope.filters.agent_id is not None:
+        query = query.where(Review.agent_id == scope.filters.agent_id)
+    if scope.filters.category is not None:
+        query = query.join(Interaction, Interaction.id == Review.interaction_id).where(
+            Interaction.category == scope.filters.category
         )
+    return query
+
+
+def _qa_average(scope: Scope) -> Figure:
+    reviews = reviews_in(scope).subquery()
+    count, mean = db.session.execute(select(func.count(), func.avg(reviews.c.final_score))).one()
+    return Figure("qa_average", None if mean is None else float(mean), count)
+
+
+def tasks_in(scope: Scope) -> Select:
+    query = select(CallbackTask).where(
+        CallbackTask.due_date >= scope.period.start,
+        CallbackTask.due_date < scope.period.end,
+        CallbackTask.status.in_(COUNTED_TASKS),
+    )
+    if scope.filters.agent_id is not None:
+        query = query.where(CallbackTask.assignee_id == scope.filters.agent_id)
+    return query
+
+
+def _callback_completion(scope: Scope) -> Figure:
+    if scope.filters.category is not None:
+        return Figure("callback_completion", None, 0, applies=False)
+    tasks = tasks_in(scope).subquery()
+    total, done = db.session.execute(
+        select(func.count(), func.count().filter(tasks.c.status == TaskStatus.DONE.value))
     ).one()
-    figures["callback_completion"] = Figure("callback_completion", _share(done or 0, tasks), tasks)
-    return {key: figures[key] for key in KPI_KEYS}
+    return Figure("callback_completion", _share(done, total), total)
+
+
+FIGURES: dict[str, Callable[[Scope], Figure]] = {
+    "satisfaction": _satisfaction,
+    "first_response_minutes": _first_response,
+    "complaint_hours": _complaint_hours,
+    "resolution_rate": _resolution_rate,
+    "sla_compliance": _sla_compliance,
+    "survey_return": _survey_return,
+    "training_pass": _training_pass,
+    "qa_average": _qa_average,
+    "callback_completion": _callback_completion,
+}
+
+
+def scope_for(period: Period, filters: Filters | None) -> Scope:
+    begin, finish = period.bounds_utc()
+    return Scope(begin, finish, period, filters or Filters())
+
+
+def kpis(period: Period, filters: Filters | None = None) -> dict[str, Figure]:
+    scope = scope_for(period, filters)
+    return {key: FIGURES[key](scope) for key in KPI_KEYS}
+
+
+def months_back(last: date, count: int) -> list[Period]:
+    """The ``count`` months ending with the one containing ``last``, oldest first."""
+    months = [Period.month(last)]
+    while len(months) < count:
+        months.insert(0, Period.month(months[0].start - timedelta(days=1)))
+    return months
