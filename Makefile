@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Chromium and CJK fonts for the browser tests, PostgreSQL for the second test run.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk postgresql
 
-.PHONY: run test lint format system-deps translations extract-messages clean-test-db bench-dashboard
+.PHONY: run test lint format system-deps translations extract-messages clean-test-db bench bench-dashboard
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -70,3 +70,9 @@ extract-messages: $(BIN)/.installed
 # (several minutes), then prints timings. Never part of `make test`.
 bench-dashboard: $(BIN)/.installed
 	$(BIN)/python bench/dashboard.py
+
+# The hot paths under load (README, "Performance"): seeds instance/bench.db and a PostgreSQL
+# database crm_bench at full size once, then serves each under gunicorn and drives it with wrk.
+bench: $(BIN)/.dev-installed system-deps
+	@command -v wrk >/dev/null || { $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+	url=$$(tests/postgres.sh start) && $(BIN)/python bench/run.py --postgres "$${url%/*}/crm_bench"

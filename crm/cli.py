@@ -71,9 +71,16 @@ def create_user_command(
 @click.option("--interactions", default=2000, show_default=True, help="Interactions to add.")
 @click.option("--cases", default=300, show_default=True, help="Cases (with surveys) to add.")
 @click.option("--callbacks", default=240, show_default=True, help="Past callback tasks to add.")
+@click.option("--reviews", default=300, show_default=True, help="QA reviews to score.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed (same seed, same data).")
 def seed_demo_command(
-    if_empty: bool, customers: int, interactions: int, cases: int, callbacks: int, seed: int
+    if_empty: bool,
+    customers: int,
+    interactions: int,
+    cases: int,
+    callbacks: int,
+    reviews: int,
+    seed: int,
 ) -> None:
     """Load demo accounts (one per role), customers and interactions; refused in production."""
     if current_app.config["ENV_NAME"] == "production":
@@ -103,7 +110,7 @@ def seed_demo_command(
         seed_training(rng=rng, trainer=trainer, agents=agents, today=utcnow())
     reviewer = demo_reviewer()
     if reviewer is not None and agents:
-        seed_quality(rng=rng, reviewer=reviewer, now=utcnow())
+        seed_quality(rng=rng, reviewer=reviewer, now=utcnow(), count=reviews)
     db.session.commit()
     click.echo(f"Demo accounts created: {len(created)} (password: {DEMO_PASSWORD}).")
     click.echo(

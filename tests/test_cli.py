@@ -50,7 +50,14 @@ def test_seed_demo_creates_one_login_per_role_once(app) -> None:
 
 def test_seed_demo_gives_every_page_a_history_to_show(app) -> None:
     result = app.test_cli_runner().invoke(
-        args=["seed-demo", "--customers=50", "--interactions=400", "--cases=60", "--callbacks=36"]
+        args=[
+            "seed-demo",
+            "--customers=50",
+            "--interactions=400",
+            "--cases=60",
+            "--callbacks=36",
+            "--reviews=20",
+        ]
     )
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -62,8 +69,10 @@ def test_seed_demo_gives_every_page_a_history_to_show(app) -> None:
         assert counts["cases"] == 60
         assert 0 < counts["surveys"] < 60
         assert counts["callback_tasks"] == 36
-        reviewed = db.session.scalars(select(Review.status)).all()
-        assert reviewed and set(reviewed) == {"submitted"}
+        # Twenty scored; the rest of the drawn sample waits for the reviewer.
+        statuses = db.session.scalars(select(Review.status)).all()
+        assert statuses.count("submitted") == 20
+        assert set(statuses) <= {"submitted", "assigned"}
 
 
 def test_seed_demo_is_refused_in_production(app_with) -> None:

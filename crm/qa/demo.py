@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm.auth.models import User
 from crm.extensions import db
@@ -16,21 +16,28 @@ from crm.qa.services import save_scores
 from crm.timezones import department_today
 
 FAULT_NOTES = ["未使用规范问候语", "打断客户陈述", "解释不够清楚", "未确认客户需求", "信息有误"]
-#: reviews scored in the demo; the rest of a large sample waits in the reviewers' queue
-SCORED = 300
+#: months back the demo draws samples from, at most
+MONTHS = 12
 
 
-def seed_quality(*, rng: random.Random, reviewer: User, now: datetime) -> int:
-    """Draw last month's sample with the default scorecard and submit up to SCORED of the
-    reviews assigned; returns how many were scored."""
+def seed_quality(*, rng: random.Random, reviewer: User, now: datetime, count: int) -> int:
+    """Draw monthly samples with the default scorecard, last month first and further back
+    until ``count`` reviews are drawn (or a year), and submit ``count`` of them as reviewers
+    would; the rest wait in the reviewers' queue. Returns how many were scored."""
     scorecard = db.session.scalar(select(Scorecard).order_by(Scorecard.id))
-    last_month = department_today(now).replace(day=1) - timedelta(days=1)
-    draw_sample(
-        actor=reviewer, day=last_month, scorecard=scorecard, now=now, seed=rng.getrandbits(32)
-    )
+    month_end = department_today(now).replace(day=1)
+    for _month in range(MONTHS):
+        day = month_end - timedelta(days=1)
+        draw_sample(actor=reviewer, day=day, scorecard=scorecard, now=now, seed=rng.getrandbits(32))
+        month_end = day.replace(day=1)
+        drawn = db.session.scalar(
+            select(func.count()).select_from(Review).where(Review.reviewer_id.is_not(None))
+        )
+        if drawn >= count:
+            break
     reviews = list(
         db.session.scalars(
-            select(Review).where(Review.reviewer_id.is_not(None)).order_by(Review.id).limit(SCORED)
+            select(Review).where(Review.reviewer_id.is_not(None)).order_by(Review.id).limit(count)
         )
     )
     for review in reviews:

@@ -1,0 +1,357 @@
+"""`make bench`: the hot paths under load, on SQLite and on PostgreSQL.
+
+For each database: seed the demo data once at full size (timed), serve the app under gunicorn
+(2 sync workers), drive each hot path from a separate wrk process (16 connections, fixed time),
+and print requests per second, p50/p95/p99 latency and each path's throughput as a share of the
+floor (a bare Flask route under the same gunicorn settings, with one indexed sqlite3 query).
+Also: import time of a 100,000-row CSV, peak RSS per worker, database size. Figures only: this
+asserts nothing but that every request succeeded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import json
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+
+from config import Config  # noqa: E402
+from crm import create_app  # noqa: E402
+from crm.customers.models import Customer, CustomerPhone  # noqa: E402
+from crm.customers.search import pinyin_forms  # noqa: E402
+from crm.customers.timeline import timeline_page  # noqa: E402
+from crm.demo import DEMO_PASSWORD  # noqa: E402
+from crm.extensions import db  # noqa: E402
+from crm.interactions.models import Interaction  # noqa: E402
+
+BIN = Path(sys.executable).parent
+SIZES = {
+    "customers": 100_000,
+    "interactions": 1_000_000,
+    "cases": 20_000,
+    "callbacks": 50_000,
+    "reviews": 20_000,
+}
+SAMPLE = 300
+HEADER = "  " + " ".join(
+    [f"{'path':34}", *(f"{name:>7}" for name in ("req/s", "floor", "p50 ms", "p95 ms", "p99 ms")),
+     f"{'errors':>6}"]
+)  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(url, timeout=2)
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+@contextlib.contextmanager
+def gunicorn(app_spec: str, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+         app_spec],
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/healthz" if app_spec == "wsgi:app" else f"{base}/const")
+        yield base, process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def worker_peak_rss_mb(master: subprocess.Popen) -> list[float]:
+    peaks = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError):
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+            if fields.get("PPid", "").strip() == str(master.pid):
+                peaks.append(int(fields["VmHWM"].split()[0]) / 1024)
+    return sorted(peaks)
+
+
+def session_cookie(base: str, username: str) -> tuple[str, str]:
+    """Sign in as a demo user; returns the Cookie header and a CSRF token of that session."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode(
+        {"username": username, "password": DEMO_PASSWORD, "csrf_token": token}
+    ).encode()
+    opener.open(f"{base}/login", data=form)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    page = opener.open(f"{base}/customers/").read().decode()
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    return cookie, token
+
+
+def wrk(
+    base: str, paths: list[str], cookie: str, seconds: int, body: str = "", clients: int = 16
+) -> subprocess.Popen:
+    with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as listing:
+        listing.write("\n".join(paths))
+    return subprocess.Popen(
+        ["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "-s", str(ROOT / "bench/wrk.lua"), base],
+        env={**os.environ, "PATHS": listing.name, "COOKIE": cookie, "BODY": body},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def figures(process: subprocess.Popen) -> dict:
+    output, _ = process.communicate()
+    line = next(line for line in output.splitlines() if line.startswith("{"))
+    return json.loads(line)
+
+
+def row(name: str, result: dict, floor: float | None) -> str:
+    ratio = f"{result['rps'] / floor:.0%}" if floor else "-"
+    errors = result["errors"] + result["socket_errors"]
+    return (
+        f"  {name:34} {result['rps']:7.1f} {ratio:>7} {result['p50']:7.1f} {result['p95']:7.1f}"
+        f" {result['p99']:7.1f} {errors:6d}"
+    )
+
+
+def app_for(url: str):  # noqa: ANN201 - a Flask app
+    config = Config()
+    config.SQLALCHEMY_DATABASE_URI = url
+    return create_app(config)
+
+
+def seed(url: str) -> None:
+    env = {**os.environ, "CRM_DATABASE_URL": url}
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+        capture_output=True,
+    )  # fmt: skip
+    app = app_for(url)
+    with app.app_context():
+        seeded = db.session.scalar(select(func.count()).select_from(Customer))
+    if seeded:
+        print(f"  seed: already seeded ({seeded} customers)")
+        return
+    started = time.perf_counter()
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "seed-demo",
+         *(f"--{name}={count}" for name, count in SIZES.items())],
+        cwd=ROOT, env=env, check=True,
+    )  # fmt: skip
+    print(f"  seed: {time.perf_counter() - started:.0f} s")
+
+
+def sample_paths(url: str) -> dict[str, list[str]]:
+    rng = random.Random(7)
+    app = app_for(url)
+    with app.app_context():
+        customers = db.session.execute(
+            select(Customer.id, Customer.name).where(Customer.deleted_at.is_(None)).limit(5000)
+        ).all()
+        picked = rng.sample(customers, SAMPLE)
+        phones = db.session.scalars(
+            select(CustomerPhone.number).where(
+                CustomerPhone.customer_id.in_([customer.id for customer in picked])
+            )
+        ).all()
+        busy = db.session.scalars(
+            select(Interaction.customer_id)
+            .group_by(Interaction.customer_id)
+            .having(func.count() > 25)
+            .limit(SAMPLE)
+        ).all()
+        cursors = [(customer_id, timeline_page(customer_id).next_cursor) for customer_id in busy]
+    quote = urllib.parse.quote
+    return {
+        "customer search: phone suffix": [f"/customers/quick-search?q={p[-4:]}" for p in phones],
+        "customer search: name part": [
+            f"/customers/quick-search?q={quote(name[-2:])}" for _id, name in picked
+        ],
+        "customer search: pinyin initials": [
+            f"/customers/quick-search?q={min(pinyin_forms(name), key=len)}" for _id, name in picked
+        ],
+        "customer page (first timeline page)": [f"/customers/{c.id}" for c in picked],
+        "timeline: next page": [
+            f"/customers/{cid}/timeline?cursor={quote(cursor.encode())}"
+            for cid, cursor in cursors
+            if cursor is not None
+        ],
+    }
+
+
+def run_database(label: str, url: str, floor: float, seconds: int) -> None:
+    print(f"\n== {label} ==")
+    seed(url)
+    paths = sample_paths(url)
+    env = {"CRM_DATABASE_URL": url, "CRM_SECRET_KEY": "bench-" + "x" * 40}
+    with gunicorn("wsgi:app", env) as (base, master):
+        agent, agent_token = session_cookie(base, "agent")
+        boss, _token = session_cookie(base, "supervisor")
+        month = time.strftime("%Y-%m")
+        customer = paths["customer page (first timeline page)"][0]
+        write = urllib.parse.urlencode(
+            {
+                "csrf_token": agent_token,
+                "channel": "phone",
+                "direction": "inbound",
+                "category": "inquiry",
+                "summary": "压测：来电咨询",
+                "occurred_at": time.strftime("%Y-%m-%dT%H:%M"),
+            }
+        )
+        with app_for(url).app_context():
+            before = db.session.scalar(select(func.count()).select_from(Interaction))
+        print(HEADER)
+        print(row("login page", figures(wrk(base, ["/login"], "", seconds)), floor))
+        for name, listing in paths.items():
+            print(row(name, figures(wrk(base, listing, agent, seconds)), floor))
+        print(
+            row(
+                "callback worklist (agent)",
+                figures(wrk(base, ["/callbacks/"], agent, seconds)),
+                floor,
+            )
+        )
+        print(
+            row(
+                "case queue (supervisor)",
+                figures(wrk(base, ["/cases/queue"], boss, seconds)),
+                floor,
+            )
+        )
+        print(
+            row(
+                "dashboard, this month",
+                figures(wrk(base, [f"/reports/?month={month}"], boss, seconds)),
+                floor,
+            )
+        )
+        readers = wrk(
+            base, paths["customer page (first timeline page)"], agent, seconds, clients=12
+        )
+        writer = wrk(base, [f"{customer}/interactions"], agent, seconds, body=write, clients=4)
+        written = figures(writer)
+        print(row("log interaction (with 12 readers)", written, floor))
+        print(row("  readers meanwhile", figures(readers), floor))
+        peaks = worker_peak_rss_mb(master)
+    with app_for(url).app_context():
+        after = db.session.scalar(select(func.count()).select_from(Interaction))
+    print(f"  interactions written: {after - before} (wrk counted {written['requests']} requests)")
+    print(f"  peak RSS per worker: {', '.join(f'{p:.0f} MB' for p in peaks)}")
+    if url.startswith("sqlite"):
+        size = Path(url.removeprefix("sqlite:///")).stat().st_size
+        print(f"  database file: {size / 1e6:.0f} MB")
+    else:
+        with create_engine(url).connect() as connection:
+            size = connection.execute(text("SELECT pg_database_size(current_database())")).scalar()
+        print(f"  database size: {size / 1e6:.0f} MB")
+
+
+def import_time() -> None:
+    """A 100,000-row CSV through the import (dry run and commit) into an empty database."""
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite:///{scratch}/import.db"
+        subprocess.run(
+            [str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, check=True,
+            env={**os.environ, "CRM_DATABASE_URL": url}, capture_output=True,
+        )  # fmt: skip
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["姓名", "手机", "公司", "邮箱"])
+        for number in range(100_000):
+            writer.writerow([f"导入客户{number}", f"139{number:08d}", "华夏贸易", ""])
+        data = buffer.getvalue().encode("utf-8-sig")
+        app = app_for(url)
+        with app.app_context():
+            from crm.auth.services import create_user
+            from crm.customers.imports import commit_import, start_import
+
+            boss, _password = create_user(
+                actor=None, username="importer", display_name="导入", roles=["supervisor"]
+            )
+            db.session.commit()
+            started = time.perf_counter()
+            batch, _table = start_import(actor=boss, filename="customers.csv", data=data)
+            commit_import(actor=boss, batch=batch)
+            db.session.commit()
+            elapsed = time.perf_counter() - started
+            imported = db.session.scalar(select(func.count()).select_from(Customer))
+    print(f"import of a 100,000-row CSV: {elapsed:.1f} s ({imported} customers)")
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database of ``url`` when the server does not have it yet."""
+    name = url.rsplit("/", 1)[1]
+    server = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="wrk time per hot path")
+    parser.add_argument("--sqlite", default=str(ROOT / "instance/bench.db"))
+    parser.add_argument("--postgres", default="", help="a PostgreSQL URL; empty: skip")
+    args = parser.parse_args()
+
+    sqlite_url = f"sqlite:///{Path(args.sqlite).resolve()}"
+    Path(args.sqlite).parent.mkdir(parents=True, exist_ok=True)
+    print("== floor: bare Flask routes under the same gunicorn settings ==")
+    seed(sqlite_url)
+    with app_for(sqlite_url).app_context():
+        top = db.session.scalar(select(func.max(Customer.id)))
+    floor_env = {"FLOOR_SQLITE": str(Path(args.sqlite).resolve()), "FLOOR_TOP_ID": str(top)}
+    with gunicorn("bench.floor:app", floor_env) as (base, _master):
+        constant = figures(wrk(base, ["/const"], "", args.seconds))
+        query = figures(wrk(base, ["/sql"], "", args.seconds))
+    print(HEADER)
+    print(row("constant string", constant, None))
+    print(row("one indexed sqlite3 query", query, None))
+    run_database("SQLite (WAL), 2 gunicorn workers", sqlite_url, query["rps"], args.seconds)
+    if args.postgres:
+        ensure_database(args.postgres)
+        run_database("PostgreSQL, 2 gunicorn workers", args.postgres, query["rps"], args.seconds)
+    import_time()
+
+
+if __name__ == "__main__":
+    main()
