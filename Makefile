@@ -74,5 +74,6 @@ bench-dashboard: $(BIN)/.installed
 # The hot paths under load (README, "Performance"): seeds instance/bench.db and a PostgreSQL
 # database crm_bench at full size once, then serves each under gunicorn and drives it with wrk.
 bench: $(BIN)/.dev-installed system-deps
-	@command -v wrk >/dev/null || { $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	url=$$(tests/postgres.sh start) && $(BIN)/python bench/run.py --postgres "$${url%/*}/crm_bench"

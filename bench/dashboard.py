@@ -39,6 +39,7 @@ def main() -> None:
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--callbacks", type=int, default=50_000)
+    parser.add_argument("--reviews", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
 
@@ -58,6 +59,7 @@ def main() -> None:
                     f"--interactions={args.interactions}",
                     f"--cases={args.cases}",
                     f"--callbacks={args.callbacks}",
+                    f"--reviews={args.reviews}",
                 ]
             )
             print(result.output.strip())

@@ -1,10 +1,10 @@
 -- One hot path for wrk: requests cycle through the paths in $PATHS (one per line) with the
 -- session cookie in $COOKIE; $BODY, when set, is POSTed (form-encoded) instead of a GET.
--- At the end one JSON line reports throughput, latency percentiles and non-2xx/3xx answers.
+-- At the end one JSON line reports throughput, latency percentiles, answers of status 400 or
+-- more, and socket errors (connect, read, write, timeout).
 
 local paths = {}
 local counter = 0
-local errors = 0
 
 function init(args)
   for line in io.lines(os.getenv("PATHS")) do
@@ -22,10 +22,6 @@ end
 function request()
   counter = counter + 1
   return wrk.format(nil, paths[(counter % #paths) + 1])
-end
-
-function response(status, headers, body)
-  if status >= 400 then errors = errors + 1 end
 end
 
 function done(summary, latency, requests)
