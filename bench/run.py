@@ -326,6 +326,8 @@ def import_time() -> None:
 def ensure_database(url: str) -> None:
     """Create the PostgreSQL database of ``url`` when the server does not have it yet."""
     name = url.rsplit("/", 1)[1]
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise SystemExit(f"not a plain database name: {name!r}")
     server = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         exists = connection.execute(
