@@ -151,6 +151,8 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "CRM_QA_NEW_AGENT_DAYS": ("QA_NEW_AGENT_DAYS", _non_negative_int),
     "CRM_QA_FOLLOW_UP_EXTRA": ("QA_FOLLOW_UP_EXTRA", _non_negative_int),
     "CRM_QA_DISPUTE_DAYS": ("QA_DISPUTE_DAYS", _positive_int),
+    "CRM_BACKUP_DIR": ("BACKUP_DIR", _text),
+    "CRM_BACKUP_KEEP": ("BACKUP_KEEP", _positive_int),
     "CRM_SMTP_HOST": ("SMTP_HOST", _text),
     "CRM_SMTP_PORT": ("SMTP_PORT", _positive_int),
     "CRM_SMTP_USER": ("SMTP_USER", _text),
@@ -216,6 +218,10 @@ class Config:
     QA_FOLLOW_UP_EXTRA = 3
     #: days after a review is submitted during which its agent may dispute it
     QA_DISPUTE_DAYS = 7
+    #: folder of the scheduler's daily SQLite backups; off while empty
+    BACKUP_DIR = ""
+    #: daily backups kept (the newest ones)
+    BACKUP_KEEP = 7
     #: e-mail of notifications; off while SMTP_HOST is empty
     SMTP_HOST = ""
     SMTP_PORT = 25

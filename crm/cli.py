@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -11,6 +12,7 @@ from flask.cli import with_appcontext
 
 from crm.auth.permissions import Role
 from crm.auth.services import create_user
+from crm.backup import BackupError, backup_to, check, restore_from
 from crm.callbacks.demo import seed_callbacks
 from crm.cases.demo import seed_cases
 from crm.customers.demo import seed_customers, seed_interactions
@@ -133,7 +135,48 @@ def scheduler_command(once: bool) -> None:
     serve(app)
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Copy the live SQLite database to PATH and check the copy (PRAGMA integrity_check)."""
+    try:
+        info = backup_to(path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {info.path} ({info.size:,} bytes, migration {info.revision});")
+    click.echo("integrity check: ok.")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the live SQLite database with the backup at PATH (stop the app first)."""
+    try:
+        info = check(path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{info.path}: {info.size:,} bytes, migration {info.revision}, integrity ok.")
+    if not yes:
+        click.confirm(
+            "Replace everything in the live database with this backup? Stop the web workers "
+            "and the scheduler first",
+            abort=True,
+        )
+    try:
+        restore_from(path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        "Restored; run `flask --app wsgi db upgrade` if the backup is from an older release."
+    )
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

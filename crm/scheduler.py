@@ -20,6 +20,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import text
 
+from crm.backup import daily_backup
 from crm.callbacks.jobs import generate_tasks, notify_due, notify_overdue
 from crm.cases.jobs import mark_breaches
 from crm.database import utcnow
@@ -48,6 +49,7 @@ JOBS: list[Job] = [
     Job("training.remind_expiring_certificates", remind_expiring_certificates, 3600),
     Job("qa.prepare_quarterly_report", prepare_previous_quarter, 3600),
     Job("reports.prepare_monthly_report", prepare_previous_month, 3600),
+    Job("backup.daily", daily_backup, 3600),
     Job("notifications.send_email", send_pending_email, 60),
 ]
 
