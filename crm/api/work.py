@@ -50,9 +50,9 @@ def _caller(user: User, body: schemas.CallIn) -> Customer:
         )
     if body.customer_id is not None:
         customer = db.session.get(Customer, body.customer_id)
-        if customer is None:
+        if customer is None or customer.is_deleted:
             raise ApiError(422, "No such customer.", fields={"customer_id": "not found"})
-        return customer_for(user, customer.id)
+        return customer
     e164 = normalise_phone(body.caller_phone or "")
     matches = list(
         db.session.scalars(

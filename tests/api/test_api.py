@@ -329,3 +329,19 @@ def test_nul_characters_are_refused_before_they_reach_the_database(client, world
     assert body.status_code == 422
     query = client.get("/api/v1/customers", query_string={"q": "张\x00"}, headers=li)
     assert query.status_code == 400 and query.json["error"]["code"] == "bad_request"
+
+
+def test_a_call_for_a_deleted_customer_is_refused_as_invalid(app, client, world) -> None:
+    with app.app_context():
+        boss = db.session.scalar(select(User).where(User.username == "boss"))
+        delete_customer(actor=boss, customer=db.session.get(Customer, world["customer"]))
+        db.session.commit()
+    call = {
+        "customer_id": world["customer"],
+        "started_at": "2026-11-20T01:30:00Z",
+        "duration_seconds": 60,
+        "direction": "inbound",
+    }
+    refused = client.post("/api/v1/interactions", json=call, headers=bearer(world["tokens"]["li"]))
+    assert refused.status_code == 422
+    assert "customer_id" in refused.json["error"]["fields"]
