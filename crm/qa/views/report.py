@@ -9,11 +9,12 @@ from werkzeug.wrappers import Response as BaseResponse
 from crm.auth.permissions import Permission, permission_required
 from crm.database import utcnow
 from crm.exports import xlsx_workbook_response
+from crm.qa.models import QuarterlyReport
 from crm.qa.report import Quarter, kept_report, quarterly_report
 from crm.qa.views.blueprint import bp
 
 
-def _report() -> tuple[Quarter, dict, object]:
+def _report() -> tuple[Quarter, dict, QuarterlyReport | None]:
     """The quarter asked for, its figures (as kept by the scheduler when it prepared them) and
     the kept report, if any."""
     quarter = Quarter.parse(request.args.get("quarter"), utcnow())
