@@ -15,7 +15,7 @@ from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.interactions.models import Interaction
 from crm.notifications.models import Notification
-from crm.qa import calibration, sampling, scorecards, services
+from crm.qa import calibration, disputes, sampling, scorecards, services
 from crm.qa.models import (
     Review,
     ReviewRevision,
@@ -422,14 +422,14 @@ def test_a_submitted_review_changes_only_through_a_dispute(people, card) -> None
 def test_an_accepted_dispute_makes_a_new_revision_and_keeps_the_first(people, card) -> None:
     ids = [c.id for c in card.current.criteria]
     review = submitted_review(people, card)  # 92.50
-    dispute = services.open_dispute(
+    dispute = disputes.open_dispute(
         actor=people["a"],
         review=review,
         items={ids[0]: "客户录音里我用了敬语"},
         now=NOW + timedelta(days=1),
     )
     assert review.status == "disputed"
-    services.decide_dispute(
+    disputes.decide_dispute(
         actor=people["boss"],
         dispute=dispute,
         accept=True,
@@ -457,14 +457,14 @@ def test_an_accepted_dispute_makes_a_new_revision_and_keeps_the_first(people, ca
 def test_a_rejected_dispute_keeps_the_score_with_the_reason(people, card) -> None:
     ids = [c.id for c in card.current.criteria]
     review = submitted_review(people, card)
-    dispute = services.open_dispute(
+    dispute = disputes.open_dispute(
         actor=people["a"], review=review, items={ids[0]: "不同意"}, now=NOW
     )
     with pytest.raises(DomainError):
-        services.decide_dispute(
+        disputes.decide_dispute(
             actor=people["boss"], dispute=dispute, accept=False, new_values={}, note=" ", now=NOW
         )
-    services.decide_dispute(
+    disputes.decide_dispute(
         actor=people["boss"],
         dispute=dispute,
         accept=False,
@@ -476,7 +476,7 @@ def test_a_rejected_dispute_keeps_the_score_with_the_reason(people, card) -> Non
     assert (review.revision, review.final_score, review.status) == (1, Decimal("92.50"), "resolved")
     assert (dispute.status, dispute.decision_note) == ("rejected", "录音中确有停顿")
     with pytest.raises(DomainError):
-        services.decide_dispute(
+        disputes.decide_dispute(
             actor=people["boss"], dispute=dispute, accept=True, new_values={}, note="再议", now=NOW
         )
 
@@ -487,16 +487,16 @@ def test_a_dispute_is_the_agents_own_within_the_window_and_only_changes_disputed
     ids = [c.id for c in card.current.criteria]
     review = submitted_review(people, card)
     with pytest.raises(PermissionDenied):
-        services.open_dispute(actor=people["b"], review=review, items={ids[0]: "x"}, now=NOW)
+        disputes.open_dispute(actor=people["b"], review=review, items={ids[0]: "x"}, now=NOW)
     with pytest.raises(DomainError):
-        services.open_dispute(
+        disputes.open_dispute(
             actor=people["a"], review=review, items={ids[0]: "x"}, now=NOW + timedelta(days=8)
         )
     with pytest.raises(DomainError):
-        services.open_dispute(actor=people["a"], review=review, items={ids[0]: "  "}, now=NOW)
-    dispute = services.open_dispute(actor=people["a"], review=review, items={ids[0]: "x"}, now=NOW)
+        disputes.open_dispute(actor=people["a"], review=review, items={ids[0]: "  "}, now=NOW)
+    dispute = disputes.open_dispute(actor=people["a"], review=review, items={ids[0]: "x"}, now=NOW)
     with pytest.raises(DomainError):
-        services.decide_dispute(
+        disputes.decide_dispute(
             actor=people["boss"],
             dispute=dispute,
             accept=True,
@@ -505,7 +505,7 @@ def test_a_dispute_is_the_agents_own_within_the_window_and_only_changes_disputed
             now=NOW,
         )
     with pytest.raises(PermissionDenied):
-        services.decide_dispute(
+        disputes.decide_dispute(
             actor=people["qa2"],
             dispute=dispute,
             accept=True,
@@ -525,7 +525,7 @@ def test_acknowledging_closes_the_dispute_window(people, card) -> None:
     services.acknowledge(actor=people["a"], review=review, now=NOW)
     assert review.status == "acknowledged"
     with pytest.raises(DomainError):
-        services.open_dispute(actor=people["a"], review=review, items={ids[0]: "x"}, now=NOW)
+        disputes.open_dispute(actor=people["a"], review=review, items={ids[0]: "x"}, now=NOW)
 
 
 # Closing the loop with training

@@ -22,6 +22,7 @@ from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error
+from crm.qa import disputes as dispute_rules
 from crm.qa import queries, services
 from crm.qa.access import review_for
 from crm.qa.forms import decision_form, dispute_form, parse_value, scoring_form, value_label
@@ -52,7 +53,7 @@ def _may_answer(actor: User, review: Review) -> bool:
         review.agent_id == actor.id
         and review.calibration_id is None
         and review.status == ReviewStatus.SUBMITTED
-        and utcnow() <= services.dispute_deadline(review)
+        and utcnow() <= dispute_rules.dispute_deadline(review)
     )
 
 
@@ -68,7 +69,7 @@ def _forms(actor: User, review: Review) -> dict[str, FlaskForm | None]:
         scoring = scoring_form(criteria, formdata=None, data=data)
     answer = dispute_form(criteria, formdata=None) if _may_answer(actor, review) else None
     decision = None
-    dispute = services.dispute_of(review)
+    dispute = dispute_rules.dispute_of(review)
     if (
         dispute is not None
         and dispute.status == DisputeStatus.OPEN
@@ -108,8 +109,8 @@ def _render(review: Review, status: int = 200, **forms: FlaskForm) -> tuple[str,
         scores=services.scores_of(review),
         revisions=revisions,
         scores_by_revision=scores_by_revision,
-        dispute=services.dispute_of(review),
-        deadline=services.dispute_deadline(review) if review.submitted_at else None,
+        dispute=dispute_rules.dispute_of(review),
+        deadline=dispute_rules.dispute_deadline(review) if review.submitted_at else None,
         forms={**_forms(actor, review), **forms},
         value_label=value_label,
         credit=credit,
@@ -209,7 +210,7 @@ def dispute(review_id: int) -> BaseResponse | tuple[str, int]:
         return _render(review, 400, answer=form)
     items = {c.id: form[f"comment{c.id}"].data or "" for c in criteria if form[f"d{c.id}"].data}
     try:
-        services.open_dispute(actor=actor, review=review, items=items, now=utcnow())
+        dispute_rules.open_dispute(actor=actor, review=review, items=items, now=utcnow())
     except DomainError as error:
         db.session.rollback()
         apply_domain_error(form, error)
@@ -224,7 +225,7 @@ def dispute(review_id: int) -> BaseResponse | tuple[str, int]:
 def decide(review_id: int) -> BaseResponse | tuple[str, int]:
     actor = signed_in_user()
     review = review_for(actor, review_id)
-    dispute = services.dispute_of(review)
+    dispute = dispute_rules.dispute_of(review)
     if dispute is None:
         abort(404)
     disputed = [item.criterion for item in dispute.items]
@@ -237,7 +238,7 @@ def decide(review_id: int) -> BaseResponse | tuple[str, int]:
         for criterion in disputed:
             _given, new_values[criterion.id] = parse_value(form[f"v{criterion.id}"].data)
     try:
-        services.decide_dispute(
+        dispute_rules.decide_dispute(
             actor=actor,
             dispute=dispute,
             accept=accept,
