@@ -36,10 +36,23 @@ def utc_to_local(instant: datetime) -> datetime:
     return instant.astimezone(get_timezone()).replace(tzinfo=None)
 
 
+def department_zone() -> ZoneInfo:
+    """The department's zone (CRM_DEFAULT_TIMEZONE): periods of reports and samples are its
+    calendar days, whoever looks at them."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
 def department_today(now: datetime) -> date:
-    """The calendar date at ``now`` in the department's zone (CRM_DEFAULT_TIMEZONE): what
-    "due today" means for jobs that run outside any user's request."""
-    return now.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    """The calendar date at ``now`` in the department's zone: what "due today" means for jobs
+    that run outside any user's request."""
+    return now.astimezone(department_zone()).date()
+
+
+def department_bounds_utc(start: date, end: date) -> tuple[datetime, datetime]:
+    """The UTC instants at which the department's days ``start`` and ``end`` begin: the bounds
+    of the period [start, end)."""
+    zone = department_zone()
+    return local_day_start_utc(start, zone), local_day_start_utc(end, zone)
 
 
 def month_from_arg(raw: str | None, now: datetime) -> date:

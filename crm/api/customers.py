@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from sqlalchemy import select
-
 from crm.api import schemas
 from crm.api.framework import ApiError, operation
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.customers.access import customer_for
-from crm.customers.models import Customer, CustomerPhone
+from crm.customers.models import Customer
 from crm.customers.phones import normalise_phone
-from crm.customers.search import search_customers
+from crm.customers.search import customers_with_phone, search_customers
 from crm.customers.services import (
     DuplicateCustomer,
     ProfileInput,
@@ -69,13 +67,7 @@ def customer_out(customer: Customer) -> schemas.CustomerOut:
 )
 def lookup_customers(user: User, query: schemas.PhoneQuery) -> schemas.Lookup:
     e164 = normalise_phone(query.phone)
-    customers = db.session.scalars(
-        select(Customer)
-        .join(CustomerPhone, CustomerPhone.customer_id == Customer.id)
-        .where(CustomerPhone.number == e164, Customer.deleted_at.is_(None))
-        .order_by(Customer.id)
-        .limit(20)
-    )
+    customers = customers_with_phone(e164)
     return schemas.Lookup(phone=e164, items=[customer_out(c) for c in customers])
 
 

@@ -158,6 +158,8 @@ def _authenticate() -> User:
     user = user_for_token(raw.strip(), utcnow())
     if user is None:
         raise ApiError(401, "This token is unknown or revoked, or its user is deactivated.")
+    # Its own transaction: the token's use is kept even when the request then fails.
+    db.session.commit()
     return user
 
 

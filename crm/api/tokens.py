@@ -80,7 +80,8 @@ def revoke_token(*, actor: User, token: ApiToken, now: datetime) -> None:
 
 
 def user_for_token(raw: str, now: datetime) -> User | None:
-    """The active user a live token belongs to, or None."""
+    """The active user a live token belongs to, or None; notes when the token was used (the
+    caller commits)."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
     token = db.session.scalar(
@@ -90,5 +91,5 @@ def user_for_token(raw: str, now: datetime) -> User | None:
         return None
     if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
         token.last_used_at = now
-        db.session.commit()
+        db.session.flush()
     return token.user

@@ -4,11 +4,11 @@ working days (调休) from the database."""
 from __future__ import annotations
 
 from datetime import time
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
 from crm.cases.clock import BusinessHours
+from crm.timezones import department_zone
 from crm.workdays import working_day_rule
 
 
@@ -18,7 +18,7 @@ def business_hours() -> BusinessHours:
     config = current_app.config
     opens, closes = (time.fromisoformat(part) for part in config["BUSINESS_HOURS"].split("-"))
     return BusinessHours(
-        zone=ZoneInfo(config["BABEL_DEFAULT_TIMEZONE"]),
+        zone=department_zone(),
         opens=opens,
         closes=closes,
         is_working_day=working_day_rule(),

@@ -101,7 +101,7 @@ def search_customers(
         except DomainError:
             e164 = None
         if e164:
-            take(_customers_with_phone(e164, include_deleted, limit), "phone")
+            take(customers_with_phone(e164, include_deleted=include_deleted, limit=limit), "phone")
         if len(digits) >= 4:
             take(_customers_with_phone_ending(digits, include_deleted, limit), "phone_end")
         needle = digits
@@ -128,11 +128,16 @@ def _name_matches(customer: Customer, needle: str) -> bool:
     return needle.isascii() and any(needle in form for form in pinyin_forms(customer.name))
 
 
-def _customers_with_phone(e164: str, include_deleted: bool, limit: int) -> list[Customer]:
+def customers_with_phone(
+    e164: str, *, include_deleted: bool = False, limit: int = 20
+) -> list[Customer]:
+    """The customers who have the number (E.164), most recently contacted first: the search's
+    exact match, the screen pop and the API's caller lookup."""
     query = (
         select(Customer)
         .join(CustomerPhone, CustomerPhone.customer_id == Customer.id)
         .where(CustomerPhone.number == e164)
+        .order_by(Customer.last_contact_at.desc().nulls_last(), Customer.id)
         .limit(limit)
     )
     return list(db.session.scalars(_live(query, include_deleted)))

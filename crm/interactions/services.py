@@ -91,13 +91,19 @@ def log_interaction(
 ) -> Interaction:
     """Append an interaction to a customer's history.
 
-    :param agent: who had the contact; the actor by default.
+    :param agent: who had the contact; the actor by default. Only supervisors log contacts
+        for someone else, and only for an active user.
     :param duration_seconds: a call's length, as the phone system logged it.
     :param recording_ref: where the phone system keeps the call's recording.
     :raises DomainError: for invalid input or a deleted customer.
     """
     if customer.is_deleted:
         raise DomainError(_l("This customer has been deleted."))
+    if agent is not None and agent.id != actor.id:
+        if not actor.can(Permission.INTERACTIONS_MODERATE):
+            raise PermissionDenied(_l("Only supervisors log contacts for someone else."))
+        if not agent.active:
+            raise DomainError(_l("This user is deactivated."), field="agent")
     values = _clean(
         channel=channel,
         category=category,

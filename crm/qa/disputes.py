@@ -37,6 +37,25 @@ def dispute_deadline(review: Review) -> datetime:
     return review.submitted_at + timedelta(days=current_app.config["QA_DISPUTE_DAYS"])
 
 
+def may_dispute(actor: User, review: Review, now: datetime) -> bool:
+    """Whether ``actor`` may still answer the review: its agent, while submitted and within
+    the window."""
+    return (
+        review.agent_id == actor.id
+        and review.calibration_id is None
+        and review.status == ReviewStatus.SUBMITTED
+        and now <= dispute_deadline(review)
+    )
+
+
+def may_decide(actor: User, dispute: Dispute) -> bool:
+    return (
+        dispute.status == DisputeStatus.OPEN
+        and actor.can(Permission.QA_DECIDE)
+        and actor.id != dispute.review.agent_id
+    )
+
+
 def open_dispute(
     *, actor: User, review: Review, items: Mapping[int, str], now: datetime
 ) -> Dispute:

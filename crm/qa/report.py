@@ -32,10 +32,9 @@ from crm.qa.models import (
     ReviewScore,
     TrainingAssignment,
 )
-from crm.qa.sampling import department_zone
 from crm.surveys.models import Survey
 from crm.surveys.queries import is_satisfied
-from crm.timezones import department_today, local_day_start_utc
+from crm.timezones import department_bounds_utc, department_today, department_zone
 from crm.training.models import TrainingTopic
 
 QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
@@ -70,8 +69,7 @@ class Quarter:
         return Quarter(self.year - (self.number == 1), (self.number - 2) % 4 + 1)
 
     def bounds_utc(self) -> tuple[datetime, datetime]:
-        zone = department_zone()
-        return local_day_start_utc(self.start, zone), local_day_start_utc(self.end, zone)
+        return department_bounds_utc(self.start, self.end)
 
     @classmethod
     def of(cls, day: date) -> Quarter:
@@ -87,8 +85,8 @@ class Quarter:
         return cls.of(department_today(now))
 
 
-def _number(value: Fraction | Decimal | None, places: int = 1) -> float | None:
-    return None if value is None else round(float(value), places)
+def _number(value: Fraction | Decimal | None) -> float | None:
+    return None if value is None else round(float(value), 1)
 
 
 def _mean(values: list[Fraction]) -> Fraction | None:

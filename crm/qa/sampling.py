@@ -9,7 +9,6 @@ import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -18,6 +17,7 @@ from sqlalchemy import func, or_, select
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User, UserRole
 from crm.auth.permissions import Permission, Role
+from crm.auth.queries import active_agents
 from crm.cases.models import Case
 from crm.database import insert_ignoring_duplicates
 from crm.errors import DomainError, PermissionDenied
@@ -33,11 +33,12 @@ from crm.qa.models import (
     TrainingAssignment,
 )
 from crm.surveys.models import Survey
-from crm.timezones import department_today, local_day_start_utc
-
-
-def department_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+from crm.timezones import (
+    department_bounds_utc,
+    department_today,
+    department_zone,
+    local_day_start_utc,
+)
 
 
 def period_of(day: date) -> tuple[date, date]:
@@ -48,11 +49,6 @@ def period_of(day: date) -> tuple[date, date]:
         return start, start + timedelta(days=7)
     start = day.replace(day=1)
     return start, (start + timedelta(days=32)).replace(day=1)
-
-
-def period_bounds_utc(start: date, end: date) -> tuple[datetime, datetime]:
-    zone = department_zone()
-    return local_day_start_utc(start, zone), local_day_start_utc(end, zone)
 
 
 @dataclass
@@ -90,14 +86,7 @@ def _agents() -> list[User]:
 
 
 def _reviewers() -> list[int]:
-    return list(
-        db.session.scalars(
-            select(User.id)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == Role.QA.value, User.active.is_(True))
-            .order_by(User.id)
-        )
-    )
+    return sorted(user_id for user_id, _name in active_agents(Role.QA))
 
 
 def quotas(start: date, end: date) -> dict[int, AgentQuota]:
@@ -227,7 +216,7 @@ def draw_sample(
         )
         db.session.add(draw)
         db.session.flush()
-    begin, finish = period_bounds_utc(start, end)
+    begin, finish = department_bounds_utc(start, end)
     agent_quotas = quotas(start, end)
     agent_ids = sorted(agent_quotas)
     interactions: dict[int, list[int]] = defaultdict(list)
@@ -312,7 +301,7 @@ def coverage(start: date, end: date) -> list[AgentQuota]:
     """Each active agent's quota against what was selected and scored in the period, lowest
     coverage first."""
     agent_quotas = quotas(start, end)
-    begin, finish = period_bounds_utc(start, end)
+    begin, finish = department_bounds_utc(start, end)
     for agent_id, count in db.session.execute(
         select(Interaction.agent_id, func.count())
         .where(

@@ -57,6 +57,16 @@ def clean_comment(raw: str | None) -> str | None:
     return text or None
 
 
+def may_score(actor: User, review: Review) -> bool:
+    """Whether ``actor`` scores the review now: their own while it is not submitted, or an
+    unassigned counted one they may take (not their own interaction)."""
+    if review.status not in EDITABLE_STATUSES or not actor.can(Permission.QA_REVIEW):
+        return False
+    if review.reviewer_id is None:
+        return review.agent_id != actor.id and review.calibration_id is None
+    return review.reviewer_id == actor.id
+
+
 def claim(*, actor: User, review: Review) -> None:
     """Take an unassigned review.
 

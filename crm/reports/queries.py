@@ -27,9 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from crm.callbacks.models import CallbackTask, TaskStatus
@@ -38,7 +36,7 @@ from crm.extensions import db
 from crm.interactions.models import Category, Interaction
 from crm.qa.models import SCORED_STATUSES, Review
 from crm.surveys.models import Survey
-from crm.timezones import department_today, local_day_start_utc
+from crm.timezones import department_bounds_utc, department_today
 from crm.training.models import ExamAttempt, Participant, TrainingSession
 from crm.training.queries import compute_rates
 
@@ -80,8 +78,7 @@ class Period:
     end: date
 
     def bounds_utc(self) -> tuple[datetime, datetime]:
-        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-        return local_day_start_utc(self.start, zone), local_day_start_utc(self.end, zone)
+        return department_bounds_utc(self.start, self.end)
 
     @property
     def last_day(self) -> date:

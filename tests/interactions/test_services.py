@@ -176,3 +176,24 @@ class TestTimeline:
     )
     def test_a_malformed_cursor_means_the_first_page(self, raw) -> None:
         assert Cursor.decode(raw) is None
+
+
+def test_only_supervisors_log_a_contact_for_someone_else(ctx) -> None:
+    agent = make_user(username="agent.one", roles=["agent"])
+    colleague = make_user(username="agent.two", roles=["agent"])
+    boss = make_user(username="boss.log", roles=["supervisor"])
+    customer = make_customer(actor=agent)
+    fields = {
+        "channel": "phone",
+        "category": "inquiry",
+        "direction": "inbound",
+        "summary": "代接来电",
+        "occurred_at": utcnow(),
+    }
+    with pytest.raises(PermissionDenied):
+        services.log_interaction(actor=agent, customer=customer, agent=colleague, **fields)
+    logged = services.log_interaction(actor=boss, customer=customer, agent=colleague, **fields)
+    assert (logged.agent_id, logged.created_by_id) == (colleague.id, boss.id)
+    colleague.active = False
+    with pytest.raises(DomainError):
+        services.log_interaction(actor=boss, customer=customer, agent=colleague, **fields)

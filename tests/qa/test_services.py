@@ -29,7 +29,7 @@ from crm.qa.scorecards import CriterionInput
 from crm.surveys.models import Survey
 from crm.training.models import TrainingTopic
 from tests.factories import make_customer, make_interaction, make_user
-from tests.qa.support import SMALL_CARD, veteran
+from tests.qa.support import SMALL_CARD, scored_review, veteran
 
 #: 2 November 2026, 10:00 in Shanghai: the October sample is drawn now
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
@@ -93,28 +93,16 @@ def draw(people, card, seed: int | None = 42):
     return result
 
 
-def submitted_review(people, card, values=None, comments=None) -> Review:
-    interaction = interactions_for(people["a"], 1)[0]
-    review = Review(
-        interaction_id=interaction,
-        agent_id=people["a"].id,
-        reviewer_id=people["qa1"].id,
-        scorecard_version_id=card.current.id,
-        reason="random",
+def submitted_review(people, card, values=(4, 1, 1), comments=None) -> Review:
+    """Agent a's review by qa1, values in the card's criterion order (default 92.50)."""
+    return scored_review(
+        card=card,
+        agent=people["a"],
+        reviewer=people["qa1"],
+        values=values,
+        at=NOW,
+        comments=comments,
     )
-    db.session.add(review)
-    db.session.flush()
-    ids = [c.id for c in card.current.criteria]
-    services.save_scores(
-        actor=people["qa1"],
-        review=review,
-        values=values or {ids[0]: 4, ids[1]: 1, ids[2]: 1},
-        comments=comments or {},
-        submit=True,
-        now=NOW,
-    )
-    db.session.commit()
-    return review
 
 
 # Scorecard versions
@@ -397,12 +385,8 @@ def test_a_draft_is_kept_and_a_submission_needs_every_criterion(people, card) ->
 
 
 def test_a_critical_failure_scores_zero_and_keeps_the_computed_score(people, card) -> None:
-    ids = [c.id for c in card.current.criteria]
     review = submitted_review(
-        people,
-        card,
-        values={ids[0]: 5, ids[1]: None, ids[2]: 0},
-        comments={ids[2]: "说了“这不归我管”"},
+        people, card, values=(5, None, 0), comments=("", "", "说了“这不归我管”")
     )
     # (100*30) / 30 + 0*50 over 80 -> 37.5, then zeroed by the critical criterion
     assert (review.computed_score, review.final_score) == (Decimal("37.50"), Decimal("0.00"))
@@ -537,8 +521,7 @@ def test_a_failed_criterion_assigns_training_and_enlarges_the_next_sample(people
         TrainingRule(criterion_code="courtesy", below_percent=Decimal(60), topic_id=topic.id)
     )
     db.session.commit()
-    ids = [c.id for c in card.current.criteria]
-    submitted_review(people, card, values={ids[0]: 3, ids[1]: 1, ids[2]: 1})  # 50% < 60%
+    submitted_review(people, card, values=(3, 1, 1))  # 50% < 60%
     assignment = db.session.scalar(select(TrainingAssignment))
     assert (assignment.agent_id, assignment.topic_id, assignment.criterion_code) == (
         people["a"].id,

@@ -5,14 +5,12 @@ choice when several customers share the number."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.permissions import Permission, permission_required
-from crm.customers.models import Customer, CustomerPhone
 from crm.customers.phones import display_phone, normalise_phone
+from crm.customers.search import customers_with_phone
 from crm.errors import DomainError
-from crm.extensions import db
 
 bp = Blueprint("pop", __name__)
 
@@ -26,15 +24,7 @@ def screen_pop() -> str | BaseResponse:
     except DomainError as error:
         flash(error.message, "warning")
         return redirect(url_for("customers.index", q=raw))
-    matches = list(
-        db.session.scalars(
-            select(Customer)
-            .join(CustomerPhone, CustomerPhone.customer_id == Customer.id)
-            .where(CustomerPhone.number == e164, Customer.deleted_at.is_(None))
-            .order_by(Customer.last_contact_at.desc().nulls_last(), Customer.id)
-            .limit(20)
-        )
-    )
+    matches = customers_with_phone(e164)
     if len(matches) == 1:
         return redirect(url_for("customers.show", customer_id=matches[0].id))
     if not matches:

@@ -28,54 +28,33 @@ from crm.qa.access import review_for
 from crm.qa.forms import decision_form, dispute_form, parse_value, scoring_form, value_label
 from crm.qa.models import (
     DISPUTE_LABELS,
-    EDITABLE_STATUSES,
     REASON_LABELS,
     STATUS_LABELS,
-    DisputeStatus,
     Review,
-    ReviewStatus,
 )
 from crm.qa.scoring import credit, fails
 from crm.qa.views.blueprint import bp
 from crm.surveys.models import Survey
 
 
-def _may_score(actor: User, review: Review) -> bool:
-    if review.status not in EDITABLE_STATUSES or not actor.can(Permission.QA_REVIEW):
-        return False
-    if review.reviewer_id is None:
-        return review.agent_id != actor.id and review.calibration_id is None
-    return review.reviewer_id == actor.id
-
-
-def _may_answer(actor: User, review: Review) -> bool:
-    return (
-        review.agent_id == actor.id
-        and review.calibration_id is None
-        and review.status == ReviewStatus.SUBMITTED
-        and utcnow() <= dispute_rules.dispute_deadline(review)
-    )
-
-
 def _forms(actor: User, review: Review) -> dict[str, FlaskForm | None]:
     criteria = review.scorecard_version.criteria
     scores = services.scores_of(review)
     scoring = None
-    if _may_score(actor, review):
+    if services.may_score(actor, review):
         data: dict[str, Any] = {}
         for criterion_id, row in scores.items():
             data[f"c{criterion_id}"] = "na" if row.value is None else str(row.value)
             data[f"comment{criterion_id}"] = row.comment or ""
         scoring = scoring_form(criteria, formdata=None, data=data)
-    answer = dispute_form(criteria, formdata=None) if _may_answer(actor, review) else None
+    answer = (
+        dispute_form(criteria, formdata=None)
+        if dispute_rules.may_dispute(actor, review, utcnow())
+        else None
+    )
     decision = None
     dispute = dispute_rules.dispute_of(review)
-    if (
-        dispute is not None
-        and dispute.status == DisputeStatus.OPEN
-        and actor.can(Permission.QA_DECIDE)
-        and actor.id != review.agent_id
-    ):
+    if dispute is not None and dispute_rules.may_decide(actor, dispute):
         disputed = [item.criterion for item in dispute.items]
         current = {
             f"v{c.id}": "na" if scores[c.id].value is None else str(scores[c.id].value)
@@ -146,7 +125,7 @@ def claim(review_id: int) -> BaseResponse:
 def score(review_id: int) -> BaseResponse | tuple[str, int]:
     actor = signed_in_user()
     review = review_for(actor, review_id)
-    if not _may_score(actor, review):
+    if not services.may_score(actor, review):
         abort(403)
     criteria = review.scorecard_version.criteria
     form = scoring_form(criteria)
