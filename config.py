@@ -131,6 +131,7 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "CRM_LOGIN_WINDOW_MINUTES": ("LOGIN_WINDOW_MINUTES", _positive_int),
     "CRM_PASSWORD_MIN_LENGTH": ("PASSWORD_MIN_LENGTH", _positive_int),
     "CRM_SECURE_COOKIES": ("SESSION_COOKIE_SECURE", _parse_bool),
+    "CRM_REQUIRE_2FA": ("REQUIRE_2FA", _parse_bool),
     "CRM_TRUSTED_PROXIES": ("TRUSTED_PROXIES", _non_negative_int),
     "CRM_CALLBACK_HORIZON_DAYS": ("CALLBACK_HORIZON_DAYS", _positive_int),
     "CRM_CALLBACK_RETRIES": ("CALLBACK_RETRIES", _non_negative_int),
@@ -151,6 +152,7 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "CRM_QA_NEW_AGENT_DAYS": ("QA_NEW_AGENT_DAYS", _non_negative_int),
     "CRM_QA_FOLLOW_UP_EXTRA": ("QA_FOLLOW_UP_EXTRA", _non_negative_int),
     "CRM_QA_DISPUTE_DAYS": ("QA_DISPUTE_DAYS", _positive_int),
+    "CRM_DB_LOCK_TIMEOUT_SECONDS": ("DB_LOCK_TIMEOUT_SECONDS", _positive_int),
     "CRM_BACKUP_DIR": ("BACKUP_DIR", _text),
     "CRM_BACKUP_KEEP": ("BACKUP_KEEP", _positive_int),
     "CRM_SMTP_HOST": ("SMTP_HOST", _text),
@@ -179,6 +181,8 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_WINDOW_MINUTES = 15
     PASSWORD_MIN_LENGTH = 10
+    #: administrators and supervisors must sign in with a second factor (TOTP)
+    REQUIRE_2FA = False
     TRUSTED_PROXIES = 0
     #: the scheduler makes callback tasks this many days ahead
     CALLBACK_HORIZON_DAYS = 30
@@ -218,6 +222,9 @@ class Config:
     QA_FOLLOW_UP_EXTRA = 3
     #: days after a review is submitted during which its agent may dispute it
     QA_DISPUTE_DAYS = 7
+    #: how long a request waits for a lock another writer holds before the user is told the
+    #: database is busy (SQLite busy timeout, PostgreSQL lock_timeout)
+    DB_LOCK_TIMEOUT_SECONDS = 15
     #: folder of the scheduler's daily SQLite backups; off while empty
     BACKUP_DIR = ""
     #: daily backups kept (the newest ones)
@@ -248,8 +255,15 @@ class Config:
     def SQLALCHEMY_ENGINE_OPTIONS(self) -> dict[str, Any]:  # noqa: N802 - Flask's key name
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             # The busy timeout is also set per connection; this covers the connect itself.
-            return {"connect_args": {"timeout": 15}}
-        return {"pool_pre_ping": True}
+            return {"connect_args": {"timeout": self.DB_LOCK_TIMEOUT_SECONDS}}
+        lock_timeout_ms = self.DB_LOCK_TIMEOUT_SECONDS * 1000
+        return {
+            "pool_pre_ping": True,
+            "connect_args": {
+                "options": f"-c lock_timeout={lock_timeout_ms}",
+                "connect_timeout": self.DB_LOCK_TIMEOUT_SECONDS,
+            },
+        }
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -284,6 +298,7 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
+    REQUIRE_2FA = True
     SECRET_KEY = ""
 
     def validate(self) -> None:

@@ -17,6 +17,7 @@ from crm.api.token_views import bp as tokens_bp
 from crm.audit.views import bp as audit_bp
 from crm.auth.forms import LanguageForm
 from crm.auth.permissions import ROLE_LABELS, Permission, Role
+from crm.auth.two_factor_views import bp as two_factor_bp
 from crm.auth.user_admin import bp as users_bp
 from crm.auth.views import bp as auth_bp
 from crm.callbacks.models import CADENCE_LABELS
@@ -25,6 +26,8 @@ from crm.cases.queries import breached_open_count, my_open_count
 from crm.cases.settings_views import bp as sla_bp
 from crm.cases.views import bp as cases_bp
 from crm.cli import register_commands
+from crm.contingency.queries import active_incident
+from crm.contingency.views import bp as contingency_bp
 from crm.core.errors import register_error_pages
 from crm.core.views import bp as core_bp
 from crm.customers.models import TIER_LABELS
@@ -32,7 +35,7 @@ from crm.customers.phones import display_phone
 from crm.customers.views import bp as customers_bp
 from crm.customers.views.imports import bp as imports_bp
 from crm.customers.views.pop import bp as pop_bp
-from crm.database import set_sqlite_pragmas
+from crm.database import sqlite_pragmas
 from crm.extensions import babel, csrf, db, login_manager, migrate
 from crm.i18n import HTML_LANG, select_locale, select_timezone
 from crm.interactions.models import CATEGORY_LABELS, CHANNEL_LABELS, DIRECTION_LABELS
@@ -71,7 +74,8 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", set_sqlite_pragmas)
+            busy_timeout_ms = app.config["DB_LOCK_TIMEOUT_SECONDS"] * 1000
+            event.listen(db.engine, "connect", sqlite_pragmas(busy_timeout_ms))
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
@@ -86,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     blueprints = (
         core_bp,
         auth_bp,
+        two_factor_bp,
         users_bp,
         audit_bp,
         customers_bp,
@@ -103,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
         tokens_bp,
         pop_bp,
         reports_bp,
+        contingency_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
@@ -136,4 +142,5 @@ def register_template_helpers(app: Flask) -> None:
             "unread_notifications": unread_notifications,
             "my_open_cases": lambda: my_open_count(current_user),
             "breached_cases": breached_open_count,
+            "active_incident": active_incident,
         }

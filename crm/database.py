@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,17 +54,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def set_sqlite_pragmas(dbapi_connection: Any, _connection_record: Any) -> None:
-    """Per-connection SQLite settings: enforce foreign keys, WAL for concurrent readers, and wait
-    for a lock instead of failing at once when another worker writes."""
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-    finally:
-        cursor.close()
+def sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    """The per-connection SQLite settings: enforce foreign keys, WAL for concurrent readers, and
+    wait up to ``busy_timeout_ms`` for another writer's lock before giving up with an error the
+    app turns into a 503 page."""
+
+    def set_pragmas(dbapi_connection: Any, _connection_record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    return set_pragmas
 
 
 #: Search objects the migrations create per dialect and the models do not declare.

@@ -67,11 +67,25 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("auth.account", "GET"): Route("/account", LOGIN),
     ("auth.update_preferences", "POST"): Route("/account/preferences", LOGIN),
     ("auth.change_password", "POST"): Route("/account/password", LOGIN),
+    ("two_factor.verify", "GET"): Route("/login/verify", PUBLIC),
+    ("two_factor.verify", "POST"): Route("/login/verify", PUBLIC),
+    ("two_factor.setup", "GET"): Route("/account/two-factor", LOGIN),
+    ("two_factor.begin", "POST"): Route("/account/two-factor/begin", LOGIN),
+    ("two_factor.confirm", "POST"): Route("/account/two-factor/confirm", LOGIN),
+    ("two_factor.renew_codes", "POST"): Route("/account/two-factor/recovery-codes", LOGIN),
+    ("two_factor.disable", "POST"): Route("/account/two-factor/disable", LOGIN),
+    ("contingency.index", "GET"): Route("/contingency/", Permission.CONTINGENCY_VIEW),
+    ("contingency.start", "POST"): Route("/contingency/start", Permission.CONTINGENCY_MANAGE),
+    ("contingency.end", "POST"): Route("/contingency/end", Permission.CONTINGENCY_MANAGE),
+    ("contingency.add_update", "POST"): Route("/contingency/updates", Permission.CONTINGENCY_VIEW),
     ("users.index", "GET"): Route("/admin/users/", Permission.USERS_MANAGE),
     ("users.create", "GET"): Route("/admin/users/new", Permission.USERS_MANAGE),
     ("users.create", "POST"): Route("/admin/users/new", Permission.USERS_MANAGE),
     ("users.edit", "GET"): Route("/admin/users/{other}", Permission.USERS_MANAGE),
     ("users.edit", "POST"): Route("/admin/users/{other}", Permission.USERS_MANAGE),
+    ("users.reset_two_factor", "POST"): Route(
+        "/admin/users/{other}/two-factor", Permission.USERS_MANAGE
+    ),
     ("users.reset_password", "POST"): Route(
         "/admin/users/{other}/password", Permission.USERS_MANAGE
     ),

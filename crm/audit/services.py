@@ -66,6 +66,14 @@ class AuditAction(StrEnum):
     API_TOKEN_REVOKED = "api.token_revoked"  # noqa: S105 - an event name
     TARGETS_CHANGED = "reports.targets_changed"
     REPORT_EXPORTED = "reports.exported"
+    CONTINGENCY_STARTED = "contingency.started"
+    CONTINGENCY_ENDED = "contingency.ended"
+    TWO_FACTOR_ENABLED = "auth.2fa_enabled"
+    TWO_FACTOR_DISABLED = "auth.2fa_disabled"
+    TWO_FACTOR_FAILED = "auth.2fa_failed"
+    TWO_FACTOR_RESET = "auth.2fa_reset"
+    RECOVERY_CODE_USED = "auth.recovery_code_used"
+    RECOVERY_CODES_RENEWED = "auth.recovery_codes_renewed"
 
 
 ACTION_LABELS = {
@@ -121,6 +129,14 @@ ACTION_LABELS = {
     AuditAction.API_TOKEN_REVOKED: _l("API token revoked"),
     AuditAction.TARGETS_CHANGED: _l("Service target changed"),
     AuditAction.REPORT_EXPORTED: _l("Report rows exported"),
+    AuditAction.CONTINGENCY_STARTED: _l("Contingency mode switched on"),
+    AuditAction.CONTINGENCY_ENDED: _l("Contingency mode switched off"),
+    AuditAction.TWO_FACTOR_ENABLED: _l("Two-factor sign-in switched on"),
+    AuditAction.TWO_FACTOR_DISABLED: _l("Two-factor sign-in switched off"),
+    AuditAction.TWO_FACTOR_FAILED: _l("Wrong two-factor code"),
+    AuditAction.TWO_FACTOR_RESET: _l("Two-factor sign-in reset by an administrator"),
+    AuditAction.RECOVERY_CODE_USED: _l("Signed in with a recovery code"),
+    AuditAction.RECOVERY_CODES_RENEWED: _l("Recovery codes renewed"),
 }
 
 #: actions whose details map each changed field to [old, new]

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, column
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from config import SUPPORTED_LOCALES
@@ -46,10 +46,20 @@ class User(UserMixin, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: base32 TOTP secret; while ``totp_enabled_at`` is empty it is an enrolment not yet confirmed
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: when two-factor sign-in was switched on; None: off
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the last 30-second time step whose code was accepted; a code is never accepted twice
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login's name
@@ -102,3 +112,15 @@ class LoginAttempt(db.Model):
     #: client IP address (after the trusted proxies)
     address: Mapped[str] = mapped_column(String(45))
     succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app (a lost phone); only its
+    SHA-256 is kept: enough for a random 40-bit code that sign-in throttling guards."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

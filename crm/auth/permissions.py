@@ -74,6 +74,10 @@ class Permission(StrEnum):
     REPORTS_VIEW = "reports.view"
     #: service targets and the agent scorecard's weights
     TARGETS_MANAGE = "targets.manage"
+    #: the incident log of contingency mode, and adding updates to it
+    CONTINGENCY_VIEW = "contingency.view"
+    #: switching contingency mode (应急预案) on and off
+    CONTINGENCY_MANAGE = "contingency.manage"
 
 
 _AGENT = frozenset(
@@ -95,6 +99,7 @@ _SUPERVISOR = _AGENT | {
     Permission.QA_VIEW,
     Permission.QA_DECIDE,
     Permission.REPORTS_VIEW,
+    Permission.CONTINGENCY_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -113,6 +118,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.QA_REVIEW,
         Permission.QA_MANAGE,
         Permission.TARGETS_MANAGE,
+        Permission.CONTINGENCY_MANAGE,
     },
 }
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from crm.auth import queries, services
+from crm.auth import queries, services, two_factor
 from crm.auth.forms import UserCreateForm, UserEditForm
 from crm.auth.models import User
 from crm.auth.permissions import Permission, Role, permission_required
@@ -98,6 +98,16 @@ def reset_password(user_id: int) -> str:
     password = services.reset_password(actor=signed_in_user(), user=user)
     db.session.commit()
     return render_template("users/password.html", user=user, password=password, new=False)
+
+
+@bp.post("/<int:user_id>/two-factor")
+@permission_required(Permission.USERS_MANAGE)
+def reset_two_factor(user_id: int) -> BaseResponse:
+    user = _get_user_or_404(user_id)
+    two_factor.reset_for(actor=signed_in_user(), user=user)
+    db.session.commit()
+    flash(_("Two-factor sign-in of %(name)s is reset.", name=user.display_name), "success")
+    return redirect(url_for("users.edit", user_id=user.id))
 
 
 @bp.post("/<int:user_id>/active")

@@ -26,6 +26,7 @@ from crm.auth.sessions import (
     signed_in_user,
     start_session,
 )
+from crm.auth.two_factor_views import begin_challenge
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
@@ -77,6 +78,8 @@ def login() -> str | BaseResponse | tuple[str, int, dict[str, str]]:
             # The language picked on the sign-in page is an explicit choice; keep it.
             services.set_preferences(user=user, locale=chosen_locale, timezone=user.timezone)
         db.session.commit()
+        if user.two_factor_enabled:
+            return begin_challenge(user, form.next.data)
         start_session(user)
         next_url = form.next.data
         return redirect(next_url if is_safe_next(next_url) else url_for("core.home"))

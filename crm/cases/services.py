@@ -30,6 +30,7 @@ from crm.cases.models import (
     Priority,
     SlaPolicy,
 )
+from crm.contingency.queries import active_incident
 from crm.customers.models import Customer
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
@@ -135,6 +136,8 @@ def open_case(
         business_hours=policy.business_hours,
         first_response_due_at=add_counted_minutes(now, policy.first_response_minutes, hours),
         resolution_due_at=add_counted_minutes(now, policy.resolution_minutes, hours),
+        # Opened during contingency mode: the clocks start when the mode ends.
+        paused_since=now if active_incident() is not None else None,
     )
     db.session.add(case)
     db.session.flush()
@@ -200,15 +203,25 @@ def change_status(
         case.reopen_count += 1
         case.resolved_at = None
         case.closed_at = None
+    # The clock stands still while the case waits on the customer, and for every open case
+    # while contingency mode is on; resolving or closing always stops it for good.
+    stays_stopped = target == CaseStatus.WAITING or (
+        target not in (CaseStatus.RESOLVED, CaseStatus.CLOSED) and active_incident() is not None
+    )
+    if not stays_stopped:
+        restart_clock(case, now)
     if case.first_response_at is None and current == CaseStatus.NEW:
+        if case.paused_since is not None:
+            # The first response comes while the clock stands still: its due time moves on by
+            # the time stopped so far, and the resolution clock catches up when it restarts.
+            stopped = counted_minutes(case.paused_since, now, hours)
+            case.first_response_due_at = add_counted_minutes(
+                case.first_response_due_at, stopped, hours
+            )
         case.first_response_at = now
         if now > case.first_response_due_at:
             case.response_breached = True
-    if current == CaseStatus.WAITING and case.paused_since is not None:
-        paused = counted_minutes(case.paused_since, now, hours)
-        case.resolution_due_at = add_counted_minutes(case.resolution_due_at, paused, hours)
-        case.paused_since = None
-    if target == CaseStatus.WAITING:
+    if stays_stopped and case.paused_since is None:
         case.paused_since = now
     if target == CaseStatus.RESOLVED:
         case.resolved_at = now
@@ -298,6 +311,19 @@ def record_complaint_closure(
         object_id=case.id,
         details={"closure": True},
     )
+
+
+def restart_clock(case: Case, now: datetime) -> None:
+    """Start a stopped SLA clock again, moving the due times on by the counted time it stood
+    still (the first-response one only while that response is still awaited)."""
+    if case.paused_since is None:
+        return
+    hours = hours_for(case.business_hours)
+    stopped = counted_minutes(case.paused_since, now, hours)
+    if case.first_response_at is None:
+        case.first_response_due_at = add_counted_minutes(case.first_response_due_at, stopped, hours)
+    case.resolution_due_at = add_counted_minutes(case.resolution_due_at, stopped, hours)
+    case.paused_since = None
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request, session
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import inspect
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from crm.api.framework import bp as api_bp
 from crm.api.framework import error_response
 from crm.extensions import db
+from crm.i18n import HTML_LANG
 
 API_PREFIX = f"{api_bp.url_prefix}/"
 
@@ -61,7 +66,51 @@ def handle_unexpected_error(_error: InternalServerError) -> tuple[str, int] | Re
     return _render(500)
 
 
+#: seconds a client is asked to wait before retrying while the database is unavailable
+RETRY_AFTER_SECONDS = 10
+
+
+def _page_locale() -> str:
+    """The language for a page rendered while the database cannot answer: the signed-in user's
+    if it was already loaded (read without touching the database), else the session's."""
+    user = g.get("_login_user")
+    if user is not None and getattr(user, "is_authenticated", False):
+        locale = inspect(user).dict.get("locale")
+        if locale:
+            return locale
+    return session.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def handle_database_unavailable(
+    error: SQLAlchemyError,
+) -> tuple[str, int, dict[str, str]] | Response:
+    """The database is down, locked past the lock timeout, or out of connections: say so and ask
+    the user to retry. The transaction is rolled back, so nothing half-done is kept."""
+    current_app.logger.warning("Database unavailable: %s", error.__class__.__name__, exc_info=error)
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.close()
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if _is_api():
+        response = error_response(
+            503, "The database is unavailable; nothing was saved. Retry later."
+        )
+        response.headers.update(headers)
+        return response
+    # The page must not touch the database, so it skips the context processors (Flask-Login's
+    # would look the signed-in user up) and is given the little it shows.
+    locale = _page_locale()
+    with force_locale(locale):
+        html = current_app.jinja_env.get_template("errors/unavailable.html").render(
+            html_lang=HTML_LANG[locale], retry_after=RETRY_AFTER_SECONDS
+        )
+    return html, 503, headers
+
+
 def register_error_pages(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(PoolTimeout, handle_database_unavailable)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_unexpected_error)

@@ -4,6 +4,8 @@ created once and e-mailed once; and only one of two schedulers leads."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +37,26 @@ app = create_app(config)
 for _ in range(ticks):
     results = run_all(app)
     assert None not in results.values(), results
+"""
+
+# The real scheduler process, made to stop for good just after its first callback task is
+# inserted, so that the test kills it in the middle of a run: rows written, nothing committed.
+KILLED_MID_RUN = """
+import sys, time
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from config import TestConfig
+from crm import create_app
+from crm.scheduler import serve
+
+def stop_mid_run(_connection, _cursor, statement, *_args):
+    if statement.startswith("INSERT INTO callback_tasks"):
+        print("mid-run", flush=True)
+        time.sleep(600)
+
+event.listen(Engine, "after_cursor_execute", stop_mid_run)
+app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=sys.argv[1]))
+serve(app, wait_seconds=1)
 """
 
 HOLD_LOCK = """
@@ -135,6 +157,56 @@ def test_two_schedulers_running_together_do_everything_exactly_once(
     assert len(due_notices) == due_tasks
     assert len({(n.user_id, n.kind, n.subject_id) for n in notices}) == len(notices)
     # each notice went out by e-mail once: no more, no fewer
+    assert len(inbox.messages) == len(notices)
+    assert all(n.emailed_at is not None for n in notices)
+
+
+def test_a_scheduler_killed_mid_run_loses_and_duplicates_nothing_when_restarted(
+    app, database_url, planned, smtp_server
+) -> None:
+    inbox, port = smtp_server
+    killed = start(KILLED_MID_RUN, database_url)
+    assert killed.stdout.readline().strip() == "mid-run"
+    killed.send_signal(signal.SIGKILL)
+    killed.communicate(timeout=30)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CallbackTask)) == 0
+
+    # Nothing of the killed run was committed, so the restarted scheduler redoes all of it; a
+    # second turn e-mails what the first left beyond the mailer's batch size.
+    for _turn in range(2):
+        restarted = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "--once"],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "CRM_ENV": "testing",
+                "CRM_DATABASE_URL": database_url,
+                "CRM_SMTP_HOST": "127.0.0.1",
+                "CRM_SMTP_PORT": str(port),
+            },
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert restarted.returncode == 0, restarted.stderr
+        assert "failed" not in restarted.stdout, restarted.stdout
+    with app.app_context():
+        duplicates = db.session.execute(
+            select(CallbackTask.plan_id, CallbackTask.due_date)
+            .group_by(CallbackTask.plan_id, CallbackTask.due_date)
+            .having(func.count() > 1)
+        ).all()
+        plans_with_tasks = db.session.scalar(
+            select(func.count(func.distinct(CallbackTask.plan_id)))
+        )
+        tasks = db.session.scalar(select(func.count()).select_from(CallbackTask))
+        notices = db.session.scalars(select(Notification)).all()
+    assert duplicates == []
+    assert plans_with_tasks == 12
+    assert tasks >= 12 * 7
+    assert notices, "the restarted run notified the agents of their due callbacks"
     assert len(inbox.messages) == len(notices)
     assert all(n.emailed_at is not None for n in notices)
 
