@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Chromium and CJK fonts for the browser tests, PostgreSQL for the second test run.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk postgresql
 
-.PHONY: run test lint format system-deps translations extract-messages clean-test-db bench bench-dashboard
+.PHONY: run test security lint format system-deps translations extract-messages clean-test-db bench bench-dashboard
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ test: system-deps $(BIN)/.dev-installed translations lint
 	$(BIN)/pytest
 	@echo "== Test run 2/2: PostgreSQL =="
 	url="$$(tests/postgres.sh start)" && CRM_TEST_DATABASE_URL="$$url" $(BIN)/pytest
+
+## Security tools against the code and the app on loopback, thoroughly: bandit, pip-audit,
+## sqlmap, schemathesis and the hypothesis form fuzzer, each printing its own summary line.
+## `make test` runs the same tests with bounded settings.
+security: system-deps $(BIN)/.dev-installed translations
+	CRM_SECURITY_FULL=1 $(BIN)/pytest -p no:cacheprovider -q -s -rs tests/security
 
 clean-test-db:
 	tests/postgres.sh stop
