@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Chromium and CJK fonts for the browser tests, PostgreSQL for the second test run.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk postgresql
 
-.PHONY: run test security lint format system-deps translations extract-messages clean-test-db bench bench-dashboard
+.PHONY: run test security lint format system-deps translations extract-messages clean-test-db bench bench-soak bench-dashboard
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -83,3 +83,10 @@ bench: $(BIN)/.dev-installed system-deps
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	url=$$(tests/postgres.sh start) && $(BIN)/python bench/run.py --postgres "$${url%/*}/crm_bench"
+
+# Reliability under load: 16 clients for two minutes mixing reads and writes on each database;
+# fails on any error or any logged interaction missing afterwards.
+bench-soak: $(BIN)/.dev-installed system-deps
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	url=$$(tests/postgres.sh start) && $(BIN)/python bench/run.py --soak 120 --postgres "$${url%/*}/crm_bench"

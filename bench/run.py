@@ -6,6 +6,10 @@ and print requests per second, p50/p95/p99 latency and each path's throughput as
 floor (a bare Flask route under the same gunicorn settings, with one indexed sqlite3 query).
 Also: import time of a 100,000-row CSV, peak RSS per worker, database size. Figures only: this
 asserts nothing but that every request succeeded.
+
+`--soak SECONDS` instead runs the reliability load: 16 clients for that long, 12 reading (search,
+customer pages, timelines, the worklist) and 4 logging interactions, then counts errors and
+checks that every logged interaction is in the database.
 """
 
 from __future__ import annotations
@@ -290,6 +294,48 @@ def run_database(label: str, url: str, floor: float, seconds: int) -> None:
         print(f"  database size: {size / 1e6:.0f} MB")
 
 
+def soak(label: str, url: str, seconds: int) -> bool:
+    """Mixed reads and writes at 16 clients; True when nothing failed and nothing was lost."""
+    print(f"\n== soak: {label}, {seconds} s, 12 readers + 4 writers ==")
+    seed(url)
+    paths = sample_paths(url)
+    reads = [path for listing in paths.values() for path in listing] + ["/callbacks/"]
+    env = {"CRM_DATABASE_URL": url, "CRM_SECRET_KEY": "bench-" + "x" * 40}
+    with gunicorn("wsgi:app", env) as (base, _master):
+        agent, agent_token = session_cookie(base, "agent")
+        customer = paths["customer page (first timeline page)"][0]
+        marker = f"soak {time.time():.0f}"
+        write = urllib.parse.urlencode(
+            {
+                "csrf_token": agent_token,
+                "channel": "phone",
+                "direction": "inbound",
+                "category": "inquiry",
+                "summary": marker,
+                "occurred_at": time.strftime("%Y-%m-%dT%H:%M"),
+            }
+        )
+        readers = wrk(base, reads, agent, seconds, clients=12)
+        writers = wrk(base, [f"{customer}/interactions"], agent, seconds, body=write, clients=4)
+        written, read = figures(writers), figures(readers)
+    with app_for(url).app_context():
+        stored = db.session.scalar(
+            select(func.count()).select_from(Interaction).where(Interaction.summary == marker)
+        )
+    print(HEADER)
+    print(row("readers", read, None))
+    print(row("writers (log interaction)", written, None))
+    failures = read["errors"] + read["socket_errors"] + written["errors"] + written["socket_errors"]
+    # wrk counts the requests answered before it stopped; one in flight per writer may still
+    # have been saved after that.
+    lost = written["requests"] - stored
+    print(
+        f"  errors: {failures}; writes answered: {written['requests']}, stored: {stored}"
+        f" ({'none lost' if lost <= 0 else f'{lost} LOST'})"
+    )
+    return failures == 0 and 0 <= stored - written["requests"] <= 4
+
+
 def import_time() -> None:
     """A 100,000-row CSV through the import (dry run and commit) into an empty database."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -344,10 +390,18 @@ def main() -> None:
     parser.add_argument("--sqlite", default=str(ROOT / "instance/bench.db"))
     parser.add_argument("--postgres", default="", help="a PostgreSQL URL; empty: skip")
     parser.add_argument("--import-only", action="store_true", help="only time the CSV import")
+    parser.add_argument("--soak", type=int, default=0, help="seconds of mixed load; 0: skip")
     args = parser.parse_args()
     if args.import_only:
         import_time()
         return
+    if args.soak:
+        sqlite_url = f"sqlite:///{Path(args.sqlite).resolve()}"
+        passed = soak("SQLite (WAL), 2 gunicorn workers", sqlite_url, args.soak)
+        if args.postgres:
+            ensure_database(args.postgres)
+            passed &= soak("PostgreSQL, 2 gunicorn workers", args.postgres, args.soak)
+        sys.exit(0 if passed else 1)
 
     sqlite_url = f"sqlite:///{Path(args.sqlite).resolve()}"
     Path(args.sqlite).parent.mkdir(parents=True, exist_ok=True)
