@@ -15,7 +15,7 @@ import pyotp
 import segno
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from crm.audit.services import AuditAction, record
 from crm.auth.models import RecoveryCode, User
@@ -169,12 +169,8 @@ def check_second_factor(*, user: User, code: str, address: str, now: datetime) -
 
 
 def unused_recovery_codes(user: User) -> int:
-    return len(
-        db.session.scalars(
-            select(RecoveryCode.id).where(
-                RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
-            )
-        ).all()
+    return db.session.scalar(
+        select(func.count()).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
     )
 
 
