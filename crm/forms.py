@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField
+from wtforms import IntegerField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.errors import DomainError
@@ -31,3 +32,16 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField that refuses numbers too long to be meant: WTForms' NumberRange compares
+    through float and would crash on a 400-digit number instead of saying it is invalid."""
+
+    MAX_DIGITS = 15
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist and len(str(valuelist[0]).strip().lstrip("+-")) > self.MAX_DIGITS:
+            self.data = None
+            raise ValueError(_l("Enter a smaller number."))
+        super().process_formdata(valuelist)

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.callbacks.models import CADENCE_LABELS, LAST_DAY, Cadence
+from crm.forms import WholeNumberField
 
 
 def _cadence_choices() -> list[SelectChoice]:
@@ -37,7 +37,7 @@ class PlanForm(FlaskForm):
     )
     script = TextAreaField(_l("Call script"), validators=[Optional(), Length(max=5000)])
     cadence = SelectField(_l("How often"), choices=_cadence_choices, default=Cadence.MONTHLY.value)
-    interval_weeks = IntegerField(
+    interval_weeks = WholeNumberField(
         _l("Every N weeks"), default=2, validators=[Optional(), NumberRange(1, 52)]
     )
     day_of_month = SelectField(
@@ -85,7 +85,7 @@ class CompleteForm(FlaskForm):
     notes = TextAreaField(
         _l("Notes"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2}
     )
-    satisfaction = IntegerField(
+    satisfaction = WholeNumberField(
         _l("Satisfaction (1-5)"),
         validators=[Optional(), NumberRange(1, 5, _l("The satisfaction goes from 1 to 5."))],
     )

@@ -8,7 +8,6 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.customers.models import TIER_LABELS, Tier
+from crm.forms import WholeNumberField
 
 
 def _tier_choices() -> list[SelectChoice]:
@@ -68,7 +68,7 @@ class FeedbackForm(FlaskForm):
         validators=[DataRequired(_l("Enter what the customer said.")), Length(max=10_000)],
         render_kw={"rows": 3},
     )
-    rating = IntegerField(
+    rating = WholeNumberField(
         _l("Rating (1-5)"),
         validators=[Optional(), NumberRange(1, 5, _l("The rating goes from 1 to 5."))],
     )

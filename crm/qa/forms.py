@@ -16,7 +16,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -25,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from crm.forms import MultiCheckboxField
+from crm.forms import MultiCheckboxField, WholeNumberField
 from crm.qa.models import SCALE_LABELS, STYLE_LABELS, Criterion, Scale
 from crm.qa.scorecards import CriterionInput
 from crm.qa.scoring import value_range
@@ -135,7 +134,7 @@ class CriterionForm(Form):
     scale = SelectField(
         _l("Scale"), choices=[SelectChoice(s.value, label) for s, label in SCALE_LABELS.items()]
     )
-    max_points = IntegerField(
+    max_points = WholeNumberField(
         _l("Maximum points"), validators=[Optional(), NumberRange(min=1, max=1000)]
     )
     allow_na = BooleanField(_l("N/A allowed"))
@@ -192,7 +191,7 @@ class TrainingRuleForm(FlaskForm):
 
 class CalibrationForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    interaction_id = IntegerField(
+    interaction_id = WholeNumberField(
         _l("Interaction number"),
         validators=[InputRequired(), NumberRange(min=1)],
         description=_l("The number shown on the interaction's review or timeline entry."),

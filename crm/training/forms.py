@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from crm.forms import MultiCheckboxField
+from crm.forms import MultiCheckboxField, WholeNumberField
 from crm.training.models import KIND_LABELS, SessionKind
 
 
@@ -34,7 +33,7 @@ class SessionForm(FlaskForm):
     starts_at = DateTimeLocalField(
         _l("Starts"), validators=[DataRequired(_l("Enter when it starts."))]
     )
-    duration_minutes = IntegerField(
+    duration_minutes = WholeNumberField(
         _l("Duration (minutes)"), default=120, validators=[DataRequired(), NumberRange(1, 1440)]
     )
     location = StringField(_l("Room or online link"), validators=[Optional(), Length(max=300)])
