@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -150,42 +151,34 @@ def begin() -> BaseResponse:
     return redirect(url_for("two_factor.setup"))
 
 
-@bp.post("/account/two-factor/confirm")
-@login_required
-def confirm() -> tuple[str, int]:
+def _issue_codes(issue: Callable[..., list[str]], success: str | None = None) -> tuple[str, int]:
+    """Check the app code, let ``issue`` make the recovery codes, and show them this once:
+    rendered, not redirected, so that they never pass through the session cookie."""
     form = AppCodeForm()
     if form.validate_on_submit():
         try:
-            codes = two_factor.confirm_enrolment(
-                user=signed_in_user(), code=form.code.data, now=utcnow()
-            )
+            codes = issue(user=signed_in_user(), code=form.code.data, now=utcnow())
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
         else:
             db.session.commit()
-            # Rendered, not redirected: the codes must not pass through the session cookie.
-            flash(_("Two-factor sign-in is on."), "success")
+            if success:
+                flash(success, "success")
             return _setup_page(codes=codes)
     return _setup_page(form, status=400)
+
+
+@bp.post("/account/two-factor/confirm")
+@login_required
+def confirm() -> tuple[str, int]:
+    return _issue_codes(two_factor.confirm_enrolment, _("Two-factor sign-in is on."))
 
 
 @bp.post("/account/two-factor/recovery-codes")
 @login_required
 def renew_codes() -> tuple[str, int]:
-    form = AppCodeForm()
-    if form.validate_on_submit():
-        try:
-            codes = two_factor.regenerate_recovery_codes(
-                user=signed_in_user(), code=form.code.data, now=utcnow()
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            return _setup_page(codes=codes)
-    return _setup_page(form, status=400)
+    return _issue_codes(two_factor.regenerate_recovery_codes)
 
 
 @bp.post("/account/two-factor/disable")
