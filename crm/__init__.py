@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from flask import Flask
@@ -16,7 +17,7 @@ from crm.api.routes import bp as api_bp
 from crm.api.token_views import bp as tokens_bp
 from crm.audit.views import bp as audit_bp
 from crm.auth.forms import LanguageForm
-from crm.auth.permissions import ROLE_LABELS, Permission, Role
+from crm.auth.permissions import ROLE_LABELS, Permission, Role, permissions_for
 from crm.auth.two_factor_views import bp as two_factor_bp
 from crm.auth.user_admin import bp as users_bp
 from crm.auth.views import bp as auth_bp
@@ -28,6 +29,7 @@ from crm.cases.views import bp as cases_bp
 from crm.cli import register_commands
 from crm.contingency.queries import active_incident
 from crm.contingency.views import bp as contingency_bp
+from crm.core.assets import register_assets
 from crm.core.errors import register_error_pages
 from crm.core.views import bp as core_bp
 from crm.customers.models import TIER_LABELS
@@ -40,7 +42,7 @@ from crm.extensions import babel, csrf, db, login_manager, migrate
 from crm.i18n import HTML_LANG, select_locale, select_timezone
 from crm.interactions.models import CATEGORY_LABELS, CHANNEL_LABELS, DIRECTION_LABELS
 from crm.interactions.views import bp as interactions_bp
-from crm.notifications.services import unread_count
+from crm.notifications.services import UNREAD_BADGE_CAP, unread_count
 from crm.notifications.views import bp as notifications_bp
 from crm.qa.views import bp as qa_bp
 from crm.reports.views import bp as reports_bp
@@ -114,6 +116,26 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     register_error_pages(app)
     register_security(app)
+    register_assets(app)
+
+
+@cache
+def _label_tables(locale: str) -> dict[str, dict[str, str]]:
+    """The value-to-label tables templates read, translated once per language: a timeline page
+    would otherwise translate the same few labels again for every entry. Called while
+    ``locale`` is the active language."""
+    tables = {
+        "role_labels": ROLE_LABELS,
+        "tier_labels": TIER_LABELS,
+        "category_labels": CATEGORY_LABELS,
+        "channel_labels": CHANNEL_LABELS,
+        "direction_labels": DIRECTION_LABELS,
+        "cadence_labels": CADENCE_LABELS,
+    }
+    return {
+        name: {member.value: str(label) for member, label in table.items()}
+        for name, table in tables.items()
+    }
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -124,22 +146,21 @@ def register_template_helpers(app: Flask) -> None:
         def unread_notifications() -> int:
             return unread_count(current_user) if current_user.is_authenticated else 0
 
-        def can(permission: str) -> bool:
-            return bool(current_user.is_authenticated and current_user.can(Permission(permission)))
+        granted = permissions_for(current_user.roles) if current_user.is_authenticated else ()
 
+        def can(permission: str) -> bool:
+            return Permission(permission) in granted
+
+        locale = str(get_locale())
         return {
             "can": can,
-            "role_labels": {role.value: label for role, label in ROLE_LABELS.items()},
             "roles_in_order": [role.value for role in Role],
             "html_lang": HTML_LANG,
-            "current_locale": str(get_locale()),
+            "current_locale": locale,
             "language_form": LanguageForm,
-            "tier_labels": {tier.value: label for tier, label in TIER_LABELS.items()},
-            "category_labels": {c.value: label for c, label in CATEGORY_LABELS.items()},
-            "channel_labels": {c.value: label for c, label in CHANNEL_LABELS.items()},
-            "direction_labels": {d.value: label for d, label in DIRECTION_LABELS.items()},
-            "cadence_labels": {c.value: label for c, label in CADENCE_LABELS.items()},
+            **_label_tables(locale),
             "unread_notifications": unread_notifications,
+            "unread_badge_cap": UNREAD_BADGE_CAP,
             "my_open_cases": lambda: my_open_count(current_user),
             "breached_cases": breached_open_count,
             "active_incident": active_incident,

@@ -74,7 +74,8 @@ def sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
 
 #: Search objects the migrations create per dialect and the models do not declare.
 _UNMODELLED_TABLE_PREFIX = "customer_search"  # SQLite FTS5 table and its shadow tables
-_UNMODELLED_INDEXES = frozenset({"ix_customers_search_trgm"})  # PostgreSQL pg_trgm index
+#: PostgreSQL's pg_trgm index and the GIN index over the short search pieces
+_UNMODELLED_INDEXES = frozenset({"ix_customers_search_trgm", "ix_customers_search_grams"})
 
 
 def include_in_autogenerate(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, TypeVar
 
 from flask import abort
@@ -123,8 +123,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
-def permissions_for(roles: set[str] | frozenset[str]) -> frozenset[Permission]:
-    """Every permission granted by any of ``roles``."""
+@cache
+def permissions_for(roles: frozenset[str]) -> frozenset[Permission]:
+    """Every permission granted by any of ``roles`` (asked several times by every page, and
+    there are few combinations of roles)."""
     granted: set[Permission] = set()
     for role in roles:
         granted |= ROLE_PERMISSIONS[Role(role)]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, or_, select
+from typing import Any
+
+from sqlalchemy import exists, inspect, or_, select
+from sqlalchemy.orm import defaultload, selectinload
 
 from crm.auth.models import User, UserRole
 from crm.auth.permissions import Role
@@ -23,7 +26,7 @@ def _escape_like(text: str) -> str:
 
 def user_listing(*, search: str, role: str, status: str, sort: str, page: int) -> Page[User]:
     """One page of the users matching the filters, in a whitelisted order."""
-    query = select(User)
+    query = select(User).options(selectinload(User.role_rows))
     search = search.strip()[:100]
     if search:
         pattern = f"%{_escape_like(search.lower())}%"
@@ -58,3 +61,13 @@ def active_agents(role: Role = Role.AGENT) -> list[tuple[int, str]]:
         .order_by(User.display_name)
     )
     return [(user_id, name) for user_id, name in rows]
+
+
+def users_shown_by_name(model: Any) -> list[Any]:
+    """Loader options for the users ``model`` links to (authors, assignees, owners) when a page
+    only shows their names: their roles are then not read, saving a query per page."""
+    return [
+        defaultload(relation.class_attribute).lazyload(User.role_rows)
+        for relation in inspect(model).relationships
+        if relation.mapper.class_ is User
+    ]

@@ -6,6 +6,7 @@ import time
 
 from flask import current_app, session
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from crm.auth.models import User
 from crm.extensions import db, login_manager
@@ -21,7 +22,7 @@ def load_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
     if user is None or not user.active or user.session_token != token:
         return None
     return user

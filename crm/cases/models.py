@@ -153,6 +153,15 @@ class Case(db.Model):
             postgresql_where=text("status NOT IN ('resolved', 'closed')"),
         ),
         Index("ix_cases_opened_at", "opened_at"),
+        # Every page's "my cases" badge and the supervisor's breach badge count open cases; the
+        # flags make it cover the breach count too.
+        Index(
+            "ix_cases_status_assignee",
+            "status",
+            "assignee_id",
+            "resolution_breached",
+            "response_breached",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from crm.auth.models import User
+from crm.auth.queries import users_shown_by_name
 from crm.cases.calendar import business_hours
 from crm.cases.models import OPEN_STATUSES, Case, CaseEvent
 from crm.cases.services import SlaState, sla_state
+from crm.database import UTCDateTime
 from crm.extensions import db
 
-QUEUE_LIMIT = 200
+#: cases per page of the team queue
+QUEUE_PAGE = 50
 
 
 def _open() -> list:
@@ -28,22 +32,87 @@ def my_open_cases(user: User, now: datetime) -> list[tuple[Case, SlaState]]:
     return [(case, sla_state(case, now, calendar=calendar)) for case in cases]
 
 
-def team_queue(now: datetime, *, state: str, department: str | None) -> list[tuple[Case, SlaState]]:
-    """Open cases of everyone (or of one department), least time left first; ``state`` keeps
-    only "breached" or "at_risk" ones, or "unassigned" ones."""
-    query = select(Case).where(*_open())
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[tuple[Case, SlaState]]
+    #: where the next page starts ("due time|case id"); None on the last page
+    next_after: str | None
+
+
+def _position(after: str | None) -> tuple[datetime, int] | None:
+    """The (due time, case id) an ``after`` parameter names; None when missing or malformed."""
+    try:
+        due, case_id = (after or "").split("|")
+        position = datetime.fromisoformat(due), int(case_id)
+    except ValueError:
+        return None
+    return position if position[0].tzinfo is not None else None
+
+
+def team_queue(
+    now: datetime,
+    *,
+    state: str,
+    department: str | None,
+    after: str | None = None,
+    size: int = QUEUE_PAGE,
+) -> QueuePage:
+    """One page of everyone's (or one department's) open cases, least time left first, paged
+    by keyset after ``after``; ``state`` keeps only "breached", "at_risk" or "unassigned" ones.
+
+    The SQL narrows breached and at-risk cases to a superset; the SLA clock (business hours,
+    pauses) then decides each one, reading on until the page is full.
+    """
+    query = select(Case).where(*_open()).options(*users_shown_by_name(Case))
     if department:
         query = query.where(Case.department == department)
     if state == "unassigned":
         query = query.where(Case.assignee_id.is_(None))
-    cases = db.session.scalars(query.order_by(Case.resolution_due_at).limit(QUEUE_LIMIT)).all()
-    calendar = business_hours()
-    rows = [(case, sla_state(case, now, calendar=calendar)) for case in cases]
-    if state == "breached":
-        rows = [(c, s) for c, s in rows if s.breached or c.response_breached]
+    elif state == "breached":
+        reference = func.coalesce(
+            Case.resolved_at, Case.paused_since, bindparam("now", now, type_=UTCDateTime)
+        )
+        query = query.where(
+            or_(
+                Case.resolution_breached, Case.response_breached, reference > Case.resolution_due_at
+            )
+        )
     elif state == "at_risk":
-        rows = [(c, s) for c, s in rows if s.at_risk]
-    return rows
+        query = query.where(Case.resolution_breached.is_(False))
+    query = query.order_by(Case.resolution_due_at, Case.id).limit(size + 1)
+    calendar = business_hours()
+    rows: list[tuple[Case, SlaState]] = []
+    position = _position(after)
+    while True:
+        chunk = query
+        if position is not None:
+            due, case_id = position
+            chunk = query.where(
+                or_(
+                    Case.resolution_due_at > due,
+                    and_(Case.resolution_due_at == due, Case.id > case_id),
+                )
+            )
+        cases = db.session.scalars(chunk).all()
+        for case in cases:
+            sla = sla_state(case, now, calendar=calendar)
+            if _in_state(state, case, sla):
+                rows.append((case, sla))
+        if len(rows) > size or len(cases) <= size:
+            break
+        position = cases[-1].resolution_due_at, cases[-1].id
+    if len(rows) <= size:
+        return QueuePage(rows, None)
+    last = rows[size - 1][0]
+    return QueuePage(rows[:size], f"{last.resolution_due_at.isoformat()}|{last.id}")
+
+
+def _in_state(state: str, case: Case, sla: SlaState) -> bool:
+    if state == "breached":
+        return sla.breached or case.response_breached
+    if state == "at_risk":
+        return sla.at_risk
+    return True
 
 
 def my_open_count(user: User) -> int:

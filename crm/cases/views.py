@@ -72,10 +72,13 @@ def queue() -> str:
     state = request.args.get("state", "")
     department = request.args.get("department", "")
     department = department if department in {d.value for d in Department} else None
-    rows = queries.team_queue(utcnow(), state=state, department=department)
+    after = request.args.get("after") or None
+    page = queries.team_queue(utcnow(), state=state, department=department, after=after)
     return render_template(
         "cases/list.html",
-        rows=rows,
+        rows=page.rows,
+        next_after=page.next_after,
+        after=after,
         title=_("Team queue"),
         queue=True,
         state=state,

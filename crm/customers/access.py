@@ -6,6 +6,7 @@ from flask import abort
 
 from crm.auth.models import User
 from crm.auth.permissions import Permission
+from crm.auth.queries import users_shown_by_name
 from crm.customers.models import Customer
 from crm.extensions import db
 
@@ -13,7 +14,7 @@ from crm.extensions import db
 def customer_for(actor: User, customer_id: int) -> Customer:
     """The customer if ``actor`` may see it, else a 404 (never a 403, which would confirm that
     the id exists). Deleted customers are visible only to those who may restore them."""
-    customer = db.session.get(Customer, customer_id)
+    customer = db.session.get(Customer, customer_id, options=users_shown_by_name(Customer))
     if customer is None or not actor.can(Permission.CUSTOMERS_VIEW):
         abort(404)
     if customer.is_deleted and not actor.can(Permission.CUSTOMERS_MANAGE):

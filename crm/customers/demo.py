@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select, update
 
 from crm.auth.models import User
 from crm.customers.models import Customer, CustomerPhone, Purchase, Tier
-from crm.customers.search import build_search_text
+from crm.customers.search import build_search_grams, build_search_text
 from crm.database import utcnow
 from crm.extensions import db
 from crm.interactions.models import Category, Channel, Direction, Interaction
@@ -157,6 +157,7 @@ def seed_customers(count: int, *, rng: random.Random, owners: list[User]) -> lis
             numbers = [_mobile(rng)] + ([_mobile(rng)] if rng.random() < 0.2 else [])
             email = f"c{customer_id}@example.cn" if rng.random() < 0.6 else None
             tier = rng.choices([t.value for t in Tier], weights=[80, 15, 5])[0]
+            search_text = build_search_text(name=name, company=company, email=email, phones=numbers)
             customers.append(
                 {
                     "id": customer_id,
@@ -168,9 +169,8 @@ def seed_customers(count: int, *, rng: random.Random, owners: list[User]) -> lis
                     "tier": tier,
                     "tags": ["重点"] if tier == Tier.KEY.value else [],
                     "owner_id": rng.choice(owners).id if owners else None,
-                    "search_text": build_search_text(
-                        name=name, company=company, email=email, phones=numbers
-                    ),
+                    "search_text": search_text,
+                    "search_grams": build_search_grams(search_text),
                     "created_at": now - timedelta(days=rng.randrange(400, 900)),
                     "updated_at": now,
                     "version": 1,

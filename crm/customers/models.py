@@ -68,6 +68,8 @@ class Customer(db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
     #: name, company, e-mail, phone digits, pinyin and initials, lower-cased: what search reads
     search_text: Mapped[str] = mapped_column(Text, default="")
+    #: the one- and two-character pieces of search_text, for fragments too short for trigrams
+    search_grams: Mapped[str] = mapped_column(Text, default="")
     #: when the newest interaction happened; kept by interactions.services
     last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

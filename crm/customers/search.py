@@ -7,7 +7,19 @@ import re
 from dataclasses import dataclass
 
 from pypinyin import lazy_pinyin
-from sqlalchemy import ColumnElement, Integer, Select, func, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Text,
+    cast,
+    func,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.elements import TextClause
 
 from crm.customers.models import Customer, CustomerPhone
 from crm.customers.phones import normalise_phone, phone_digit_forms
@@ -49,19 +61,54 @@ def build_search_text(
     return " ".join(part.strip().lower() for part in parts if part and part.strip())
 
 
+def build_search_grams(search_text: str) -> str:
+    """Every Chinese character and every two-letter piece of the words of ``search_text``
+    (王芳 -> 王 芳 王芳), for the fragments the trigram index cannot serve: a given name, a
+    surname, a pair of pinyin initials. Digit pairs are left out: two digits find no one."""
+    grams: dict[str, None] = {}
+    for word in search_text.split():
+        for position, char in enumerate(word):
+            if _CJK.match(char):
+                grams[char] = None
+            pair = word[position : position + 2]
+            if len(pair) == 2 and _is_gram(pair):
+                grams[pair] = None
+    return " ".join(grams)
+
+
+def _is_gram(fragment: str) -> bool:
+    """Whether the short-piece index holds ``fragment``, if any customer has it."""
+    if len(fragment) == 1:
+        return bool(_CJK.match(fragment))
+    return len(fragment) == 2 and fragment.isalnum() and not fragment.isdigit()
+
+
 def _like_pattern(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
 def substring_condition(fragment: str) -> ColumnElement[bool]:
-    """Customers whose search text contains ``fragment``: through the FTS5 trigram index on
-    SQLite (3+ characters), the pg_trgm index on PostgreSQL, a scan for shorter fragments."""
-    if db.engine.dialect.name == "sqlite" and len(fragment) >= TRIGRAM:
-        phrase = '"' + fragment.replace('"', '""') + '"'
-        matches = text("SELECT rowid FROM customer_search WHERE customer_search MATCH :phrase")
-        return Customer.id.in_(matches.bindparams(phrase=phrase).columns(rowid=Integer))
+    """Customers whose search text contains ``fragment``: 3+ characters through the FTS5
+    trigram index on SQLite or the pg_trgm index on PostgreSQL; a Chinese character or a
+    two-letter piece through the index of short pieces; anything else by a scan."""
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite and len(fragment) >= TRIGRAM:
+        return Customer.id.in_(_fts_match("customer_search", fragment))
+    if _is_gram(fragment):
+        if sqlite:
+            return Customer.id.in_(_fts_match("customer_search_grams", fragment))
+        # The same expression as the GIN index, the separator inline so that the index serves.
+        pieces = func.string_to_array(Customer.search_grams, literal_column("' '"))
+        return pieces.contains(cast(postgresql.array([fragment]), postgresql.ARRAY(Text)))
     return Customer.search_text.like(_like_pattern(fragment), escape="\\")
+
+
+def _fts_match(table: str, fragment: str) -> TextClause:
+    phrase = '"' + fragment.replace('"', '""') + '"'
+    # ``table`` is one of two constants above, never input.
+    matches = text(f"SELECT rowid FROM {table} WHERE {table} MATCH :phrase")  # noqa: S608
+    return matches.bindparams(phrase=phrase).columns(rowid=Integer)
 
 
 @dataclass(frozen=True)
@@ -105,27 +152,42 @@ def search_customers(
         if len(digits) >= 4:
             take(_customers_with_phone_ending(digits, include_deleted, limit), "phone_end")
         needle = digits
+    wanted = limit - len(hits)
+    if wanted <= 0:
+        return hits
     # An expression, not the indexed column: walking the last-contact index to find a few
     # rare matches reads the whole table in random order, a scan and sort is several times faster.
     recency = func.coalesce(Customer.last_contact_at, Customer.created_at)
     ordered = (
-        _live(select(Customer), include_deleted)
+        _live(select(Customer.id, Customer.name), include_deleted)
         .where(substring_condition(needle))
         .order_by(recency.desc(), Customer.id.desc())
         .limit(CANDIDATES)
     )
-    candidates = list(db.session.scalars(ordered))
-    # People are looked up by their own name far more often than by their company's.
-    candidates.sort(key=lambda customer: not _name_matches(customer, needle))
-    take(candidates, "text")
+    # People are looked up by their own name far more often than by their company's: name
+    # matches first, and once there are enough of them the rest need no look.
+    by_name: list[int] = []
+    others: list[int] = []
+    for customer_id, name in db.session.execute(ordered).all():
+        if customer_id not in seen:
+            (by_name if _name_matches(name, needle) else others).append(customer_id)
+            if len(by_name) == wanted:
+                break
+    chosen = (by_name + others)[:wanted]
+    if chosen:
+        loaded = {
+            customer.id: customer
+            for customer in db.session.scalars(select(Customer).where(Customer.id.in_(chosen)))
+        }
+        take([loaded[customer_id] for customer_id in chosen], "text")
     return hits
 
 
-def _name_matches(customer: Customer, needle: str) -> bool:
-    if needle in customer.name.lower():
+def _name_matches(name: str, needle: str) -> bool:
+    if needle in name.lower():
         return True
     # Only Latin letters can match pinyin; skip the conversion for Chinese queries.
-    return needle.isascii() and any(needle in form for form in pinyin_forms(customer.name))
+    return needle.isascii() and any(needle in form for form in pinyin_forms(name))
 
 
 def customers_with_phone(

@@ -19,7 +19,7 @@ from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.customers.models import Customer, CustomerPhone, Tier
 from crm.customers.phones import normalise_phone
-from crm.customers.search import build_search_text
+from crm.customers.search import build_search_grams, build_search_text
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
@@ -152,6 +152,7 @@ def refresh_search_text(customer: Customer) -> None:
         email=customer.email,
         phones=[phone.number for phone in customer.phones],
     )
+    customer.search_grams = build_search_grams(customer.search_text)
 
 
 def _check_managed(actor: User | None, tier: str | None, owner_id: int | None) -> None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, or_, select, union_all
 
+from crm.auth.queries import users_shown_by_name
 from crm.cases.models import Case
 from crm.customers.models import Feedback, Purchase
 from crm.extensions import db
@@ -85,35 +87,34 @@ class TimelinePage:
     next_cursor: Cursor | None
 
 
-def _after(source: Source, cursor: Cursor) -> ColumnElement[bool]:
+def _after(source: Source, cursor_kind: str) -> ColumnElement[bool]:
     """Rows that sort after the cursor in (time desc, kind desc, id desc) order."""
-    if source.kind < cursor.kind:
-        return source.at <= cursor.at
-    if source.kind > cursor.kind:
-        return source.at < cursor.at
-    return or_(source.at < cursor.at, and_(source.at == cursor.at, source.model.id < cursor.id))
+    at = bindparam("cursor_at")
+    if source.kind < cursor_kind:
+        return source.at <= at
+    if source.kind > cursor_kind:
+        return source.at < at
+    return or_(source.at < at, and_(source.at == at, source.model.id < bindparam("cursor_id")))
 
 
-def timeline_page(
-    customer_id: int,
-    *,
-    cursor: Cursor | None = None,
-    kinds: set[str] | None = None,
-    category: str | None = None,
-    size: int = PAGE_SIZE,
-) -> TimelinePage:
-    """One page of a customer's history. A category filter keeps only sources that have one."""
+@cache
+def _keys_statement(
+    kinds: frozenset[str] | None, by_category: bool, cursor_kind: str | None, size: int
+) -> Select | None:
+    """The (kind, id, at) keys of one page, built once per shape: the statement is the same
+    for every customer and cursor but its parameters, and building it costs more than running
+    it."""
     branches = []
     for source in SOURCES:
         if kinds and source.kind not in kinds:
             continue
-        if category and source.category is None:
+        if by_category and source.category is None:
             continue
-        conditions = [source.model.customer_id == customer_id, *source.live()]
-        if category:
-            conditions.append(source.category == category)
-        if cursor is not None:
-            conditions.append(_after(source, cursor))
+        conditions = [source.model.customer_id == bindparam("customer_id"), *source.live()]
+        if by_category:
+            conditions.append(source.category == bindparam("category"))
+        if cursor_kind is not None:
+            conditions.append(_after(source, cursor_kind))
         branch = (
             select(
                 literal(source.kind).label("kind"),
@@ -127,13 +128,36 @@ def timeline_page(
         )
         branches.append(select(branch))
     if not branches:
-        return TimelinePage([], None)
+        return None
     merged = union_all(*branches).subquery()
-    keys = db.session.execute(
+    return (
         select(merged.c.kind, merged.c.id, merged.c.at)
         .order_by(merged.c.at.desc(), merged.c.kind.desc(), merged.c.id.desc())
         .limit(size + 1)
-    ).all()
+    )
+
+
+def timeline_page(
+    customer_id: int,
+    *,
+    cursor: Cursor | None = None,
+    kinds: set[str] | None = None,
+    category: str | None = None,
+    size: int = PAGE_SIZE,
+) -> TimelinePage:
+    """One page of a customer's history. A category filter keeps only sources that have one."""
+    statement = _keys_statement(
+        frozenset(kinds) if kinds else None,
+        bool(category),
+        cursor.kind if cursor else None,
+        size,
+    )
+    if statement is None:
+        return TimelinePage([], None)
+    parameters: dict[str, Any] = {"customer_id": customer_id, "category": category}
+    if cursor is not None:
+        parameters |= {"cursor_at": cursor.at, "cursor_id": cursor.id}
+    keys = db.session.execute(statement, parameters).all()
     has_more = len(keys) > size
     keys = keys[:size]
     items = _load(keys)
@@ -142,12 +166,21 @@ def timeline_page(
     return TimelinePage(entries, next_cursor)
 
 
+@cache
+def _rows_statement(source: Source) -> Select:
+    return (
+        select(source.model)
+        .where(source.model.id.in_(bindparam("ids", expanding=True)))
+        .options(*users_shown_by_name(source.model))
+    )
+
+
 def _load(keys: list[Any]) -> dict[tuple[str, int], Any]:
     """The rows behind the keys, one query per kind."""
     loaded: dict[tuple[str, int], Any] = {}
     for source in SOURCES:
         ids = [key.id for key in keys if key.kind == source.kind]
         if ids:
-            for item in db.session.scalars(select(source.model).where(source.model.id.in_(ids))):
+            for item in db.session.scalars(_rows_statement(source), {"ids": ids}):
                 loaded[(source.kind, item.id)] = item
     return loaded

@@ -31,12 +31,19 @@ def notify(rows: Iterable[dict]) -> int:
     return insert_ignoring_duplicates(db.session, Notification, values)
 
 
-def unread_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Notification)
+#: the bell shows "99+" beyond this; counting on would read every unread row on every page
+UNREAD_BADGE_CAP = 99
+
+
+def unread_count(user: User, *, cap: int = UNREAD_BADGE_CAP) -> int:
+    """The user's unread notifications, counted up to ``cap + 1`` (that is: more than cap)."""
+    unread = (
+        select(Notification.id)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .limit(cap + 1)
+        .subquery()
     )
+    return db.session.scalar(select(func.count()).select_from(unread))
 
 
 def recent(user: User, limit: int = 50) -> list[Notification]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
+from crm.auth.models import User
+from crm.cases.queries import breached_open_count, my_open_count
 from crm.customers.search import search_customers
 from crm.customers.timeline import timeline_page
 from crm.extensions import db
@@ -66,3 +68,20 @@ def test_the_timeline_reads_each_source_through_its_customer_time_index(captured
     assert "ix_purchases_customer_timeline" in union
     assert "ix_feedback_customer_timeline" in union
     assert "SCAN interactions" not in union
+
+
+def test_short_fragments_go_through_the_index_of_short_pieces(captured) -> None:
+    for fragment in ("张三", "张", "zs"):
+        captured.clear()
+        assert search_customers(fragment)
+        text_plan = next(plan for plan in plans(captured) if "customer_search_grams" in plan)
+        assert "VIRTUAL TABLE INDEX" in text_plan
+        assert not any("SCAN customers" in plan for plan in plans(captured))
+
+
+def test_the_badges_on_every_page_count_through_an_index(captured) -> None:
+    my_open_count(db.session.get(User, 1))
+    breached_open_count()
+    explained = plans(captured)
+    assert all("ix_cases_status_assignee" in plan for plan in explained[-2:]), explained
+    assert not any("SCAN cases" in plan for plan in explained)

@@ -1,0 +1,47 @@
+"""One Chinese character, a two-character given name, two pinyin initials: fragments too short
+for trigrams are found through the index of short pieces, and it follows every change."""
+
+from __future__ import annotations
+
+from crm.customers.search import build_search_grams, search_customers
+from crm.customers.services import refresh_search_text
+from crm.extensions import db
+from tests.factories import make_customer, make_user
+
+
+def names(query: str) -> list[str]:
+    return sorted(hit.customer.name for hit in search_customers(query))
+
+
+def test_the_pieces_of_a_search_text() -> None:
+    assert set(build_search_grams("王芳 wangfang wf 13800138000").split()) == {
+        "王", "芳", "王芳", "wa", "an", "ng", "gf", "fa", "wf",
+    }  # fmt: skip
+
+
+def test_short_fragments_find_names_initials_and_companies(ctx) -> None:
+    agent = make_user(roles=["agent"])
+    make_customer(actor=agent, name="王芳", company="宏达贸易有限公司")
+    make_customer(actor=agent, name="李芳芳")
+    make_customer(actor=agent, name="王小明")
+    db.session.commit()
+    assert names("芳") == ["李芳芳", "王芳"]
+    assert names("王芳") == ["王芳"]
+    assert names("wf") == ["王芳"]
+    assert names("宏达") == ["王芳"]
+    assert names("张") == []
+
+
+def test_the_index_follows_renames_and_deletions(ctx) -> None:
+    agent = make_user(roles=["agent"])
+    customer = make_customer(actor=agent, name="王芳")
+    db.session.commit()
+    customer.name = "赵敏"
+    refresh_search_text(customer)
+    db.session.commit()
+    assert names("王芳") == []
+    assert names("赵敏") == ["赵敏"]
+    assert names("zm") == ["赵敏"]
+    db.session.delete(customer)
+    db.session.commit()
+    assert names("赵敏") == []
