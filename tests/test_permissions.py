@@ -103,6 +103,12 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     ("customers.edit", "GET"): Route("/customers/{customer}/edit", Permission.CUSTOMERS_EDIT),
     ("customers.edit", "POST"): Route("/customers/{customer}/edit", Permission.CUSTOMERS_EDIT),
+    ("customers.purchase_form", "GET"): Route(
+        "/customers/{customer}/purchases/new", Permission.CUSTOMERS_EDIT
+    ),
+    ("customers.feedback_form", "GET"): Route(
+        "/customers/{customer}/feedback/new", Permission.CUSTOMERS_EDIT
+    ),
     ("customers.add_purchase", "POST"): Route(
         "/customers/{customer}/purchases", Permission.CUSTOMERS_EDIT
     ),

@@ -72,3 +72,22 @@ def test_an_agent_opens_the_timeline_and_logs_the_call_which_appears_on_top(
     expect(top).to_contain_text("设备无法开机，已远程指导重启")
     expect(top).to_contain_text("技术支持")
     expect(top).to_contain_text("刘洋")
+
+
+def test_the_purchase_form_loads_when_its_section_opens_and_records_a_purchase(
+    page: Page, live_server, caller
+) -> None:
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/customers/{caller}")
+    page.wait_for_load_state("load")
+    section = page.locator("details", has=page.get_by_text("记录购买", exact=True))
+    expect(section.get_by_label("产品")).to_have_count(0)
+    section.get_by_text("记录购买", exact=True).click()
+    section.get_by_label("产品").fill("净水器 X3")
+    section.get_by_label("金额（元）").fill("1999.00")
+    section.get_by_role("button", name="保存购买记录").click()
+
+    expect(page.get_by_role("alert").filter(has_text="购买记录已保存")).to_be_visible()
+    top = page.get_by_test_id("timeline").get_by_test_id("timeline-entry").first
+    expect(top).to_contain_text("净水器 X3")
+    expect(top).to_contain_text("¥1,999.00")

@@ -152,3 +152,22 @@ def test_the_list_filters_by_tier_and_quiet_days_and_pages(app, client, login_as
     assert "第 1 页，共 2 页" in client.get("/customers/").get_data(as_text=True)
     assert client.get("/customers/?page=2").status_code == 200
     assert client.get("/customers/?sort=nonsense;drop").status_code == 200
+
+
+def test_the_purchase_and_feedback_forms_come_alone_for_the_page_or_as_a_page_of_their_own(
+    app, client, login_as
+) -> None:
+    agent = login_as("agent")
+    with app.app_context():
+        customer_id = make_customer(actor=agent, name="周芷若").id
+        db.session.commit()
+    show = client.get(f"/customers/{customer_id}").get_data(as_text=True)
+    for path, button in [("purchases/new", "保存购买记录"), ("feedback/new", "保存反馈")]:
+        assert f'hx-get="/customers/{customer_id}/{path}"' in show
+        assert button not in show
+        alone = client.get(f"/customers/{customer_id}/{path}", headers={"HX-Request": "true"})
+        assert button in alone.get_data(as_text=True)
+        assert "<html" not in alone.get_data(as_text=True)
+        whole = client.get(f"/customers/{customer_id}/{path}").get_data(as_text=True)
+        assert "<html" in whole and button in whole and "周芷若" in whole
+    assert client.get("/customers/999999/purchases/new").status_code == 404

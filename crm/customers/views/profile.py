@@ -14,7 +14,7 @@ from crm.auth.sessions import signed_in_user
 from crm.customers import services
 from crm.customers.access import customer_for
 from crm.customers.blueprint import bp
-from crm.customers.forms import CustomerForm, FeedbackForm, PurchaseForm
+from crm.customers.forms import CustomerForm
 from crm.customers.models import SavedFilter
 from crm.customers.phones import split_phone_input
 from crm.customers.queries import DEFAULT_SORT, CustomerFilters, customer_listing
@@ -131,8 +131,6 @@ def show(customer_id: int) -> str:
         kinds=kinds,
         category=category,
         interaction_form=interaction_form,
-        purchase_form=PurchaseForm(formdata=None, purchased_at=local_now()),
-        feedback_form=FeedbackForm(formdata=None, received_at=local_now()),
     )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.permissions import Permission, permission_required
@@ -15,7 +16,32 @@ from crm.customers.forms import FeedbackForm, PurchaseForm
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import flash_form_errors
-from crm.timezones import local_to_utc
+from crm.timezones import local_now, local_to_utc
+
+
+def _record_form(customer_id: int, form: FlaskForm, partial: str, heading: str) -> str:
+    """The form alone for the customer page, which fetches it when its section is opened; a
+    whole page when followed as a link (scripts off)."""
+    customer = customer_for(signed_in_user(), customer_id)
+    if request.headers.get("HX-Request"):
+        return render_template(partial, customer=customer, form=form)
+    return render_template(
+        "customers/record_form.html", customer=customer, form=form, partial=partial, heading=heading
+    )
+
+
+@bp.get("/<int:customer_id>/purchases/new")
+@permission_required(Permission.CUSTOMERS_EDIT)
+def purchase_form(customer_id: int) -> str:
+    form = PurchaseForm(formdata=None, purchased_at=local_now())
+    return _record_form(customer_id, form, "customers/_purchase_form.html", _("Record a purchase"))
+
+
+@bp.get("/<int:customer_id>/feedback/new")
+@permission_required(Permission.CUSTOMERS_EDIT)
+def feedback_form(customer_id: int) -> str:
+    form = FeedbackForm(formdata=None, received_at=local_now())
+    return _record_form(customer_id, form, "customers/_feedback_form.html", _("Record feedback"))
 
 
 @bp.post("/<int:customer_id>/purchases")
