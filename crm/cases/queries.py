@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select, text
+from sqlalchemy.orm import defaultload
 
 from crm.auth.models import User
 from crm.auth.queries import users_shown_by_name
 from crm.cases.calendar import business_hours
-from crm.cases.models import OPEN_STATUSES, Case, CaseEvent
+from crm.cases.models import OPEN_CASE_SQL, OPEN_STATUSES, Case, CaseEvent
 from crm.cases.services import SlaState, sla_state
+from crm.customers.models import Customer
 from crm.database import UTCDateTime
 from crm.extensions import db
 
@@ -63,7 +65,12 @@ def team_queue(
     The SQL narrows breached and at-risk cases to a superset; the SLA clock (business hours,
     pauses) then decides each one, reading on until the page is full.
     """
-    query = select(Case).where(*_open()).options(*users_shown_by_name(Case))
+    query = (
+        select(Case)
+        .where(text(OPEN_CASE_SQL))
+        # The queue shows the customer's name, not their phones.
+        .options(*users_shown_by_name(Case), defaultload(Case.customer).lazyload(Customer.phones))
+    )
     if department:
         query = query.where(Case.department == department)
     if state == "unassigned":

@@ -1,6 +1,6 @@
 """Search: an index of the one- and two-character pieces of each customer's search text, for
 fragments too short for trigrams (a given name, pinyin initials). Cases: an index for the
-open-case badges every page shows.
+open-case badges every page shows, and one for the team queue's pages.
 
 Revision ID: 0011
 Revises: 0010
@@ -45,6 +45,13 @@ def upgrade():
             "ix_cases_status_assignee",
             ["status", "assignee_id", "resolution_breached", "response_breached"],
             unique=False,
+        )
+        batch_op.create_index(
+            "ix_cases_open_queue",
+            ["resolution_due_at", "id"],
+            unique=False,
+            sqlite_where=sa.text("status NOT IN ('resolved', 'closed')"),
+            postgresql_where=sa.text("status NOT IN ('resolved', 'closed')"),
         )
     # Not in batch mode: recreating customers on SQLite would drop its search triggers.
     op.add_column(
@@ -98,4 +105,5 @@ def downgrade():
         op.execute("DROP TABLE customer_search_grams")
     op.drop_column("customers", "search_grams")
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index("ix_cases_open_queue")
         batch_op.drop_index("ix_cases_status_assignee")

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import event
 
 from crm.auth.models import User
-from crm.cases.queries import breached_open_count, my_open_count
+from crm.cases.queries import breached_open_count, my_open_count, team_queue
 from crm.customers.search import search_customers
 from crm.customers.timeline import timeline_page
+from crm.database import utcnow
 from crm.extensions import db
 from tests.conftest import POSTGRES_URL
 from tests.factories import make_customer, make_interaction, make_user
@@ -85,3 +86,10 @@ def test_the_badges_on_every_page_count_through_an_index(captured) -> None:
     explained = plans(captured)
     assert all("ix_cases_status_assignee" in plan for plan in explained[-2:]), explained
     assert not any("SCAN cases" in plan for plan in explained)
+
+
+def test_the_team_queue_walks_the_open_case_index_in_order(captured) -> None:
+    team_queue(utcnow(), state="", department=None)
+    queue_plan = next(plan for plan in plans(captured) if "cases" in plan)
+    assert "ix_cases_open_queue" in queue_plan
+    assert "TEMP B-TREE" not in queue_plan
