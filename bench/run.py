@@ -264,6 +264,15 @@ def run_database(label: str, url: str, floor: float, seconds: int) -> None:
             before = db.session.scalar(select(func.count()).select_from(Interaction))
         print(HEADER)
         print(row("login page", figures(wrk(base, ["/login"], "", seconds), base), floor))
+        # The least any signed-in page costs in this stack (session, user, CSRF, an empty
+        # fragment): the ceiling the hot paths below can approach.
+        print(
+            row(
+                "signed in, empty search fragment",
+                figures(wrk(base, ["/customers/quick-search?q="], agent, seconds), base),
+                floor,
+            )
+        )
         for name, listing in paths.items():
             print(row(name, figures(wrk(base, listing, agent, seconds), base), floor))
         print(

@@ -99,7 +99,9 @@ def substring_condition(fragment: str) -> ColumnElement[bool]:
         if sqlite:
             return Customer.id.in_(_fts_match("customer_search_grams", fragment))
         # The same expression as the GIN index, the separator inline so that the index serves.
-        pieces = func.string_to_array(Customer.search_grams, literal_column("' '"))
+        pieces = func.string_to_array(
+            Customer.search_grams, literal_column("' '"), type_=postgresql.ARRAY(Text)
+        )
         return pieces.contains(cast(postgresql.array([fragment]), postgresql.ARRAY(Text)))
     return Customer.search_text.like(_like_pattern(fragment), escape="\\")
 
