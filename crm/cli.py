@@ -29,6 +29,7 @@ from crm.demo import (
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.qa.demo import seed_quality
+from crm.reports.monthly import keep_closed_months
 from crm.scheduler import run_all, serve
 from crm.training.demo import seed_training
 
@@ -113,6 +114,8 @@ def seed_demo_command(
     reviewer = demo_reviewer()
     if reviewer is not None and agents:
         seed_quality(rng=rng, reviewer=reviewer, now=utcnow(), count=reviews)
+    # The dashboard's trend reads closed months from their kept reports.
+    keep_closed_months(utcnow())
     db.session.commit()
     click.echo(f"Demo accounts created: {len(created)} (password: {DEMO_PASSWORD}).")
     click.echo(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -10,10 +11,13 @@ from crm.auth.models import User
 from crm.auth.permissions import Role
 from crm.callbacks.models import CallbackTask
 from crm.cases.models import Case
+from crm.database import utcnow
 from crm.demo import DEMO_PASSWORD, DEMO_USERS
 from crm.extensions import db
 from crm.qa.models import Review
+from crm.reports.models import MonthlyReport
 from crm.surveys.models import Survey
+from crm.timezones import department_today
 from tests.conftest import login
 
 
@@ -73,6 +77,12 @@ def test_seed_demo_gives_every_page_a_history_to_show(app) -> None:
         statuses = db.session.scalars(select(Review.status)).all()
         assert statuses.count("submitted") == 20
         assert set(statuses) <= {"submitted", "assigned"}
+        # The twelve closed months' reports, kept as the scheduler would have month by month.
+        months = db.session.scalars(select(MonthlyReport.month).order_by(MonthlyReport.month))
+        months = list(months)
+        last_closed = (department_today(utcnow()).replace(day=1) - timedelta(days=1)).replace(day=1)
+        assert len(months) == 12 and months[-1] == last_closed
+        assert len(set(months)) == 12
 
 
 def test_seed_demo_is_refused_in_production(app_with) -> None:

@@ -13,7 +13,7 @@ from crm.extensions import db
 from crm.reports.models import MonthlyReport
 from crm.reports.queries import Figure, Period, kpis
 from crm.reports.targets import all_targets
-from crm.timezones import department_today
+from crm.timezones import department_bounds_utc, department_today
 
 
 def report_data(period: Period) -> dict[str, Any]:
@@ -65,3 +65,17 @@ def prepare_previous_month(now: datetime) -> int:
         MonthlyReport,
         [{"month": period.start, "data": report_data(period), "prepared_at": now}],
     )
+
+
+def keep_closed_months(now: datetime, months: int = 12) -> int:
+    """Keep the reports of the last ``months`` closed months, as the scheduler would have kept
+    them one month at a time: for demo data seeded all at once.
+
+    :returns: how many were new.
+    """
+    kept = 0
+    first = department_today(now).replace(day=1)
+    for _month in range(months):
+        kept += prepare_previous_month(department_bounds_utc(first, first)[0])
+        first = (first - timedelta(days=1)).replace(day=1)
+    return kept

@@ -23,6 +23,7 @@ apply to a figure (a category for training or callbacks) leaves the figure out, 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -188,6 +189,8 @@ class Scope:
     finish: datetime
     period: Period
     filters: Filters
+    #: every agent's figure at once, keyed by agent id (the scorecard); else one, keyed by None
+    per_agent: bool = False
 
     def cases(self) -> list[ColumnElement[bool]]:
         conditions = []
@@ -198,73 +201,118 @@ class Scope:
         return conditions
 
 
-def _satisfaction(scope: Scope) -> Figure:
-    answered, satisfied = db.session.execute(
+#: a figure of the scope, or of each agent with data when the scope is per agent
+Figures = dict[int | None, Figure]
+
+
+def _totals(scope: Scope, aggregates: Select, agent: Any) -> dict[int | None, Any]:
+    """The row of ``aggregates``; per agent, one row per agent of one grouped statement (not
+    a statement per agent)."""
+    if not scope.per_agent:
+        return {None: db.session.execute(aggregates).one()}
+    grouped = aggregates.add_columns(agent).group_by(agent)
+    return {row[-1]: row for row in db.session.execute(grouped)}
+
+
+def _satisfaction(scope: Scope) -> Figures:
+    totals = _totals(
+        scope,
         select(
             func.count(),
             func.count().filter((Survey.attitude + Survey.efficiency + Survey.resolution) >= 12),
         )
         .join(Case, Case.id == Survey.case_id)
-        .where(Survey.answered_at >= scope.begin, Survey.answered_at < scope.finish, *scope.cases())
-    ).one()
-    return Figure("satisfaction", _share(satisfied, answered), answered)
+        .where(
+            Survey.answered_at >= scope.begin, Survey.answered_at < scope.finish, *scope.cases()
+        ),
+        Case.assignee_id,
+    )
+    return {
+        agent: Figure("satisfaction", _share(satisfied, answered), answered)
+        for agent, (answered, satisfied, *_agent) in totals.items()
+    }
 
 
-def _survey_return(scope: Scope) -> Figure:
-    sent, returned = db.session.execute(
+def _survey_return(scope: Scope) -> Figures:
+    totals = _totals(
+        scope,
         select(func.count(), func.count(Survey.answered_at))
         .join(Case, Case.id == Survey.case_id)
-        .where(Survey.sent_at >= scope.begin, Survey.sent_at < scope.finish, *scope.cases())
-    ).one()
-    return Figure("survey_return", _share(returned, sent), sent)
+        .where(Survey.sent_at >= scope.begin, Survey.sent_at < scope.finish, *scope.cases()),
+        Case.assignee_id,
+    )
+    return {
+        agent: Figure("survey_return", _share(returned, sent), sent)
+        for agent, (sent, returned, *_agent) in totals.items()
+    }
 
 
 def opened_in(scope: Scope) -> list[ColumnElement[bool]]:
     return [Case.opened_at >= scope.begin, Case.opened_at < scope.finish, *scope.cases()]
 
 
-def _first_response(scope: Scope) -> Figure:
-    responded, mean = db.session.execute(
+def _first_response(scope: Scope) -> Figures:
+    totals = _totals(
+        scope,
         select(func.count(), func.avg(_seconds(Case.first_response_at, Case.opened_at))).where(
             *opened_in(scope), Case.first_response_at.is_not(None)
-        )
-    ).one()
-    return Figure("first_response_minutes", None if mean is None else float(mean) / 60, responded)
+        ),
+        Case.assignee_id,
+    )
+    return {
+        agent: Figure("first_response_minutes", None if mean is None else float(mean) / 60, count)
+        for agent, (count, mean, *_agent) in totals.items()
+    }
 
 
-def _complaint_hours(scope: Scope) -> Figure:
-    resolved, mean = db.session.execute(
+def _complaint_hours(scope: Scope) -> Figures:
+    totals = _totals(
+        scope,
         select(func.count(), func.avg(_seconds(Case.resolved_at, Case.opened_at))).where(
             Case.category == Category.COMPLAINT,
             Case.resolved_at >= scope.begin,
             Case.resolved_at < scope.finish,
             *scope.cases(),
-        )
-    ).one()
-    return Figure("complaint_hours", None if mean is None else float(mean) / 3600, resolved)
+        ),
+        Case.assignee_id,
+    )
+    return {
+        agent: Figure("complaint_hours", None if mean is None else float(mean) / 3600, count)
+        for agent, (count, mean, *_agent) in totals.items()
+    }
 
 
 def breached() -> ColumnElement[bool]:
     return or_(Case.response_breached, Case.resolution_breached)
 
 
-def _resolution_rate(scope: Scope) -> Figure:
-    total, resolved = db.session.execute(
+def _resolution_rate(scope: Scope) -> Figures:
+    totals = _totals(
+        scope,
         select(func.count(), func.count().filter(Case.status.in_(DONE_STATUSES))).where(
             *opened_in(scope)
-        )
-    ).one()
-    return Figure("resolution_rate", _share(resolved, total), total)
+        ),
+        Case.assignee_id,
+    )
+    return {
+        agent: Figure("resolution_rate", _share(resolved, total), total)
+        for agent, (total, resolved, *_agent) in totals.items()
+    }
 
 
-def _sla_compliance(scope: Scope) -> Figure:
-    decided, compliant = db.session.execute(
+def _sla_compliance(scope: Scope) -> Figures:
+    totals = _totals(
+        scope,
         select(
             func.count(),
             func.count().filter(Case.status.in_(DONE_STATUSES), ~breached()),
-        ).where(*opened_in(scope), or_(Case.status.in_(DONE_STATUSES), breached()))
-    ).one()
-    return Figure("sla_compliance", _share(compliant, decided), decided)
+        ).where(*opened_in(scope), or_(Case.status.in_(DONE_STATUSES), breached())),
+        Case.assignee_id,
+    )
+    return {
+        agent: Figure("sla_compliance", _share(compliant, decided), decided)
+        for agent, (decided, compliant, *_agent) in totals.items()
+    }
 
 
 def session_ids(period: Period) -> Select:
@@ -273,9 +321,9 @@ def session_ids(period: Period) -> Select:
     )
 
 
-def _training_pass(scope: Scope) -> Figure:
+def _training_pass(scope: Scope) -> Figures:
     if scope.filters.category is not None:
-        return Figure("training_pass", None, 0, applies=False)
+        return {None: Figure("training_pass", None, 0, applies=False)}
     sessions = session_ids(scope.period)
     people = select(Participant.session_id, Participant.user_id, Participant.attendance).where(
         Participant.session_id.in_(sessions)
@@ -286,8 +334,20 @@ def _training_pass(scope: Scope) -> Figure:
     if scope.filters.agent_id is not None:
         people = people.where(Participant.user_id == scope.filters.agent_id)
         attempts = attempts.where(ExamAttempt.user_id == scope.filters.agent_id)
-    rates = compute_rates(db.session.execute(people).all(), db.session.execute(attempts).all())
-    return Figure("training_pass", rates.person_rate, rates.sat)
+    people_rows, attempt_rows = db.session.execute(people).all(), db.session.execute(attempts).all()
+    if not scope.per_agent:
+        rates = compute_rates(people_rows, attempt_rows)
+        return {None: Figure("training_pass", rates.person_rate, rates.sat)}
+    by_person: dict[int, tuple[list[Any], list[Any]]] = defaultdict(lambda: ([], []))
+    for row in people_rows:
+        by_person[row.user_id][0].append(row)
+    for row in attempt_rows:
+        by_person[row.user_id][1].append(row)
+    figures = {}
+    for user_id, (invited, tried) in by_person.items():
+        rates = compute_rates(invited, tried)
+        figures[user_id] = Figure("training_pass", rates.person_rate, rates.sat)
+    return figures
 
 
 def reviews_in(scope: Scope) -> Select:
@@ -307,10 +367,15 @@ def reviews_in(scope: Scope) -> Select:
     return query
 
 
-def _qa_average(scope: Scope) -> Figure:
+def _qa_average(scope: Scope) -> Figures:
     reviews = reviews_in(scope).subquery()
-    count, mean = db.session.execute(select(func.count(), func.avg(reviews.c.final_score))).one()
-    return Figure("qa_average", None if mean is None else float(mean), count)
+    totals = _totals(
+        scope, select(func.count(), func.avg(reviews.c.final_score)), reviews.c.agent_id
+    )
+    return {
+        agent: Figure("qa_average", None if mean is None else float(mean), count)
+        for agent, (count, mean, *_agent) in totals.items()
+    }
 
 
 def tasks_in(scope: Scope) -> Select:
@@ -324,17 +389,22 @@ def tasks_in(scope: Scope) -> Select:
     return query
 
 
-def _callback_completion(scope: Scope) -> Figure:
+def _callback_completion(scope: Scope) -> Figures:
     if scope.filters.category is not None:
-        return Figure("callback_completion", None, 0, applies=False)
+        return {None: Figure("callback_completion", None, 0, applies=False)}
     tasks = tasks_in(scope).subquery()
-    total, done = db.session.execute(
-        select(func.count(), func.count().filter(tasks.c.status == TaskStatus.DONE.value))
-    ).one()
-    return Figure("callback_completion", _share(done, total), total)
+    totals = _totals(
+        scope,
+        select(func.count(), func.count().filter(tasks.c.status == TaskStatus.DONE.value)),
+        tasks.c.assignee_id,
+    )
+    return {
+        agent: Figure("callback_completion", _share(done, total), total)
+        for agent, (total, done, *_agent) in totals.items()
+    }
 
 
-FIGURES: dict[str, Callable[[Scope], Figure]] = {
+FIGURES: dict[str, Callable[[Scope], Figures]] = {
     "satisfaction": _satisfaction,
     "first_response_minutes": _first_response,
     "complaint_hours": _complaint_hours,
@@ -354,7 +424,7 @@ def scope_for(period: Period, filters: Filters | None) -> Scope:
 
 def kpis(period: Period, filters: Filters | None = None) -> dict[str, Figure]:
     scope = scope_for(period, filters)
-    return {key: FIGURES[key](scope) for key in KPI_KEYS}
+    return {key: FIGURES[key](scope)[None] for key in KPI_KEYS}
 
 
 def months_back(last: date, count: int) -> list[Period]:

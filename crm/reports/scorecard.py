@@ -4,10 +4,10 @@ of the composite (the other weights count for it), never counted as zero."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from crm.auth.queries import active_agents
-from crm.reports.queries import FIGURES, Figure, Filters, Period, scope_for
+from crm.reports.queries import FIGURES, Figure, Period, scope_for
 from crm.reports.targets import all_targets, attainment, display_value
 
 #: the parts of the scorecard, in column order
@@ -39,10 +39,11 @@ def agent_scorecard(period: Period) -> list[AgentRow]:
         for key in PARTS
         if key in targets and targets[key].scorecard_weight
     }
+    scope = replace(scope_for(period, None), per_agent=True)
+    by_part = {key: FIGURES[key](scope) for key in PARTS}
     rows = []
     for agent_id, name in active_agents():
-        scope = scope_for(period, Filters(agent_id=agent_id))
-        figures = {key: FIGURES[key](scope) for key in PARTS}
+        figures = {key: by_part[key].get(agent_id, Figure(key, None, 0)) for key in PARTS}
         missing = [key for key, figure in figures.items() if figure.value is None]
         weighted = [
             (weight, attainment(display_value(figures[key]), targets[key]))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from crm.auth.models import User
 from crm.cases.services import open_case
@@ -17,7 +18,7 @@ from crm.reports.dashboard import tiles
 from crm.reports.drill import drill
 from crm.reports.models import MonthlyReport, ServiceTarget
 from crm.reports.monthly import prepare_previous_month
-from crm.reports.queries import Filters, Period, kpis
+from crm.reports.queries import FIGURES, Figure, Filters, Period, kpis, scope_for
 from crm.reports.scorecard import agent_scorecard
 from crm.reports.targets import Standing, TargetInput, attainment, standing, update_targets
 from crm.scheduler import run_all
@@ -309,3 +310,28 @@ def test_the_scheduler_keeps_the_month_and_the_trend_reads_it(app, world) -> Non
         t for t in tiles(november, Filters(agent_id=world["a"])) if t.key == "qa_average"
     )
     assert filtered.trend[-2] == (OCTOBER, 100.0)  # filtered views compute live
+
+
+def test_every_agent_at_once_matches_each_agent_alone(world) -> None:
+    together_scope = replace(scope_for(OCTOBER, None), per_agent=True)
+    for key, figure_of in FIGURES.items():
+        together = figure_of(together_scope)
+        for agent_id in (world["a"], world["b"]):
+            alone = figure_of(scope_for(OCTOBER, Filters(agent_id=agent_id)))[None]
+            assert together.get(agent_id, Figure(key, None, 0)) == alone, key
+
+
+def test_the_scorecard_reads_as_many_statements_for_many_agents_as_for_few(world) -> None:
+    def statements() -> int:
+        seen: list[str] = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        agent_scorecard(OCTOBER)
+        event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    few = statements()
+    for number in range(5):
+        veteran(f"agent.extra{number}", ["agent"])
+    db.session.commit()
+    assert statements() == few
