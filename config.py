@@ -240,6 +240,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+    # The cookie is re-sent when the session changes (at most once a minute, see
+    # auth/sessions.py), not with every answer; the time limits are checked on the server.
+    SESSION_REFRESH_EACH_REQUEST = False
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which has its own limits
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 

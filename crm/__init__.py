@@ -7,7 +7,6 @@ from pathlib import Path
 
 from flask import Flask
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,21 +15,21 @@ from config import Config
 from crm.api.routes import bp as api_bp
 from crm.api.token_views import bp as tokens_bp
 from crm.audit.views import bp as audit_bp
-from crm.auth.forms import LanguageForm
+from crm.auth.forms import LANGUAGE_CHOICES
 from crm.auth.permissions import ROLE_LABELS, Permission, Role, permissions_for
+from crm.auth.sessions import signed_in_user
 from crm.auth.two_factor_views import bp as two_factor_bp
 from crm.auth.user_admin import bp as users_bp
 from crm.auth.views import bp as auth_bp
 from crm.callbacks.models import CADENCE_LABELS
 from crm.callbacks.views import bp as callbacks_bp
-from crm.cases.queries import breached_open_count, my_open_count
 from crm.cases.settings_views import bp as sla_bp
 from crm.cases.views import bp as cases_bp
 from crm.cli import register_commands
-from crm.contingency.queries import active_incident
 from crm.contingency.views import bp as contingency_bp
 from crm.core.assets import register_assets
 from crm.core.errors import register_error_pages
+from crm.core.header import page_header
 from crm.core.views import bp as core_bp
 from crm.customers.models import TIER_LABELS
 from crm.customers.phones import display_phone
@@ -39,10 +38,12 @@ from crm.customers.views.imports import bp as imports_bp
 from crm.customers.views.pop import bp as pop_bp
 from crm.database import sqlite_pragmas
 from crm.extensions import babel, csrf, db, login_manager, migrate
-from crm.i18n import HTML_LANG, select_locale, select_timezone
+from crm.forms import use_fast_html_params
+from crm.i18n import HTML_LANG, install_template_translations, select_locale, select_timezone
+from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import CATEGORY_LABELS, CHANNEL_LABELS, DIRECTION_LABELS
 from crm.interactions.views import bp as interactions_bp
-from crm.notifications.services import UNREAD_BADGE_CAP, unread_count
+from crm.notifications.services import UNREAD_BADGE_CAP
 from crm.notifications.views import bp as notifications_bp
 from crm.qa.views import bp as qa_bp
 from crm.reports.views import bp as reports_bp
@@ -80,7 +81,9 @@ def register_extensions(app: Flask) -> None:
             event.listen(db.engine, "connect", sqlite_pragmas(busy_timeout_ms))
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
+    use_fast_html_params()
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_translations(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
@@ -143,10 +146,8 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def template_helpers() -> dict[str, object]:
-        def unread_notifications() -> int:
-            return unread_count(current_user) if current_user.is_authenticated else 0
-
-        granted = permissions_for(current_user.roles) if current_user.is_authenticated else ()
+        signed_in = current_user.is_authenticated
+        granted = permissions_for(current_user.roles) if signed_in else frozenset()
 
         def can(permission: str) -> bool:
             return Permission(permission) in granted
@@ -157,11 +158,8 @@ def register_template_helpers(app: Flask) -> None:
             "roles_in_order": [role.value for role in Role],
             "html_lang": HTML_LANG,
             "current_locale": locale,
-            "language_form": LanguageForm,
+            "language_choices": LANGUAGE_CHOICES,
             **_label_tables(locale),
-            "unread_notifications": unread_notifications,
+            "page_header": (lambda: page_header(signed_in_user())) if signed_in else None,
             "unread_badge_cap": UNREAD_BADGE_CAP,
-            "my_open_cases": lambda: my_open_count(current_user),
-            "breached_cases": breached_open_count,
-            "active_incident": active_incident,
         }

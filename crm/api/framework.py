@@ -12,7 +12,6 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from flask_babel import force_locale
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +24,7 @@ from crm.auth.permissions import Permission
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import csrf, db
+from crm.i18n import force_locale
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Tokens, not cookies, authenticate the API, so a cross-site form cannot act through it.

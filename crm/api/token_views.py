@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -17,12 +14,14 @@ from crm.auth.sessions import signed_in_user
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
-from crm.forms import apply_domain_error
+from crm.forms import Form, apply_domain_error
+from crm.i18n import gettext as _
+from crm.i18n import lazy_gettext as _l
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(
         _l("Token name"),
         validators=[DataRequired(), Length(max=100)],

@@ -6,7 +6,6 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from crm.api.models import ApiToken
@@ -14,6 +13,7 @@ from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import gettext as _
 
 TOKEN_PREFIX = "crm_"  # noqa: S105 - a marker, not a secret
 #: last_used_at is written at most this often per token, so reads stay reads

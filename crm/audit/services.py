@@ -6,11 +6,11 @@ from enum import StrEnum
 from typing import Any
 
 from flask import has_request_context, request
-from flask_babel import lazy_gettext as _l
 
 from crm.audit.models import AuditEntry
 from crm.auth.models import User
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 
 
 class AuditAction(StrEnum):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
 
@@ -13,6 +12,7 @@ from crm.audit.services import ACTION_LABELS, CHANGE_ACTIONS
 from crm.auth.models import User
 from crm.auth.permissions import Permission, permission_required
 from crm.extensions import db
+from crm.i18n import gettext as _
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     HiddenField,
@@ -17,7 +15,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from crm.auth.permissions import ROLE_LABELS, Role
-from crm.forms import MultiCheckboxField
+from crm.forms import Form, MultiCheckboxField
+from crm.i18n import lazy_gettext as _l
 
 LANGUAGE_CHOICES = [SelectChoice("zh_Hans_CN", "简体中文"), SelectChoice("en", "English")]
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -27,7 +26,7 @@ def _timezone_choices() -> list[SelectChoice]:
     return [SelectChoice(zone) for zone in sorted(available_timezones())]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(
         _l("Username"),
         validators=[DataRequired(_l("Enter your username.")), Length(max=64)],
@@ -41,7 +40,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(_l("Enter your current password."))],
@@ -62,12 +61,12 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     timezone = SelectField(_l("Time zone"), choices=_timezone_choices)
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     locale = SelectField(choices=LANGUAGE_CHOICES)
     next = HiddenField()
 
@@ -76,7 +75,7 @@ def _role_choices() -> list[SelectChoice]:
     return [SelectChoice(role.value, str(ROLE_LABELS[role])) for role in Role]
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     display_name = StringField(
         _l("Name"),
         validators=[DataRequired(_l("Enter the person's name.")), Length(max=100)],
@@ -106,7 +105,7 @@ class UserCreateForm(UserEditForm):
     )
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(Form):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(_l("Enter the code.")), Length(max=32)],
@@ -115,7 +114,7 @@ class SecondFactorForm(FlaskForm):
     )
 
 
-class AppCodeForm(FlaskForm):
+class AppCodeForm(Form):
     code = StringField(
         _l("Code from the app"),
         validators=[DataRequired(_l("Enter the code.")), Length(max=32)],

@@ -11,10 +11,10 @@ from functools import cache, wraps
 from typing import Any, TypeVar
 
 from flask import abort
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from crm.extensions import login_manager
+from crm.i18n import lazy_gettext as _l
 
 
 class Role(StrEnum):

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from config import SUPPORTED_LOCALES
@@ -21,6 +20,7 @@ from crm.auth.throttle import Throttle, check_throttle, record_attempt
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 from crm.security import (
     generate_password,
     hash_password,

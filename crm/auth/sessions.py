@@ -13,6 +13,8 @@ from crm.extensions import db, login_manager
 
 _SIGNED_IN_AT = "signed_in_at"
 _SEEN_AT = "seen_at"
+#: seconds between renewals of the idle mark
+_SEEN_RESOLUTION = 60
 
 
 @login_manager.user_loader
@@ -69,7 +71,12 @@ def end_session() -> None:
 
 def session_expired() -> bool:
     """True when the signed-in session is past its idle or absolute limit; otherwise marks it
-    as seen now."""
+    as seen now.
+
+    The mark is renewed at most once every ``_SEEN_RESOLUTION`` seconds: renewing it on every
+    request would re-sign and re-send the cookie with every answer, and the idle limit is
+    counted in minutes.
+    """
     config = current_app.config
     now = int(time.time())
     signed_in_at = session.get(_SIGNED_IN_AT, 0)
@@ -78,5 +85,6 @@ def session_expired() -> bool:
         return True
     if now - seen_at > config["SESSION_IDLE_MINUTES"] * 60:
         return True
-    session[_SEEN_AT] = now
+    if now - seen_at >= _SEEN_RESOLUTION:
+        session[_SEEN_AT] = now
     return False

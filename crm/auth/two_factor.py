@@ -14,7 +14,6 @@ from datetime import datetime
 import pyotp
 import segno
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from crm.audit.services import AuditAction, record
@@ -23,6 +22,7 @@ from crm.auth.permissions import Permission, Role
 from crm.auth.throttle import Throttle, check_throttle, record_attempt
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 from crm.security import verify_password
 
 ISSUER = "Service CRM"

@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -18,6 +17,7 @@ from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error
+from crm.i18n import gettext as _
 from crm.security import is_safe_next
 
 bp = Blueprint("two_factor", __name__)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth import queries, services, two_factor
@@ -14,6 +13,7 @@ from crm.auth.sessions import signed_in_user
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error
+from crm.i18n import gettext as _
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 

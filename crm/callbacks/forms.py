@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     RadioField,
@@ -16,7 +14,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.callbacks.models import CADENCE_LABELS, LAST_DAY, Cadence
-from crm.forms import WholeNumberField
+from crm.forms import Form, WholeNumberField
+from crm.i18n import lazy_gettext as _l
 
 
 def _cadence_choices() -> list[SelectChoice]:
@@ -29,7 +28,7 @@ def _day_choices() -> list[SelectChoice]:
     ]
 
 
-class PlanForm(FlaskForm):
+class PlanForm(Form):
     purpose = StringField(
         _l("Purpose"),
         validators=[DataRequired(_l("Say what the callback is for.")), Length(max=200)],
@@ -54,7 +53,7 @@ class PlanForm(FlaskForm):
     fallback_id = SelectField(_l("Fallback agent"), default="")
 
 
-class BulkPlanForm(FlaskForm):
+class BulkPlanForm(Form):
     region = StringField(
         _l("Region"),
         validators=[Optional(), Length(max=50)],
@@ -73,7 +72,7 @@ class BulkPlanForm(FlaskForm):
     )
 
 
-class CompleteForm(FlaskForm):
+class CompleteForm(Form):
     reached = RadioField(
         _l("Result"),
         choices=lambda: [
@@ -91,23 +90,23 @@ class CompleteForm(FlaskForm):
     )
 
 
-class SkipForm(FlaskForm):
+class SkipForm(Form):
     reason = StringField(
         _l("Reason"),
         validators=[DataRequired(_l("Give the reason for skipping.")), Length(max=200)],
     )
 
 
-class RescheduleForm(FlaskForm):
+class RescheduleForm(Form):
     new_date = DateField(_l("New date"), validators=[DataRequired(_l("Enter the new date."))])
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     task_ids = SelectMultipleField(coerce=int, validate_choice=False)
     assignee_id = SelectField(
         _l("Give to"), validators=[DataRequired(_l("Choose an active agent."))]
     )
 
 
-class EndPlanForm(FlaskForm):
+class EndPlanForm(Form):
     last_day = DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day."))])

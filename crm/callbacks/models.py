@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -25,6 +24,7 @@ from crm.auth.models import User
 from crm.customers.models import Customer
 from crm.database import UTCDateTime, utcnow
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 
 
 class Cadence(StrEnum):

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from crm.audit.services import AuditAction, record
@@ -21,6 +20,7 @@ from crm.customers.models import Customer, Tier
 from crm.database import insert_ignoring_duplicates, utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import Category, Channel, Direction
 from crm.interactions.services import log_interaction
 from crm.workdays import DayRule, next_working_day, working_day_rule, working_days_in_month

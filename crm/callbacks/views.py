@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
@@ -30,6 +29,7 @@ from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error, flash_form_errors
+from crm.i18n import gettext as _
 from crm.pagination import paginate
 from crm.timezones import department_today, month_from_arg
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -14,6 +12,8 @@ from crm.cases.models import (
     Department,
     Priority,
 )
+from crm.forms import Form
+from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import CATEGORY_LABELS
 
 
@@ -29,7 +29,7 @@ def _departments() -> list[SelectChoice]:
     return [SelectChoice(d.value, str(DEPARTMENT_LABELS[d])) for d in Department]
 
 
-class CaseForm(FlaskForm):
+class CaseForm(Form):
     subject = StringField(
         _l("Subject"),
         validators=[DataRequired(_l("Enter the case's subject.")), Length(max=200)],
@@ -41,7 +41,7 @@ class CaseForm(FlaskForm):
     assignee_id = SelectField(_l("Assignee"), default="")
 
 
-class TransferForm(FlaskForm):
+class TransferForm(Form):
     department = SelectField(_l("Department"), choices=_departments)
     assignee_id = SelectField(_l("Assignee"), default="")
     note = TextAreaField(
@@ -51,7 +51,7 @@ class TransferForm(FlaskForm):
     )
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(Form):
     root_cause = TextAreaField(
         _l("Root cause"),
         validators=[DataRequired(_l("This is needed to close the loop."))],

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -27,6 +26,7 @@ from crm.auth.models import User
 from crm.customers.models import Customer
 from crm.database import UTCDateTime, utcnow
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import Category
 
 

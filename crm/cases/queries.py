@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, or_, select, text
+from sqlalchemy import ScalarSelect, and_, bindparam, func, or_, select, text
 from sqlalchemy.orm import defaultload
 
 from crm.auth.models import User
@@ -122,17 +122,24 @@ def _in_state(state: str, case: Case, sla: SlaState) -> bool:
     return True
 
 
-def my_open_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Case).where(Case.assignee_id == user.id, *_open())
+def my_open_count(user: User) -> ScalarSelect[int]:
+    """The count of the user's open cases (the "My cases" badge), as a subquery: the
+    navigation reads all its counts in one statement."""
+    return (
+        select(func.count())
+        .select_from(Case)
+        .where(Case.assignee_id == user.id, *_open())
+        .scalar_subquery()
     )
 
 
-def breached_open_count() -> int:
-    return db.session.scalar(
+def breached_open_count() -> ScalarSelect[int]:
+    """The count of open cases past a time limit (the "Case queue" badge), as a subquery."""
+    return (
         select(func.count())
         .select_from(Case)
         .where(*_open(), (Case.resolution_breached | Case.response_breached))
+        .scalar_subquery()
     )
 
 

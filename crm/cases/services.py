@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from crm.audit.services import AuditAction, record
@@ -34,6 +33,7 @@ from crm.contingency.queries import active_incident
 from crm.customers.models import Customer
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import Category, Interaction
 
 DEFAULT_DEPARTMENT = {

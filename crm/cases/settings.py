@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from crm.audit.services import AuditAction, record
@@ -14,6 +13,7 @@ from crm.auth.permissions import Permission
 from crm.cases.models import CASE_CATEGORIES, Holiday, Priority, SlaPolicy
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 
 MAX_MINUTES = 60 * 24 * 60  # sixty days
 

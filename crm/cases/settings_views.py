@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -15,6 +14,7 @@ from crm.cases import settings
 from crm.cases.models import CASE_CATEGORIES, PRIORITY_LABELS, Holiday, Priority, SlaPolicy
 from crm.errors import DomainError
 from crm.extensions import db
+from crm.i18n import gettext as _
 
 bp = Blueprint("sla", __name__, url_prefix="/admin/sla")
 

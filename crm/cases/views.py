@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
@@ -27,6 +26,7 @@ from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error, flash_form_errors
+from crm.i18n import gettext as _
 from crm.interactions.models import Interaction
 from crm.surveys.models import Survey
 from crm.timezones import local_now, local_to_utc

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from crm.contingency.services import ENTRY_MAX, REASON_MAX
+from crm.forms import Form
+from crm.i18n import lazy_gettext as _l
 
 
-class StartForm(FlaskForm):
+class StartForm(Form):
     reason = StringField(
         _l("Reason"),
         validators=[
@@ -21,7 +21,7 @@ class StartForm(FlaskForm):
     )
 
 
-class EndForm(FlaskForm):
+class EndForm(Form):
     note = TextAreaField(
         _l("How it was resolved"),
         validators=[DataRequired(_l("Note how the incident was resolved.")), Length(max=ENTRY_MAX)],
@@ -29,7 +29,7 @@ class EndForm(FlaskForm):
     )
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(Form):
     body = TextAreaField(
         _l("Update"),
         validators=[DataRequired(_l("Write the update.")), Length(max=ENTRY_MAX)],

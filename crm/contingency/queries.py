@@ -3,7 +3,7 @@ imports nothing from it."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import selectinload
 
 from crm.contingency.models import Incident, IncidentEntry
@@ -13,6 +13,12 @@ from crm.extensions import db
 def active_incident() -> Incident | None:
     """The incident in force, if contingency mode is on."""
     return db.session.scalar(select(Incident).where(Incident.active))
+
+
+def active_incident_id() -> ScalarSelect[int | None]:
+    """The id of the incident in force (NULL when none), as a subquery for the navigation's
+    single statement."""
+    return select(Incident.id).where(Incident.active).scalar_subquery()
 
 
 def incidents_with_log(limit: int) -> list[Incident]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from crm.audit.services import AuditAction, record
@@ -19,6 +18,7 @@ from crm.contingency.models import Incident, IncidentEntry
 from crm.contingency.queries import active_incident
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 
 REASON_MAX = 500
 ENTRY_MAX = 5000

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.permissions import Permission, permission_required
@@ -17,14 +15,15 @@ from crm.contingency.queries import active_incident, incidents_with_log
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
-from crm.forms import apply_domain_error
+from crm.forms import Form, apply_domain_error
+from crm.i18n import gettext as _
 
 bp = Blueprint("contingency", __name__, url_prefix="/contingency")
 #: incidents listed with their logs, newest first
 HISTORY_SIZE = 20
 
 
-def _page(form: FlaskForm | None = None, status: int = 200) -> tuple[str, int]:
+def _page(form: Form | None = None, status: int = 200) -> tuple[str, int]:
     """The page, with ``form`` (as posted, with its errors) in place of its blank twin."""
     forms = {
         "start_form": StartForm(formdata=None),
@@ -42,7 +41,7 @@ def _page(form: FlaskForm | None = None, status: int = 200) -> tuple[str, int]:
 
 
 def _submit(
-    form: FlaskForm, action: Callable[[FlaskForm], object], success: str
+    form: Form, action: Callable[[Form], object], success: str
 ) -> tuple[str, int] | BaseResponse:
     """Run ``action`` on a valid form and commit, or show the page again with the errors."""
     if form.validate_on_submit():

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, render_template, request, session
-from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -14,7 +12,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from crm.api.framework import bp as api_bp
 from crm.api.framework import error_response
 from crm.extensions import db
-from crm.i18n import HTML_LANG
+from crm.i18n import HTML_LANG, force_locale
+from crm.i18n import lazy_gettext as _l
 
 API_PREFIX = f"{api_bp.url_prefix}/"
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -16,14 +14,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.customers.models import TIER_LABELS, Tier
-from crm.forms import WholeNumberField
+from crm.forms import Form, WholeNumberField
+from crm.i18n import lazy_gettext as _l
 
 
 def _tier_choices() -> list[SelectChoice]:
     return [SelectChoice(tier.value, str(TIER_LABELS[tier])) for tier in Tier]
 
 
-class CustomerForm(FlaskForm):
+class CustomerForm(Form):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(_l("Enter the customer's name.")), Length(max=100)],
@@ -48,7 +47,7 @@ class CustomerForm(FlaskForm):
     allow_duplicate = BooleanField(_l("Create it anyway: this is a different customer"))
 
 
-class PurchaseForm(FlaskForm):
+class PurchaseForm(Form):
     product = StringField(
         _l("Product"), validators=[DataRequired(_l("Enter the product.")), Length(max=200)]
     )
@@ -62,7 +61,7 @@ class PurchaseForm(FlaskForm):
     order_number = StringField(_l("Order number"), validators=[Optional(), Length(max=64)])
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     content = TextAreaField(
         _l("What the customer said"),
         validators=[DataRequired(_l("Enter what the customer said.")), Length(max=10_000)],
@@ -77,7 +76,7 @@ class FeedbackForm(FlaskForm):
     )
 
 
-class SavedFilterForm(FlaskForm):
+class SavedFilterForm(Form):
     name = StringField(
         _l("Name of this filter"),
         validators=[DataRequired(_l("Give the filter a name.")), Length(max=60)],

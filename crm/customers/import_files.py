@@ -8,11 +8,11 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from crm.errors import DomainError
+from crm.i18n import lazy_gettext as _l
 
 MAX_ROWS = 200_000
 #: column titles (lower-cased) that name each customer field, in Chinese and English

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from crm.audit.services import AuditAction, record
@@ -32,6 +31,7 @@ from crm.customers.services import ProfileInput, clean_profile, refresh_search_t
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 
 #: the customer fields a column can feed; several columns may feed "phones"
 FIELDS = ("name", "phones", "email", "company", "region", "industry", "tags", "notes", "tier")

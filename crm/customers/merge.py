@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from crm.audit.services import AuditAction, record
@@ -22,6 +21,7 @@ from crm.customers.services import clean_tags, refresh_search_text
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import Interaction
 from crm.interactions.services import touch_last_contact
 

@@ -6,7 +6,6 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crm.auth.models import User
 from crm.database import UTCDateTime, utcnow
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 
 
 class Tier(StrEnum):

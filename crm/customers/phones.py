@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import phonenumbers
-from flask_babel import lazy_gettext as _l
 
 from crm.errors import DomainError
+from crm.i18n import lazy_gettext as _l
 
 DEFAULT_REGION = "CN"
 

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, Text, cast, func, or_, select
 
 from crm.customers.models import TIER_LABELS, Customer, Tier
@@ -16,6 +15,7 @@ from crm.customers.search import substring_condition
 from crm.database import utcnow
 from crm.exports import Cell
 from crm.extensions import db
+from crm.i18n import gettext as _
 from crm.pagination import Page, paginate, sort_clause
 from crm.timezones import utc_to_local
 

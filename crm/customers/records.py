@@ -8,13 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import lazy_gettext as _l
-
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.customers.models import Customer, Feedback, Purchase
 from crm.errors import DomainError
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 
 
 def _optional_text(value: str | None, limit: int) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from crm.auth.models import User
@@ -10,6 +9,7 @@ from crm.customers.models import SavedFilter
 from crm.customers.queries import CustomerFilters
 from crm.errors import DomainError
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 
 MAX_PER_USER = 30
 

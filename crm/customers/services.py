@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,6 +22,7 @@ from crm.customers.search import build_search_grams, build_search_text
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 
 #: fields anyone who may edit customers can change
 PROFILE_FIELDS = ("name", "company", "email", "region", "industry", "tags", "notes", "phones")

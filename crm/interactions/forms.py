@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from crm.forms import Form
+from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import (
     CATEGORY_LABELS,
     CHANNEL_LABELS,
@@ -21,7 +21,7 @@ def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(key.value, str(label)) for key, label in labels.items()]
 
 
-class InteractionForm(FlaskForm):
+class InteractionForm(Form):
     channel = SelectField(
         _l("Channel"), choices=lambda: _choices(CHANNEL_LABELS), default=Channel.PHONE.value
     )
@@ -49,7 +49,7 @@ class InteractionForm(FlaskForm):
     )
 
 
-class DeleteInteractionForm(FlaskForm):
+class DeleteInteractionForm(Form):
     reason = StringField(
         _l("Reason for deleting"),
         validators=[DataRequired(_l("Give the reason for deleting this entry.")), Length(max=200)],

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, update
 
 from crm.audit.services import AuditAction, record
@@ -18,6 +17,7 @@ from crm.customers.models import Customer
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import Category, Channel, Direction, Interaction
 
 #: how far ahead of now an occurrence time may be (clock skew between PCs)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.models import User
@@ -12,6 +11,7 @@ from crm.auth.sessions import signed_in_user
 from crm.customers.access import customer_for
 from crm.errors import DomainError
 from crm.extensions import db
+from crm.i18n import gettext as _
 from crm.interactions import services
 from crm.interactions.forms import DeleteInteractionForm, InteractionForm
 from crm.interactions.models import Interaction

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.sessions import signed_in_user
 from crm.extensions import db
+from crm.i18n import gettext as _
 from crm.notifications import services
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

@@ -9,7 +9,6 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from crm.audit.services import AuditAction, record
@@ -17,6 +16,7 @@ from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import gettext as _
 from crm.interactions.models import Interaction
 from crm.qa import scoring
 from crm.qa.models import (

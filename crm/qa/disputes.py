@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from crm.audit.services import AuditAction, record
@@ -16,6 +15,7 @@ from crm.auth.models import User, UserRole
 from crm.auth.permissions import ROLE_PERMISSIONS, Permission
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import gettext as _
 from crm.notifications.services import notify
 from crm.qa import scoring
 from crm.qa.models import (

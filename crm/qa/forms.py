@@ -7,14 +7,12 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+import wtforms
 from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
     FieldList,
-    Form,
     FormField,
     RadioField,
     SelectChoice,
@@ -24,7 +22,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from crm.forms import MultiCheckboxField, WholeNumberField
+from crm.forms import Form, MultiCheckboxField, WholeNumberField
+from crm.i18n import lazy_gettext as _l
 from crm.qa.models import SCALE_LABELS, STYLE_LABELS, Criterion, Scale
 from crm.qa.scorecards import CriterionInput
 from crm.qa.scoring import value_range
@@ -57,8 +56,8 @@ def parse_value(raw: str | None) -> tuple[bool, int | None]:
     return True, int(raw)
 
 
-def scoring_form(criteria: Sequence[Criterion], **kwargs: Any) -> FlaskForm:
-    class ScoringForm(FlaskForm):
+def scoring_form(criteria: Sequence[Criterion], **kwargs: Any) -> Form:
+    class ScoringForm(Form):
         pass
 
     for criterion in criteria:
@@ -75,8 +74,8 @@ def scoring_form(criteria: Sequence[Criterion], **kwargs: Any) -> FlaskForm:
     return ScoringForm(**kwargs)
 
 
-def dispute_form(criteria: Sequence[Criterion], **kwargs: Any) -> FlaskForm:
-    class DisputeForm(FlaskForm):
+def dispute_form(criteria: Sequence[Criterion], **kwargs: Any) -> Form:
+    class DisputeForm(Form):
         pass
 
     for criterion in criteria:
@@ -89,8 +88,8 @@ def dispute_form(criteria: Sequence[Criterion], **kwargs: Any) -> FlaskForm:
     return DisputeForm(**kwargs)
 
 
-def decision_form(disputed: Iterable[Criterion], **kwargs: Any) -> FlaskForm:
-    class DecisionForm(FlaskForm):
+def decision_form(disputed: Iterable[Criterion], **kwargs: Any) -> Form:
+    class DecisionForm(Form):
         decision = RadioField(
             _l("Decision"),
             choices=[
@@ -113,7 +112,7 @@ def decision_form(disputed: Iterable[Criterion], **kwargs: Any) -> FlaskForm:
     return DecisionForm(**kwargs)
 
 
-class DrawForm(FlaskForm):
+class DrawForm(Form):
     day = DateField(
         _l("Period containing"),
         validators=[InputRequired()],
@@ -122,7 +121,7 @@ class DrawForm(FlaskForm):
     scorecard = SelectField(_l("Scorecard"), coerce=int, validators=[InputRequired()])
 
 
-class CriterionForm(Form):
+class CriterionForm(wtforms.Form):
     section = StringField(_l("Section"), validators=[Optional(), Length(max=60)])
     code = StringField(_l("Code"), validators=[Optional(), Length(max=40)])
     name = StringField(_l("Criterion"), validators=[Optional(), Length(max=100)])
@@ -158,7 +157,7 @@ class CriterionForm(Form):
         )
 
 
-class ScorecardForm(FlaskForm):
+class ScorecardForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     style = SelectField(
         _l("Scoring style"),
@@ -177,7 +176,7 @@ class ScorecardForm(FlaskForm):
         return [entry.form.to_input() for entry in self.criteria if not entry.form.is_blank()]
 
 
-class TrainingRuleForm(FlaskForm):
+class TrainingRuleForm(Form):
     criterion_code = SelectField(_l("Criterion"), validators=[InputRequired()])
     below_percent = DecimalField(
         _l("Assign when credit is below (%)"),
@@ -189,7 +188,7 @@ class TrainingRuleForm(FlaskForm):
     topic_id = SelectField(_l("Training topic"), coerce=int, validators=[InputRequired()])
 
 
-class CalibrationForm(FlaskForm):
+class CalibrationForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     interaction_id = WholeNumberField(
         _l("Interaction number"),

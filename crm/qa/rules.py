@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from crm.audit.services import AuditAction, record
@@ -12,6 +11,7 @@ from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import gettext as _
 from crm.qa.models import TrainingRule
 
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from crm.audit.services import AuditAction, record
@@ -22,6 +21,7 @@ from crm.cases.models import Case
 from crm.database import insert_ignoring_duplicates
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import gettext as _
 from crm.interactions.models import Category, Interaction
 from crm.qa.models import (
     SCORED_STATUSES,

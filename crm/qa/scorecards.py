@@ -7,7 +7,6 @@ import re
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from crm.audit.services import AuditAction, record
@@ -15,6 +14,7 @@ from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import gettext as _
 from crm.qa.models import (
     CalibrationSession,
     Criterion,

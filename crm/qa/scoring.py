@@ -14,9 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Protocol
 
-from flask_babel import gettext as _
-
 from crm.errors import DomainError
+from crm.i18n import gettext as _
 from crm.qa.models import Scale, Style
 
 HUNDRED = Fraction(100)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from crm.audit.services import AuditAction, record
@@ -14,6 +13,7 @@ from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import gettext as _
 from crm.notifications.services import notify
 from crm.qa import scoring
 from crm.qa.models import (

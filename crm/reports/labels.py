@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import format_decimal
-from flask_babel import lazy_gettext as _l
+
+from crm.i18n import lazy_gettext as _l
 
 KPI_LABELS = {
     "satisfaction": _l("Customer satisfaction (满意度)"),

@@ -7,7 +7,6 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from crm.audit.services import AuditAction, record
@@ -15,6 +14,7 @@ from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import gettext as _
 from crm.reports.models import ServiceTarget
 from crm.reports.queries import KPI_KEYS, Figure
 

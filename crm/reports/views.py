@@ -9,7 +9,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -21,6 +20,7 @@ from crm.database import utcnow
 from crm.errors import DomainError
 from crm.exports import csv_response, xlsx_response
 from crm.extensions import db
+from crm.i18n import gettext as _
 from crm.interactions.models import CATEGORY_LABELS
 from crm.reports.dashboard import tiles
 from crm.reports.drill import drill

@@ -11,7 +11,6 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from crm.audit.services import AuditAction, record
@@ -21,6 +20,7 @@ from crm.cases.models import Case, CaseStatus
 from crm.cases.services import open_case
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 from crm.surveys.models import Survey
 
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.permissions import Permission, permission_required
@@ -16,6 +15,7 @@ from crm.cases.views import case_for
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
+from crm.i18n import gettext as _
 from crm.ratelimit import allow
 from crm.surveys import queries, services
 from crm.timezones import local_day_end_utc, local_day_start_utc, month_from_arg

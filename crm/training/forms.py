@@ -3,8 +3,6 @@ read row by row in the views (one field per person)."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     SelectChoice,
@@ -14,7 +12,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from crm.forms import MultiCheckboxField, WholeNumberField
+from crm.forms import Form, MultiCheckboxField, WholeNumberField
+from crm.i18n import lazy_gettext as _l
 from crm.training.models import KIND_LABELS, SessionKind
 
 
@@ -22,7 +21,7 @@ def _kind_choices() -> list[SelectChoice]:
     return [SelectChoice(kind.value, str(KIND_LABELS[kind])) for kind in SessionKind]
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     title = StringField(
         _l("Title"),
         validators=[DataRequired(_l("Enter the session's title.")), Length(max=200)],
@@ -48,12 +47,12 @@ class SessionForm(FlaskForm):
     pass_mark = StringField(_l("Pass mark"), default="60")
 
 
-class MarksForm(FlaskForm):
+class MarksForm(Form):
     max_score = StringField(_l("Maximum score"), validators=[DataRequired()])
     pass_mark = StringField(_l("Pass mark"), validators=[DataRequired()])
 
 
-class TopicForm(FlaskForm):
+class TopicForm(Form):
     name = StringField(
         _l("New topic"), validators=[DataRequired(_l("Enter the topic's name.")), Length(max=60)]
     )

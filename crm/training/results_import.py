@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
-
 from crm.customers.import_files import read_table
 from crm.errors import DomainError
+from crm.i18n import lazy_gettext as _l
 from crm.training.models import TrainingSession
 from crm.training.services import ScoreEntry, check_scores
 

@@ -12,7 +12,6 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from crm.audit.services import AuditAction, record
@@ -20,6 +19,7 @@ from crm.auth.models import User
 from crm.auth.permissions import Permission, Role
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 from crm.training.models import (
     Attendance,
     Certificate,

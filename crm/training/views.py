@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
@@ -19,6 +18,7 @@ from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error, flash_form_errors
+from crm.i18n import gettext as _
 from crm.timezones import department_today, local_now, local_to_utc, month_from_arg
 from crm.training import queries, services
 from crm.training.forms import MarksForm, SessionForm, TopicForm

@@ -137,6 +137,17 @@ def test_an_idle_session_expires(client, agent, elapsed, signed_in) -> None:
         assert response.headers["Location"].startswith("/login?next=/account")
 
 
+def test_the_session_cookie_is_renewed_once_a_minute_not_with_every_answer(client, agent) -> None:
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        login(client, "liu.yang")
+        clock.shift(timedelta(seconds=61))
+        assert "Set-Cookie" in client.get("/").headers
+        clock.shift(timedelta(seconds=30))
+        assert "Set-Cookie" not in client.get("/").headers
+        clock.shift(timedelta(seconds=30))
+        assert "Set-Cookie" in client.get("/").headers
+
+
 def test_a_busy_session_still_ends_at_the_absolute_limit(client, agent) -> None:
     with time_machine.travel(utcnow(), tick=False) as clock:
         login(client, "liu.yang")

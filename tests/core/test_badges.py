@@ -1,12 +1,18 @@
-"""The bell's count stops at 99+: it is on every page, and counting on would read every unread
-notice each time."""
+"""The navigation's badges: read in one statement on every page, and the bell's count stops at
+99+, since counting on would read every unread notice each time."""
 
 from __future__ import annotations
 
 import re
 
+from crm.cases.services import open_case
+from crm.contingency.services import start_incident
+from crm.core.header import PageHeader, page_header
+from crm.database import utcnow
 from crm.extensions import db
-from crm.notifications.services import UNREAD_BADGE_CAP, notify, unread_count
+from crm.notifications.services import UNREAD_BADGE_CAP, notify
+from tests.factories import make_customer, make_user
+from tests.perf.test_query_shape import counting
 
 
 def _unread(user_id: int, count: int) -> None:
@@ -32,11 +38,45 @@ def test_the_bell_shows_the_count_up_to_the_cap_then_99_plus(app, client, login_
     agent = login_as("agent")
     with app.app_context():
         _unread(agent.id, UNREAD_BADGE_CAP)
-        assert unread_count(agent) == UNREAD_BADGE_CAP
+        assert page_header(agent).unread_notifications == UNREAD_BADGE_CAP
     assert ">99<" in bell(client)
     assert "99 条未读通知" in bell(client)
     with app.app_context():
         _unread(agent.id, UNREAD_BADGE_CAP + 20)
-        assert unread_count(agent) == UNREAD_BADGE_CAP + 1
+        assert page_header(agent).unread_notifications == UNREAD_BADGE_CAP + 1
     assert ">99+<" in bell(client)
     assert "超过 99 条未读通知" in bell(client)
+
+
+def test_the_navigation_reads_every_badge_in_one_statement(ctx) -> None:
+    agent = make_user(roles=["agent"])
+    supervisor = make_user(roles=["agent", "supervisor"])
+    customer = make_customer(actor=agent)
+    for number in range(3):
+        open_case(
+            actor=agent,
+            customer=customer,
+            subject=f"工单{number}",
+            category="inquiry",
+            now=utcnow(),
+            assignee=agent,
+        )
+    late = open_case(
+        actor=supervisor, customer=customer, subject="超时", category="complaint", now=utcnow()
+    )
+    late.response_breached = True
+    db.session.commit()
+    _unread(agent.id, 2)
+    page_header(agent)  # loads the user and roles the commit expired
+    with counting(ctx) as statements:
+        seen_by_agent = page_header(agent)
+    assert len(statements) == 1
+    assert seen_by_agent == PageHeader(
+        my_open_cases=3, breached_cases=0, unread_notifications=2, incident=None
+    )
+    assert page_header(supervisor) == PageHeader(
+        my_open_cases=0, breached_cases=1, unread_notifications=0, incident=None
+    )
+    incident = start_incident(actor=make_user(roles=["admin"]), reason="线路中断", now=utcnow())
+    db.session.commit()
+    assert page_header(agent).incident == incident

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -13,6 +12,7 @@ from crm.customers import imports
 from crm.customers.models import ImportBatch, ImportMode, ImportStatus
 from crm.errors import DomainError
 from crm.extensions import db
+from crm.i18n import gettext as _
 
 bp = Blueprint("imports", __name__, url_prefix="/customers/import")
 REPORT_LIMIT = 1000

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from crm.audit.services import AuditAction, record
@@ -19,6 +18,7 @@ from crm.errors import DomainError
 from crm.exports import csv_response, xlsx_response
 from crm.extensions import db
 from crm.forms import flash_form_errors
+from crm.i18n import gettext as _
 from crm.timezones import local_now
 
 

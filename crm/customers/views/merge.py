@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.permissions import Permission, permission_required
@@ -15,6 +14,7 @@ from crm.customers.blueprint import bp
 from crm.customers.search import search_customers
 from crm.errors import DomainError
 from crm.extensions import db
+from crm.i18n import gettext as _
 
 
 @bp.get("/<int:customer_id>/merge")

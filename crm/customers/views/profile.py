@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
@@ -23,6 +22,7 @@ from crm.customers.timeline import KINDS, Cursor, timeline_page
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error
+from crm.i18n import gettext as _
 from crm.interactions.forms import InteractionForm
 from crm.interactions.models import Category
 from crm.timezones import local_now

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.permissions import Permission, permission_required
@@ -15,11 +13,12 @@ from crm.customers.blueprint import bp
 from crm.customers.forms import FeedbackForm, PurchaseForm
 from crm.errors import DomainError
 from crm.extensions import db
-from crm.forms import flash_form_errors
+from crm.forms import Form, flash_form_errors
+from crm.i18n import gettext as _
 from crm.timezones import local_now, local_to_utc
 
 
-def _record_form(customer_id: int, form: FlaskForm, partial: str, heading: str) -> str:
+def _record_form(customer_id: int, form: Form, partial: str, heading: str) -> str:
     """The form alone for the customer page, which fetches it when its section is opened; a
     whole page when followed as a link (scripts off)."""
     customer = customer_for(signed_in_user(), customer_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
@@ -15,6 +14,7 @@ from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error
+from crm.i18n import gettext as _
 from crm.interactions.models import Interaction
 from crm.qa import calibration, queries
 from crm.qa.access import calibration_for

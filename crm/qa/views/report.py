@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import render_template, request
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.permissions import Permission, permission_required
 from crm.database import utcnow
 from crm.exports import xlsx_workbook_response
+from crm.i18n import gettext as _
 from crm.qa.models import QuarterlyReport
 from crm.qa.report import Quarter, kept_report, quarterly_report
 from crm.qa.views.blueprint import bp

@@ -8,9 +8,7 @@ from operator import attrgetter
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -21,7 +19,8 @@ from crm.cases.models import Case
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
-from crm.forms import apply_domain_error
+from crm.forms import Form, apply_domain_error
+from crm.i18n import gettext as _
 from crm.qa import disputes as dispute_rules
 from crm.qa import queries, services
 from crm.qa.access import review_for
@@ -37,7 +36,7 @@ from crm.qa.views.blueprint import bp
 from crm.surveys.models import Survey
 
 
-def _forms(actor: User, review: Review) -> dict[str, FlaskForm | None]:
+def _forms(actor: User, review: Review) -> dict[str, Form | None]:
     criteria = review.scorecard_version.criteria
     scores = services.scores_of(review)
     scoring = None
@@ -65,7 +64,7 @@ def _forms(actor: User, review: Review) -> dict[str, FlaskForm | None]:
     return {"scoring": scoring, "answer": answer, "decision": decision}
 
 
-def _render(review: Review, status: int = 200, **forms: FlaskForm) -> tuple[str, int]:
+def _render(review: Review, status: int = 200, **forms: Form) -> tuple[str, int]:
     actor = signed_in_user()
     interaction = review.interaction
     case = db.session.scalar(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
@@ -16,6 +15,7 @@ from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import flash_form_errors
+from crm.i18n import gettext as _
 from crm.qa import queries, sampling
 from crm.qa.forms import DrawForm
 from crm.qa.models import REASON_LABELS, STATUS_LABELS, Scorecard

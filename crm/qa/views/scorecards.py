@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
@@ -13,6 +12,7 @@ from crm.auth.sessions import signed_in_user
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error, flash_form_errors
+from crm.i18n import gettext as _
 from crm.qa import rules as rules_service
 from crm.qa import scorecards
 from crm.qa.forms import ScorecardForm, TrainingRuleForm
