@@ -50,6 +50,7 @@ from crm.reports.views import bp as reports_bp
 from crm.security import register_security
 from crm.surveys.views import public as survey_public_bp
 from crm.surveys.views import staff as surveys_bp
+from crm.timezones import format_date, format_datetime
 from crm.training.views import bp as training_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -143,6 +144,9 @@ def _label_tables(locale: str) -> dict[str, dict[str, str]]:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["phone"] = display_phone
+    # In place of Flask-Babel's filters of the same names: the same text, several times faster.
+    app.jinja_env.filters["datetimeformat"] = format_datetime
+    app.jinja_env.filters["dateformat"] = format_date
 
     @app.context_processor
     def template_helpers() -> dict[str, object]:

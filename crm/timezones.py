@@ -1,17 +1,30 @@
-"""Conversions between the user's local dates and the UTC instants stored in the database."""
+"""Conversions between the user's local dates and the UTC instants stored in the database, and
+dates and times written in the user's zone and language."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cache, partial
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import (
+    DateTimeFormat,
+    get_date_format,
+    get_datetime_format,
+    get_time_format,
+    parse_pattern,
+)
 from flask import current_app
-from flask_babel import get_timezone
+
+from crm.i18n import current_language
 
 
 def local_day_start_utc(day: date, zone: ZoneInfo | None = None) -> datetime:
     """The UTC instant at which ``day`` begins in ``zone`` (the user's zone by default)."""
-    tz = zone or get_timezone()
+    tz = zone or current_language().zone
     return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
 
 
@@ -23,17 +36,17 @@ def local_day_end_utc(day: date, zone: ZoneInfo | None = None) -> datetime:
 
 def local_to_utc(local: datetime) -> datetime:
     """A naive date-time typed in the user's zone, as an aware UTC instant."""
-    return local.replace(tzinfo=get_timezone()).astimezone(UTC)
+    return local.replace(tzinfo=current_language().zone).astimezone(UTC)
 
 
 def local_now() -> datetime:
     """Now in the user's zone, naive and to the minute: the default of a date-time field."""
-    return datetime.now(get_timezone()).replace(tzinfo=None, second=0, microsecond=0)
+    return datetime.now(current_language().zone).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def utc_to_local(instant: datetime) -> datetime:
     """An aware instant as a naive date-time in the user's zone, for pre-filling a field."""
-    return instant.astimezone(get_timezone()).replace(tzinfo=None)
+    return instant.astimezone(current_language().zone).replace(tzinfo=None)
 
 
 def department_zone() -> ZoneInfo:
@@ -62,3 +75,90 @@ def month_from_arg(raw: str | None, now: datetime) -> date:
         return datetime.strptime(raw or "", "%Y-%m").date()
     except ValueError:
         return department_today(now).replace(day=1)
+
+
+#: the fields of a CLDR date or time pattern this module formats itself; any other field (a
+#: month or day name, AM/PM) is left to Babel
+_NUMERIC_FIELDS: dict[str, Callable[[datetime], str]] = {
+    "y": lambda value: str(value.year),
+    "yy": lambda value: f"{value.year % 100:02d}",
+    "yyyy": lambda value: f"{value.year:04d}",
+    "M": lambda value: str(value.month),
+    "MM": lambda value: f"{value.month:02d}",
+    "d": lambda value: str(value.day),
+    "dd": lambda value: f"{value.day:02d}",
+    "H": lambda value: str(value.hour),
+    "HH": lambda value: f"{value.hour:02d}",
+    "h": lambda value: str(value.hour % 12 or 12),
+    "hh": lambda value: f"{value.hour % 12 or 12:02d}",
+    "m": lambda value: str(value.minute),
+    "mm": lambda value: f"{value.minute:02d}",
+    "s": lambda value: str(value.second),
+    "ss": lambda value: f"{value.second:02d}",
+}
+_PATTERN_FIELD = re.compile(r"%\((\w+)\)s")
+
+
+def _compile(pattern: str, locale: Locale) -> Callable[[datetime], str]:
+    """A function that formats a local date-time as the CLDR ``pattern`` does in ``locale``."""
+    parsed = parse_pattern(pattern)
+    fields = [
+        (name, _NUMERIC_FIELDS.get(name) or partial(_babel_field, name, locale))
+        for name in dict.fromkeys(_PATTERN_FIELD.findall(parsed.format))
+    ]
+    return lambda value: parsed.format % {name: field(value) for name, field in fields}
+
+
+def _babel_field(name: str, locale: Locale, value: datetime) -> str:
+    return DateTimeFormat(value, locale)[name]
+
+
+@cache
+def _formatters(
+    locale_name: str, format_name: str
+) -> tuple[Callable[[datetime], str], Callable[[datetime], str], str]:
+    """The date formatter, the time formatter and the pattern joining the two (``{1} {0}``)
+    of a locale and a format name (``short``, ``medium``, ...), compiled once."""
+    locale = Locale.parse(locale_name)
+    return (
+        _compile(get_date_format(format_name, locale).pattern, locale),
+        _compile(get_time_format(format_name, locale).pattern, locale),
+        get_datetime_format(format_name, locale).replace("'", ""),
+    )
+
+
+def _local(value: datetime, zone: tzinfo) -> datetime:
+    # A naive value is UTC, as in Flask-Babel.
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
+
+
+def write_datetime(value: datetime, format_name: str, *, locale: str, zone: tzinfo) -> str:
+    """``value`` in ``zone`` as Babel's ``format_datetime`` writes it in ``locale``.
+
+    Babel interprets the locale's patterns again for every value (about 40 µs on the benchmark
+    machine, and a customer page shows 20 times); these are compiled once per locale and
+    format. A test compares the two over many values.
+    """
+    date_part, time_part, joined = _formatters(locale, format_name)
+    local = _local(value, zone)
+    return joined.replace("{0}", time_part(local)).replace("{1}", date_part(local))
+
+
+def write_date(value: date | datetime, format_name: str, *, locale: str, zone: tzinfo) -> str:
+    """The day of ``value`` (in ``zone``, for a date-time) as Babel's ``format_date`` writes
+    it in ``locale``."""
+    if isinstance(value, datetime):
+        value = _local(value, zone)
+    return _formatters(locale, format_name)[0](value)  # type: ignore[arg-type]
+
+
+def format_datetime(value: datetime, format_name: str = "medium") -> str:
+    """``value`` in the user's zone and language (the ``datetimeformat`` filter)."""
+    language = current_language()
+    return write_datetime(value, format_name, locale=language.locale, zone=language.zone)
+
+
+def format_date(value: date | datetime, format_name: str = "medium") -> str:
+    """The day of ``value`` in the user's zone and language (the ``dateformat`` filter)."""
+    language = current_language()
+    return write_date(value, format_name, locale=language.locale, zone=language.zone)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import exists, inspect, or_, select
@@ -63,11 +64,13 @@ def active_agents(role: Role = Role.AGENT) -> list[tuple[int, str]]:
     return [(user_id, name) for user_id, name in rows]
 
 
-def users_shown_by_name(model: Any) -> list[Any]:
+@cache
+def users_shown_by_name(model: Any) -> tuple[Any, ...]:
     """Loader options for the users ``model`` links to (authors, assignees, owners) when a page
-    only shows their names: their roles are then not read, saving a query per page."""
-    return [
+    only shows their names: their roles are then not read, saving a query per page. Built once
+    per model: options are immutable, and building them costs more than a short query."""
+    return tuple(
         defaultload(relation.class_attribute).lazyload(User.role_rows)
         for relation in inspect(model).relationships
         if relation.mapper.class_ is User
-    ]
+    )

@@ -15,6 +15,8 @@ _SIGNED_IN_AT = "signed_in_at"
 _SEEN_AT = "seen_at"
 #: seconds between renewals of the idle mark
 _SEEN_RESOLUTION = 60
+#: the signed-in user is loaded with their roles, which every permission check reads
+_WITH_ROLES = (joinedload(User.role_rows),)
 
 
 @login_manager.user_loader
@@ -24,7 +26,7 @@ def load_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
+    user = db.session.get(User, int(user_id), options=_WITH_ROLES)
     if user is None or not user.active or user.session_token != token:
         return None
     return user

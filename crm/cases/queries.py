@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ScalarSelect, and_, bindparam, func, or_, select, text
+from sqlalchemy import BindParameter, ScalarSelect, and_, bindparam, func, or_, select, text
 from sqlalchemy.orm import defaultload
 
 from crm.auth.models import User
@@ -122,13 +122,13 @@ def _in_state(state: str, case: Case, sla: SlaState) -> bool:
     return True
 
 
-def my_open_count(user: User) -> ScalarSelect[int]:
+def my_open_count(user_id: int | BindParameter[int]) -> ScalarSelect[int]:
     """The count of the user's open cases (the "My cases" badge), as a subquery: the
     navigation reads all its counts in one statement."""
     return (
         select(func.count())
         .select_from(Case)
-        .where(Case.assignee_id == user.id, *_open())
+        .where(Case.assignee_id == user_id, *_open())
         .scalar_subquery()
     )
 

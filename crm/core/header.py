@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import literal, select
+from sqlalchemy import Integer, Select, bindparam, literal, select
 
 from crm.auth.models import User
 from crm.auth.permissions import Permission
@@ -27,19 +28,25 @@ class PageHeader:
     incident: Incident | None
 
 
+@cache
+def _statement(works_cases: bool, supervises: bool) -> Select:
+    """Built once per shape and then only run with a new user id: building it costs more
+    than running it."""
+    user_id = bindparam("user_id", type_=Integer)
+    nothing = literal(0)
+    return select(
+        my_open_count(user_id) if works_cases else nothing,
+        breached_open_count() if supervises else nothing,
+        unread_count(user_id),
+        active_incident_id(),
+    )
+
+
 def page_header(user: User) -> PageHeader:
     """The navigation's badges and the contingency banner for ``user``: one statement of
     scalar subqueries (each through its own index), and a second one only while an incident
     is in force."""
-    none = literal(0)
-    row = db.session.execute(
-        select(
-            my_open_count(user) if user.can(Permission.CASES_WORK) else none,
-            breached_open_count() if user.can(Permission.CASES_SUPERVISE) else none,
-            unread_count(user),
-            active_incident_id(),
-        )
-    ).one()
-    mine, breached, unread, incident_id = row
+    statement = _statement(user.can(Permission.CASES_WORK), user.can(Permission.CASES_SUPERVISE))
+    mine, breached, unread, incident_id = db.session.execute(statement, {"user_id": user.id}).one()
     incident = db.session.get(Incident, incident_id) if incident_id is not None else None
     return PageHeader(mine, breached, unread, incident)

@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, or_, select, union_all
+from sqlalchemy.orm import lazyload
 
 from crm.auth.queries import users_shown_by_name
 from crm.cases.models import Case
@@ -34,6 +35,8 @@ class Source:
     live: Callable[[], list[ColumnElement[bool]]]
     #: the column a category filter applies to; sources without one drop out under a filter
     category: Any = None
+    #: loader options for what the entry links to but the timeline does not show
+    not_shown: Callable[[], list[Any]] = list
 
 
 SOURCES: list[Source] = [
@@ -44,7 +47,15 @@ SOURCES: list[Source] = [
         lambda: [Interaction.deleted_at.is_(None)],
         category=Interaction.category,
     ),
-    Source("case", Case, Case.opened_at, lambda: [], category=Case.category),
+    Source(
+        "case",
+        Case,
+        Case.opened_at,
+        lambda: [],
+        category=Case.category,
+        # The case's customer is the one whose timeline this is.
+        not_shown=lambda: [lazyload(Case.customer)],
+    ),
     Source("purchase", Purchase, Purchase.purchased_at, lambda: []),
     Source("survey", Survey, Survey.answered_at, lambda: [Survey.answered_at.is_not(None)]),
     Source("feedback", Feedback, Feedback.received_at, lambda: []),
@@ -171,7 +182,7 @@ def _rows_statement(source: Source) -> Select:
     return (
         select(source.model)
         .where(source.model.id.in_(bindparam("ids", expanding=True)))
-        .options(*users_shown_by_name(source.model))
+        .options(*users_shown_by_name(source.model), *source.not_shown())
     )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import ScalarSelect, func, select, update
+from sqlalchemy import BindParameter, ScalarSelect, func, select, update
 
 from crm.auth.models import User
 from crm.database import insert_ignoring_duplicates, utcnow
@@ -35,12 +35,14 @@ def notify(rows: Iterable[dict]) -> int:
 UNREAD_BADGE_CAP = 99
 
 
-def unread_count(user: User, *, cap: int = UNREAD_BADGE_CAP) -> ScalarSelect[int]:
+def unread_count(
+    user_id: int | BindParameter[int], *, cap: int = UNREAD_BADGE_CAP
+) -> ScalarSelect[int]:
     """The count of the user's unread notifications up to ``cap + 1`` (that is: more than
     cap), as a subquery: the navigation reads all its counts in one statement."""
     unread = (
         select(Notification.id)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .limit(cap + 1)
         .subquery()
     )

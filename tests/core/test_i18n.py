@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from sqlalchemy import select
 
 from crm.auth.models import User
 from crm.extensions import db
+from crm.interactions.models import Interaction
 from tests.conftest import csrf_token, login
-from tests.factories import make_user
+from tests.factories import make_customer, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = ROOT / "crm" / "translations"
@@ -82,3 +84,41 @@ def test_times_are_stored_in_utc_and_shown_in_the_users_zone(app, client, zone, 
         user.last_login_at = datetime(2026, 3, 1, 0, 30, tzinfo=UTC)
         db.session.commit()
     assert shown in client.get("/account").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("zone", "stored"),
+    [
+        ("Asia/Shanghai", datetime(2026, 3, 1, 0, 30, tzinfo=UTC)),
+        ("Europe/London", datetime(2026, 3, 1, 8, 30, tzinfo=UTC)),
+        ("America/New_York", datetime(2026, 3, 1, 13, 30, tzinfo=UTC)),
+    ],
+)
+def test_a_time_typed_in_the_users_zone_is_stored_as_that_instant(
+    app, client, zone, stored
+) -> None:
+    # The zone's own offset, never its local mean time (pytz's +08:06 for Shanghai).
+    with app.app_context():
+        agent = make_user(username="tz.agent")
+        agent.timezone = zone
+        customer_id = make_customer(actor=agent).id
+        db.session.commit()
+    login(client, "tz.agent")
+    response = client.post(
+        f"/customers/{customer_id}/interactions",
+        data={
+            "channel": "phone",
+            "direction": "inbound",
+            "category": "inquiry",
+            "summary": "来电",
+            "occurred_at": "2026-03-01T08:30",
+            "csrf_token": csrf_token(client, f"/customers/{customer_id}"),
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        logged = db.session.scalars(
+            select(Interaction).where(Interaction.customer_id == customer_id)
+        ).one()
+        assert logged.occurred_at == stored
+        assert "2026/3/1 08:30" in client.get(f"/customers/{customer_id}").get_data(as_text=True)
