@@ -3,10 +3,15 @@ sees the call due today, records it as reached, and it shows on the customer's h
 
 from __future__ import annotations
 
+from calendar import monthrange
+from datetime import date, timedelta
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from crm.database import utcnow
 from crm.extensions import db
+from crm.timezones import department_today
 from tests.factories import DEFAULT_PASSWORD, make_customer, make_user
 
 pytestmark = pytest.mark.browser
@@ -22,6 +27,15 @@ def key_account(app) -> int:
         )
         db.session.commit()
         return customer.id
+
+
+def monthly_calls_ahead(today: date, horizon_days: int) -> int:
+    """Today's call, and next month's (on the same day, or the month's last when shorter) if
+    it falls inside the horizon: on 1 December, 1 January is 31 days ahead, past 30."""
+    first_of_next = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    last_day = monthrange(first_of_next.year, first_of_next.month)[1]
+    next_call = first_of_next.replace(day=min(today.day, last_day))
+    return 2 if (next_call - today).days <= horizon_days else 1
 
 
 def sign_in(page: Page, base_url: str, username: str) -> None:
@@ -46,8 +60,10 @@ def test_plan_then_scheduler_then_agent_completes_and_history_shows_it(
     expect(boss.get_by_role("alert").filter(has_text="回访已安排")).to_be_visible()
 
     result = app.test_cli_runner().invoke(args=["scheduler", "--once"])
-    # today's call and next month's, which falls inside the 30-day horizon
-    assert "callbacks.generate_tasks: 2" in result.output, result.output
+    with app.app_context():
+        today = department_today(utcnow())
+    calls = monthly_calls_ahead(today, app.config["CALLBACK_HORIZON_DAYS"])
+    assert f"callbacks.generate_tasks: {calls}" in result.output, result.output
     assert "callbacks.notify_due: 1" in result.output, result.output
 
     agent = browser.new_context().new_page()
