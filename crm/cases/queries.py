@@ -19,6 +19,13 @@ from crm.extensions import db
 
 #: cases per page of the team queue
 QUEUE_PAGE = 50
+#: the queue shows the customer's name: not the rest of the profile, their phones or owner
+_QUEUE_ROW = (
+    *users_shown_by_name(Case),
+    defaultload(Case.customer).load_only(Customer.name),
+    defaultload(Case.customer).lazyload(Customer.phones),
+    defaultload(Case.customer).lazyload(Customer.owner),
+)
 
 
 def _open() -> list:
@@ -65,12 +72,7 @@ def team_queue(
     The SQL narrows breached and at-risk cases to a superset; the SLA clock (business hours,
     pauses) then decides each one, reading on until the page is full.
     """
-    query = (
-        select(Case)
-        .where(text(OPEN_CASE_SQL))
-        # The queue shows the customer's name, not their phones.
-        .options(*users_shown_by_name(Case), defaultload(Case.customer).lazyload(Customer.phones))
-    )
+    query = select(Case).where(text(OPEN_CASE_SQL)).options(*_QUEUE_ROW)
     if department:
         query = query.where(Case.department == department)
     if state == "unassigned":

@@ -13,7 +13,7 @@ from crm.timezones import write_date, write_datetime
 
 LOCALES = st.sampled_from(["zh_Hans_CN", "en"])
 ZONES = st.sampled_from(["Asia/Shanghai", "Europe/London", "America/New_York", "UTC"]).map(ZoneInfo)
-FORMATS = st.sampled_from(["short", "medium"])
+FORMATS = st.sampled_from(["short", "medium", "yyyy-MM", "yyyy-MM-dd", "MMMd"])
 INSTANTS = st.datetimes(
     min_value=datetime(1970, 1, 2), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
 )
