@@ -20,6 +20,7 @@ from crm.interactions.models import Interaction
 from crm.interactions.services import log_interaction
 from crm.notifications.models import Notification
 from crm.notifications.services import notify
+from crm.timezones import department_today
 from crm.training.models import TrainingSession
 from crm.training.services import create_session
 
@@ -81,8 +82,9 @@ def make_plan(*, actor: User, customer: Customer, assignee: User, **overrides: A
 
 
 def make_task(plan: CallbackPlan, due: date | None = None) -> CallbackTask:
-    """An open task of ``plan`` due on ``due`` (today by default), as the scheduler makes it."""
-    due = due or date.today()
+    """An open task of ``plan`` due on ``due`` (the department's today by default), as the
+    scheduler makes it."""
+    due = due or department_today(utcnow())
     add_tasks(plan, [due])
     return db.session.scalar(
         select(CallbackTask).where(CallbackTask.plan_id == plan.id, CallbackTask.due_date == due)

@@ -151,6 +151,12 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     ("imports.undo", "POST"): Route("/customers/import/{batch}/undo", Permission.CUSTOMERS_MANAGE),
     ("callbacks.worklist", "GET"): Route("/callbacks/", Permission.CALLBACKS_WORK),
+    ("callbacks.worklist_more", "GET"): Route(
+        "/callbacks/more?section=upcoming&after=2000-01-01|0", Permission.CALLBACKS_WORK
+    ),
+    ("callbacks.task_actions", "GET"): Route(
+        "/callbacks/tasks/{task}", Permission.CALLBACKS_WORK, on_others=Permission.CALLBACKS_PLAN
+    ),
     ("callbacks.complete", "POST"): Route(
         "/callbacks/tasks/{task}/complete",
         Permission.CALLBACKS_WORK,

@@ -1,4 +1,5 @@
-"""Demo key-account callbacks: monthly plans with a year of tasks behind them, in bulk."""
+"""Demo key-account callbacks: monthly plans with a year of calls behind them and the coming
+month's calls ahead, in bulk."""
 
 from __future__ import annotations
 
@@ -8,18 +9,25 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import insert, select
 
 from crm.auth.models import User
+from crm.callbacks.jobs import generate_tasks
 from crm.callbacks.models import Cadence, CallbackPlan, CallbackTask, TaskStatus
 from crm.extensions import db
 from crm.timezones import department_today
 
-DAY_OF_MONTH = 10
+#: calls of the last few days are still open: the agents' overdue list
+STILL_OPEN_DAYS = 3
 
 
-def _months_back(today: date, count: int) -> list[date]:
-    months = [today.replace(day=1)]
-    while len(months) < count:
-        months.insert(0, (months[0] - timedelta(days=1)).replace(day=1))
-    return months
+def _monthly_before(today: date, day_of_month: int, count: int) -> list[date]:
+    """The last ``count`` dates before ``today`` that fall on ``day_of_month``, oldest first."""
+    month = today.replace(day=1)
+    dates: list[date] = []
+    while len(dates) < count:
+        candidate = month.replace(day=day_of_month)
+        if candidate < today:
+            dates.insert(0, candidate)
+        month = (month - timedelta(days=1)).replace(day=1)
+    return dates
 
 
 def seed_callbacks(
@@ -31,44 +39,49 @@ def seed_callbacks(
     planner: User,
     now: datetime,
 ) -> int:
-    """About ``count`` past callback tasks: one monthly plan per twelve tasks, on the 10th,
-    mostly done; the scheduler makes their future tasks. Returns how many tasks."""
+    """About ``count`` past callback tasks: one monthly plan per twelve, each on a day of the
+    month of its own, mostly done, those of the last days still open; then the tasks up to the
+    horizon, made by the scheduler's own job, so that every agent has calls due. Returns how
+    many past tasks."""
     if not customer_ids or not agents:
         return 0
     today = department_today(now)
-    months = [m.replace(day=DAY_OF_MONTH) for m in _months_back(today, 13)]
-    past = [day for day in months if day < today][-12:]
-    plans = max(1, count // max(1, len(past)))
+    plans = max(1, count // 12)
     plan_rows = [
         {
             "customer_id": rng.choice(customer_ids),
             "purpose": "季度回访：使用情况与满意度",
             "cadence": Cadence.MONTHLY.value,
             "interval_weeks": 1,
-            "day_of_month": DAY_OF_MONTH,
-            "start_date": past[0],
+            "day_of_month": rng.randint(1, 28),
             "assignee_id": rng.choice(agents).id,
             "active": True,
-            "generated_until": today,
+            "generated_until": today - timedelta(days=1),
             "created_at": now,
             "created_by_id": planner.id,
         }
         for _n in range(plans)
     ]
+    for row in plan_rows:
+        row["start_date"] = _monthly_before(today, row["day_of_month"], 12)[0]
     first_id = (
         db.session.scalar(select(CallbackPlan.id).order_by(CallbackPlan.id.desc())) or 0
     ) + 1
     db.session.execute(insert(CallbackPlan), plan_rows)
     created = db.session.execute(
-        select(CallbackPlan.id, CallbackPlan.customer_id, CallbackPlan.assignee_id).where(
-            CallbackPlan.id >= first_id
-        )
+        select(
+            CallbackPlan.id,
+            CallbackPlan.customer_id,
+            CallbackPlan.assignee_id,
+            CallbackPlan.day_of_month,
+        ).where(CallbackPlan.id >= first_id)
     ).all()
     statuses = [TaskStatus.DONE, TaskStatus.DONE, TaskStatus.DONE, TaskStatus.MISSED]
     tasks = []
-    for plan_id, customer_id, assignee_id in created:
-        for due in past:
-            status = rng.choice(statuses) if due < today - timedelta(days=3) else TaskStatus.DUE
+    for plan_id, customer_id, assignee_id, day_of_month in created:
+        for due in _monthly_before(today, day_of_month, 12):
+            still_open = due >= today - timedelta(days=STILL_OPEN_DAYS)
+            status = TaskStatus.DUE if still_open else rng.choice(statuses)
             tasks.append(
                 {
                     "plan_id": plan_id,
@@ -83,4 +96,5 @@ def seed_callbacks(
             )
     for start in range(0, len(tasks), 5000):
         db.session.execute(insert(CallbackTask), tasks[start : start + 5000])
+    generate_tasks(now)
     return len(tasks)

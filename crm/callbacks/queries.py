@@ -7,10 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.orm import defaultload, lazyload
 
 from crm.auth.models import User
-from crm.callbacks.models import CallbackTask, TaskStatus
+from crm.callbacks.models import CallbackPlan, CallbackTask, TaskStatus
+from crm.customers.models import Customer
 from crm.extensions import db
 from crm.pagination import Page, paginate
 
@@ -24,29 +26,101 @@ COUNTED = (
 )
 
 
-@dataclass
+#: tasks shown per section of the worklist before "More"
+WORKLIST_PAGE = 20
+SECTIONS = ("overdue", "today", "upcoming")
+#: a task in the worklist shows its customer's name, tier, phone and last contact, and its
+#: plan's purpose and script: not the customer's owner, nor the users of the plan and task
+_WORKLIST_ROW = (
+    defaultload(CallbackTask.customer).lazyload(Customer.owner),
+    defaultload(CallbackTask.customer).joinedload(Customer.phones),
+    defaultload(CallbackTask.plan).lazyload(CallbackPlan.customer),
+    defaultload(CallbackTask.plan).lazyload(CallbackPlan.assignee),
+    lazyload(CallbackTask.assignee),
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    tasks: list[CallbackTask]
+    #: where the next page starts ("due date|task id"); None when no more tasks
+    next_after: str | None
+
+
+@dataclass(frozen=True)
 class Worklist:
-    overdue: list[CallbackTask]
-    today: list[CallbackTask]
-    upcoming: list[CallbackTask]
+    overdue: Section
+    today: Section
+    upcoming: Section
+    #: open tasks in each section, counting those not shown yet
+    totals: dict[str, int]
+
+
+def _in_section(section: str, today: date) -> ColumnElement[bool]:
+    if section == "overdue":
+        return CallbackTask.due_date < today
+    if section == "today":
+        return CallbackTask.due_date == today
+    return and_(
+        CallbackTask.due_date > today,
+        CallbackTask.due_date <= today + timedelta(days=UPCOMING_DAYS),
+    )
 
 
 def worklist(agent: User, today: date) -> Worklist:
-    """The agent's open callbacks: overdue, due today, and the next two weeks."""
-    tasks = db.session.scalars(
-        select(CallbackTask)
-        .where(
-            CallbackTask.assignee_id == agent.id,
-            CallbackTask.status == TaskStatus.DUE.value,
-            CallbackTask.due_date <= today + timedelta(days=UPCOMING_DAYS),
+    """The agent's open callbacks: overdue, due today and the next two weeks, each section's
+    first page and how many each holds."""
+    open_tasks = (CallbackTask.assignee_id == agent.id, CallbackTask.status == TaskStatus.DUE.value)
+    counts = db.session.execute(
+        select(*(func.count().filter(_in_section(section, today)) for section in SECTIONS)).where(
+            *open_tasks, CallbackTask.due_date <= today + timedelta(days=UPCOMING_DAYS)
         )
-        .order_by(CallbackTask.due_date, CallbackTask.id)
-    ).all()
+    ).one()
     return Worklist(
-        overdue=[t for t in tasks if t.due_date < today],
-        today=[t for t in tasks if t.due_date == today],
-        upcoming=[t for t in tasks if t.due_date > today],
+        *(worklist_section(agent, today, section) for section in SECTIONS),
+        totals=dict(zip(SECTIONS, counts, strict=True)),
     )
+
+
+def worklist_section(
+    agent: User, today: date, section: str, *, after: str | None = None
+) -> Section:
+    """One page of a section of the agent's worklist, by due date, after the keyset ``after``
+    (as ``Section.next_after`` gives it)."""
+    query = select(CallbackTask).where(
+        CallbackTask.assignee_id == agent.id,
+        CallbackTask.status == TaskStatus.DUE.value,
+        _in_section(section, today),
+    )
+    position = _position(after)
+    if position is not None:
+        due, task_id = position
+        query = query.where(
+            or_(
+                CallbackTask.due_date > due,
+                and_(CallbackTask.due_date == due, CallbackTask.id > task_id),
+            )
+        )
+    tasks = list(
+        db.session.scalars(
+            query.options(*_WORKLIST_ROW)
+            .order_by(CallbackTask.due_date, CallbackTask.id)
+            .limit(WORKLIST_PAGE + 1)
+        ).unique()
+    )
+    if len(tasks) <= WORKLIST_PAGE:
+        return Section(tasks, None)
+    last = tasks[WORKLIST_PAGE - 1]
+    return Section(tasks[:WORKLIST_PAGE], f"{last.due_date.isoformat()}|{last.id}")
+
+
+def _position(after: str | None) -> tuple[date, int] | None:
+    """The (due date, task id) an ``after`` parameter names; None when missing or malformed."""
+    try:
+        due, task_id = (after or "").split("|")
+        return date.fromisoformat(due), int(task_id)
+    except ValueError:
+        return None
 
 
 def month_bounds(month: date) -> tuple[date, date]:

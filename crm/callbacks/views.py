@@ -58,13 +58,36 @@ def task_for(actor: User, task_id: int) -> CallbackTask:
 def worklist() -> str:
     today = _today()
     return render_template(
-        "callbacks/worklist.html",
-        worklist=queries.worklist(signed_in_user(), today),
-        today=today,
-        complete_form=CompleteForm(formdata=None),
-        skip_form=SkipForm(formdata=None),
-        reschedule_form=RescheduleForm(formdata=None),
+        "callbacks/worklist.html", worklist=queries.worklist(signed_in_user(), today), today=today
     )
+
+
+@bp.get("/more")
+@permission_required(Permission.CALLBACKS_WORK)
+def worklist_more() -> str:
+    """The next tasks of one section of the worklist, appended by htmx in place of its "More"
+    button."""
+    section = request.args.get("section", "")
+    if section not in queries.SECTIONS:
+        abort(404)
+    today = _today()
+    page = queries.worklist_section(
+        signed_in_user(), today, section, after=request.args.get("after")
+    )
+    return render_template(
+        "callbacks/_worklist_tasks.html", section=section, page=page, today=today
+    )
+
+
+@bp.get("/tasks/<int:task_id>")
+@permission_required(Permission.CALLBACKS_WORK)
+def task_actions(task_id: int) -> str:
+    """Recording, rescheduling or skipping one call: fetched when the agent opens the task in
+    the worklist, and a page of its own when followed as a link (scripts off)."""
+    task = task_for(signed_in_user(), task_id)
+    if request.headers.get("HX-Request"):
+        return render_template("callbacks/_task_actions.html", task=task)
+    return render_template("callbacks/task.html", task=task, today=_today())
 
 
 def _back() -> BaseResponse:

@@ -12,9 +12,11 @@ from crm.auth.permissions import Permission, permission_required
 from crm.auth.sessions import signed_in_user
 from crm.cases import settings
 from crm.cases.models import CASE_CATEGORIES, PRIORITY_LABELS, Holiday, Priority, SlaPolicy
+from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.i18n import gettext as _
+from crm.timezones import department_today
 
 bp = Blueprint("sla", __name__, url_prefix="/admin/sla")
 
@@ -27,7 +29,7 @@ def index() -> str:
     ).all()
     holidays = db.session.scalars(
         select(Holiday)
-        .where(Holiday.day >= date.today().replace(month=1, day=1))
+        .where(Holiday.day >= department_today(utcnow()).replace(month=1, day=1))
         .order_by(Holiday.day)
     ).all()
     return render_template(

@@ -3,8 +3,6 @@ idempotent creates, phone lookups in any format, and the screen pop."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import func, select
 
@@ -18,6 +16,7 @@ from crm.customers.services import delete_customer
 from crm.database import utcnow
 from crm.extensions import db
 from crm.interactions.models import Interaction
+from crm.timezones import department_today
 from tests.conftest import csrf_token, login
 from tests.factories import make_customer, make_plan, make_task, make_user
 
@@ -37,8 +36,8 @@ def world(app):
         customer = make_customer(actor=li, name="张伟", phones=["13800138000"])
         plan_li = make_plan(actor=boss, customer=customer, assignee=li)
         plan_wu = make_plan(actor=boss, customer=customer, assignee=wu)
-        task_li = make_task(plan_li, date.today())
-        task_wu = make_task(plan_wu, date.today())
+        task_li = make_task(plan_li, department_today(utcnow()))
+        task_wu = make_task(plan_wu, department_today(utcnow()))
         case_li = open_case(
             actor=li,
             customer=customer,

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,8 +18,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from crm.callbacks.models import CallbackTask
+from crm.database import utcnow
 from crm.extensions import db
 from crm.notifications.models import Notification
+from crm.timezones import department_today
 from tests.factories import make_customer, make_plan, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +62,7 @@ serve(app, wait_seconds=1)
 """
 
 HOLD_LOCK = """
-import sys, time
+import sys
 from config import TestConfig
 from crm import create_app
 from crm.scheduler import LeaderLock
@@ -68,7 +70,7 @@ from crm.scheduler import LeaderLock
 app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=sys.argv[1]))
 lock = LeaderLock(app)
 print("leader" if lock.acquire() else "idle", flush=True)
-time.sleep(3)
+sys.stdin.readline()  # hold the lock until the test says so, however slow the machine
 lock.release()
 """
 
@@ -102,6 +104,7 @@ def start(script: str, *args: object) -> subprocess.Popen:
     return subprocess.Popen(  # noqa: S603 - our own script and test arguments
         [sys.executable, "-c", script, *map(str, args)],
         cwd=ROOT,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -117,7 +120,7 @@ def planned(app):
             make_user(username=f"agent{n}", roles=["agent"], email=f"agent{n}@example.cn")
             for n in range(2)
         ]
-        start_day = date.today() - timedelta(weeks=6)
+        start_day = department_today(utcnow()) - timedelta(weeks=6)
         for number in range(12):
             customer = make_customer(actor=supervisor, name=f"重点客户{number}", tier="key")
             make_plan(
@@ -151,7 +154,7 @@ def test_two_schedulers_running_together_do_everything_exactly_once(
         due_tasks = db.session.scalar(
             select(func.count())
             .select_from(CallbackTask)
-            .where(CallbackTask.due_date <= date.today())
+            .where(CallbackTask.due_date <= department_today(utcnow()))
         )
     assert tasks >= 12 * 7  # six weeks back and the horizon ahead
     assert len(due_notices) == due_tasks
@@ -217,8 +220,8 @@ def test_a_second_scheduler_stays_idle_while_the_first_leads(database_url) -> No
     second = start(HOLD_LOCK, database_url)
     assert second.stdout.readline().strip() == "idle"
     for process in (first, second):
-        process.communicate(timeout=30)
+        process.communicate("release\n", timeout=30)
         assert process.returncode == 0
     third = start(HOLD_LOCK, database_url)  # the lock is free again after the leader exits
     assert third.stdout.readline().strip() == "leader"
-    third.communicate(timeout=30)
+    third.communicate("release\n", timeout=30)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -15,6 +15,7 @@ from crm.auth.models import User
 from crm.cases.services import open_case
 from crm.database import utcnow
 from crm.extensions import db
+from crm.timezones import department_today
 from tests.conftest import login
 from tests.factories import make_customer, make_interaction, make_plan, make_task, make_user
 
@@ -85,7 +86,9 @@ def worklist_with(app: Flask, agent_id: int, tasks: int) -> None:
         boss = make_user(roles=["supervisor"])
         for _number in range(tasks):
             customer = make_customer(actor=agent)
-            make_task(make_plan(actor=boss, customer=customer, assignee=agent), date.today())
+            make_task(
+                make_plan(actor=boss, customer=customer, assignee=agent), department_today(utcnow())
+            )
         db.session.commit()
 
 
