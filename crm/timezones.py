@@ -20,12 +20,12 @@ from babel.dates import (
 )
 from flask import current_app
 
-from crm.i18n import current_language
+from crm.i18n import current_language, current_zone
 
 
 def local_day_start_utc(day: date, zone: ZoneInfo | None = None) -> datetime:
     """The UTC instant at which ``day`` begins in ``zone`` (the user's zone by default)."""
-    tz = zone or current_language().zone
+    tz = zone or current_zone()
     return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
 
 
@@ -37,17 +37,17 @@ def local_day_end_utc(day: date, zone: ZoneInfo | None = None) -> datetime:
 
 def local_to_utc(local: datetime) -> datetime:
     """A naive date-time typed in the user's zone, as an aware UTC instant."""
-    return local.replace(tzinfo=current_language().zone).astimezone(UTC)
+    return local.replace(tzinfo=current_zone()).astimezone(UTC)
 
 
 def local_now() -> datetime:
     """Now in the user's zone, naive and to the minute: the default of a date-time field."""
-    return datetime.now(current_language().zone).replace(tzinfo=None, second=0, microsecond=0)
+    return datetime.now(current_zone()).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def utc_to_local(instant: datetime) -> datetime:
     """An aware instant as a naive date-time in the user's zone, for pre-filling a field."""
-    return instant.astimezone(current_language().zone).replace(tzinfo=None)
+    return instant.astimezone(current_zone()).replace(tzinfo=None)
 
 
 def department_zone() -> ZoneInfo:
@@ -165,11 +165,9 @@ def write_date(value: date | datetime, format_name: str, *, locale: str, zone: t
 
 def format_datetime(value: datetime, format_name: str = "medium") -> str:
     """``value`` in the user's zone and language (the ``datetimeformat`` filter)."""
-    language = current_language()
-    return write_datetime(value, format_name, locale=language.locale, zone=language.zone)
+    return write_datetime(value, format_name, locale=current_language().locale, zone=current_zone())
 
 
 def format_date(value: date | datetime, format_name: str = "medium") -> str:
     """The day of ``value`` in the user's zone and language (the ``dateformat`` filter)."""
-    language = current_language()
-    return write_date(value, format_name, locale=language.locale, zone=language.zone)
+    return write_date(value, format_name, locale=current_language().locale, zone=current_zone())

@@ -56,7 +56,8 @@ def log(customer_id: int) -> BaseResponse | tuple[str, int]:
         else:
             db.session.commit()
             flash(_("Interaction logged."), "success")
-            return redirect(url_for("customers.show", customer_id=customer.id))
+            # The id from the URL: reading it from the committed customer would load it again.
+            return redirect(url_for("customers.show", customer_id=customer_id))
     return render_template(
         "interactions/form.html", form=form, customer=customer, interaction=None
     ), 400
