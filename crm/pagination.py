@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from crm.extensions import db
 
 T = TypeVar("T")
+K = TypeVar("K")
 PER_PAGE = 25
+
+
+def keyset_position(raw: str | None, parse: Callable[[str], K]) -> tuple[K, int] | None:
+    """The (sort key, id) a keyset parameter ``<key>|<id>`` names, the key read by ``parse``;
+    None when it is missing or malformed (the first page)."""
+    try:
+        key, row_id = (raw or "").rsplit("|", 1)
+        return parse(key), int(row_id)
+    except ValueError:
+        return None
+
+
+def after_position(key: Any, row_id: Any, position: tuple[Any, int]) -> ColumnElement[bool]:
+    """Rows that come after ``position`` in (``key``, ``row_id``) order: where a keyset page
+    starts."""
+    last_key, last_id = position
+    return or_(key > last_key, and_(key == last_key, row_id > last_id))
 
 
 @dataclass

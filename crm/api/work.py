@@ -21,6 +21,7 @@ from crm.database import utcnow
 from crm.extensions import db
 from crm.interactions.models import Interaction
 from crm.interactions.services import log_interaction
+from crm.pagination import after_position
 from crm.reports.queries import Period, kpis
 from crm.timezones import department_today
 
@@ -155,13 +156,7 @@ def list_tasks(user: User, query: schemas.TaskQuery) -> schemas.TaskList:
         tasks = tasks.where(CallbackTask.status == TaskStatus.DONE.value)
     after = _cursor(query.cursor, date.fromisoformat)
     if after:
-        due, last_id = after
-        tasks = tasks.where(
-            or_(
-                CallbackTask.due_date > due,
-                and_(CallbackTask.due_date == due, CallbackTask.id > last_id),
-            )
-        )
+        tasks = tasks.where(after_position(CallbackTask.due_date, CallbackTask.id, after))
     rows = list(
         db.session.scalars(
             tasks.order_by(CallbackTask.due_date, CallbackTask.id).limit(query.limit + 1)

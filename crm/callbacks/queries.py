@@ -7,14 +7,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import defaultload, lazyload
 
 from crm.auth.models import User
 from crm.callbacks.models import CallbackPlan, CallbackTask, TaskStatus
 from crm.customers.models import Customer
 from crm.extensions import db
-from crm.pagination import Page, paginate
+from crm.pagination import Page, after_position, keyset_position, paginate
 
 UPCOMING_DAYS = 14
 #: statuses that count in completion rates; cancelled and rescheduled tasks are replaced
@@ -92,15 +92,9 @@ def worklist_section(
         CallbackTask.status == TaskStatus.DUE.value,
         _in_section(section, today),
     )
-    position = _position(after)
+    position = keyset_position(after, date.fromisoformat)
     if position is not None:
-        due, task_id = position
-        query = query.where(
-            or_(
-                CallbackTask.due_date > due,
-                and_(CallbackTask.due_date == due, CallbackTask.id > task_id),
-            )
-        )
+        query = query.where(after_position(CallbackTask.due_date, CallbackTask.id, position))
     tasks = list(
         db.session.scalars(
             query.options(*_WORKLIST_ROW)
@@ -112,15 +106,6 @@ def worklist_section(
         return Section(tasks, None)
     last = tasks[WORKLIST_PAGE - 1]
     return Section(tasks[:WORKLIST_PAGE], f"{last.due_date.isoformat()}|{last.id}")
-
-
-def _position(after: str | None) -> tuple[date, int] | None:
-    """The (due date, task id) an ``after`` parameter names; None when missing or malformed."""
-    try:
-        due, task_id = (after or "").split("|")
-        return date.fromisoformat(due), int(task_id)
-    except ValueError:
-        return None
 
 
 def month_bounds(month: date) -> tuple[date, date]:

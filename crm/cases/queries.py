@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BindParameter, ScalarSelect, and_, bindparam, func, or_, select, text
+from sqlalchemy import BindParameter, ScalarSelect, bindparam, func, or_, select, text
 from sqlalchemy.orm import defaultload
 
 from crm.auth.models import User
@@ -16,6 +16,7 @@ from crm.cases.services import SlaState, sla_state
 from crm.customers.models import Customer
 from crm.database import UTCDateTime
 from crm.extensions import db
+from crm.pagination import after_position, keyset_position
 
 #: cases per page of the team queue
 QUEUE_PAGE = 50
@@ -48,14 +49,11 @@ class QueuePage:
     next_after: str | None
 
 
-def _position(after: str | None) -> tuple[datetime, int] | None:
-    """The (due time, case id) an ``after`` parameter names; None when missing or malformed."""
-    try:
-        due, case_id = (after or "").split("|")
-        position = datetime.fromisoformat(due), int(case_id)
-    except ValueError:
-        return None
-    return position if position[0].tzinfo is not None else None
+def _aware(text_value: str) -> datetime:
+    moment = datetime.fromisoformat(text_value)
+    if moment.tzinfo is None:
+        raise ValueError("a queue position is an aware time")
+    return moment
 
 
 def team_queue(
@@ -91,17 +89,11 @@ def team_queue(
     query = query.order_by(Case.resolution_due_at, Case.id).limit(size + 1)
     calendar = business_hours()
     rows: list[tuple[Case, SlaState]] = []
-    position = _position(after)
+    position = keyset_position(after, _aware)
     while True:
         chunk = query
         if position is not None:
-            due, case_id = position
-            chunk = query.where(
-                or_(
-                    Case.resolution_due_at > due,
-                    and_(Case.resolution_due_at == due, Case.id > case_id),
-                )
-            )
+            chunk = query.where(after_position(Case.resolution_due_at, Case.id, position))
         cases = db.session.scalars(chunk).all()
         for case in cases:
             sla = sla_state(case, now, calendar=calendar)
