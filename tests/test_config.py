@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from config import DEV_SECRET_KEY, Config, ConfigError, ProductionConfig, TestConfig
@@ -80,3 +85,15 @@ def test_production_with_a_real_key_starts_with_secure_cookies() -> None:
 
 def test_the_test_configuration_keeps_csrf_on() -> None:
     assert getattr(TestConfig(), "WTF_CSRF_ENABLED", True) is True
+
+
+def test_the_served_app_leaves_its_start_up_objects_out_of_full_collections() -> None:
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import gc, wsgi; print(gc.get_freeze_count())"],
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "CRM_ENV": "testing", "CRM_DATABASE_URL": "sqlite:///unused.db"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert int(loaded.stdout) > 100_000

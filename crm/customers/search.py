@@ -212,8 +212,11 @@ def _text_matches(
 def _name_matches(name: str, needle: str) -> bool:
     if needle in name.lower():
         return True
-    # Only Latin letters can match pinyin; skip the conversion for Chinese queries.
-    return needle.isascii() and any(needle in form for form in pinyin_forms(name))
+    # Pinyin is Latin letters only: a Chinese query or one with digits (a phone number) cannot
+    # match it, and converting 200 candidates' names would cost more than the whole search.
+    return (
+        needle.isascii() and needle.isalpha() and any(needle in form for form in pinyin_forms(name))
+    )
 
 
 def customers_with_phone(
