@@ -6,7 +6,6 @@ from functools import cache
 from pathlib import Path
 
 from flask import Flask
-from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -39,7 +38,13 @@ from crm.customers.views.pop import bp as pop_bp
 from crm.database import sqlite_pragmas
 from crm.extensions import babel, csrf, db, login_manager, migrate
 from crm.forms import use_fast_html_params
-from crm.i18n import HTML_LANG, install_template_translations, select_locale, select_timezone
+from crm.i18n import (
+    HTML_LANG,
+    current_language,
+    install_template_translations,
+    select_locale,
+    select_timezone,
+)
 from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import CATEGORY_LABELS, CHANNEL_LABELS, DIRECTION_LABELS
 from crm.interactions.views import bp as interactions_bp
@@ -156,7 +161,7 @@ def register_template_helpers(app: Flask) -> None:
         def can(permission: str) -> bool:
             return Permission(permission) in granted
 
-        locale = str(get_locale())
+        locale = current_language().locale
         return {
             "can": can,
             "roles_in_order": [role.value for role in Role],

@@ -6,7 +6,6 @@ from typing import Any
 
 import wtforms.widgets
 from flask import flash
-from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import IntegerField, SelectMultipleField
@@ -15,6 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.widgets import core as widgets_core
 
 from crm.errors import DomainError
+from crm.i18n import current_language
 from crm.i18n import lazy_gettext as _l
 
 
@@ -26,7 +26,7 @@ class Form(FlaskForm):
     class Meta(FlaskForm.Meta):
         @property
         def locales(self) -> list[str]:
-            return [str(get_locale())]
+            return [current_language().locale]
 
         def get_translations(self, form: Any) -> Any:
             # WTForms' own lookup, which keeps a catalog per language.
