@@ -128,7 +128,11 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "CRM_SESSION_MAX_HOURS": ("SESSION_MAX_HOURS", _positive_int),
     "CRM_LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", _positive_int),
     "CRM_LOGIN_MAX_FAILURES_PER_ADDRESS": ("LOGIN_MAX_FAILURES_PER_ADDRESS", _positive_int),
+    "CRM_LOGIN_MAX_FAILURES_PER_ACCOUNT": ("LOGIN_MAX_FAILURES_PER_ACCOUNT", _positive_int),
     "CRM_LOGIN_WINDOW_MINUTES": ("LOGIN_WINDOW_MINUTES", _positive_int),
+    "CRM_LOGIN_BACKOFF_SECONDS": ("LOGIN_BACKOFF_SECONDS", _positive_int),
+    "CRM_LOGIN_BACKOFF_MAX_MINUTES": ("LOGIN_BACKOFF_MAX_MINUTES", _positive_int),
+    "CRM_LOGIN_KNOWN_CLIENT_DAYS": ("LOGIN_KNOWN_CLIENT_DAYS", _positive_int),
     "CRM_PASSWORD_MIN_LENGTH": ("PASSWORD_MIN_LENGTH", _positive_int),
     "CRM_SECURE_COOKIES": ("SESSION_COOKIE_SECURE", _parse_bool),
     "CRM_REQUIRE_2FA": ("REQUIRE_2FA", _parse_bool),
@@ -177,9 +181,20 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     SESSION_IDLE_MINUTES = 30
     SESSION_MAX_HOURS = 12
+    #: failures of one account from one client address before that client waits (issue 19)
     LOGIN_MAX_FAILURES = 5
+    #: failures from one client address, over all accounts, before it waits
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
-    LOGIN_WINDOW_MINUTES = 15
+    #: failures of one account from all clients before clients it has not seen wait
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 100
+    #: how long failures are remembered (and kept before the scheduler prunes them)
+    LOGIN_WINDOW_MINUTES = 60
+    #: the first wait past a limit; it doubles with each further failure...
+    LOGIN_BACKOFF_SECONDS = 30
+    #: ...up to this
+    LOGIN_BACKOFF_MAX_MINUTES = 10
+    #: a client that signed in to an account this recently is never slowed by others' failures
+    LOGIN_KNOWN_CLIENT_DAYS = 30
     PASSWORD_MIN_LENGTH = 10
     #: administrators and supervisors must sign in with a second factor (TOTP)
     REQUIRE_2FA = False

@@ -10,8 +10,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from crm.auth.lockout import clear_failures
 from crm.auth.permissions import Role
-from crm.auth.services import create_user
+from crm.auth.services import create_user, find_user_by_username
 from crm.backup import BackupError, backup_to, check, restore_from
 from crm.callbacks.demo import seed_callbacks
 from crm.cases.demo import seed_cases
@@ -65,6 +66,19 @@ def create_user_command(
     db.session.commit()
     click.echo(f"Created user {user.username} ({', '.join(sorted(user.roles))}).")
     click.echo(f"Password (shown once): {password}")
+
+
+@click.command("unlock-user")
+@with_appcontext
+@click.argument("username")
+def unlock_user_command(username: str) -> None:
+    """Forget USERNAME's failed sign-ins from every client, so no wait holds them up (audited)."""
+    user = find_user_by_username(username)
+    if user is None:
+        raise click.ClickException(f"There is no user {username!r}.")
+    cleared = clear_failures(actor=None, user=user)
+    db.session.commit()
+    click.echo(f"Cleared {cleared} failed sign-in(s) of {user.username}; they can sign in now.")
 
 
 @click.command("seed-demo")
@@ -180,6 +194,7 @@ def restore_command(path: Path, yes: bool) -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(unlock_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

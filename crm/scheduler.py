@@ -20,6 +20,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import text
 
+from crm.auth.lockout import prune_login_attempts
 from crm.backup import daily_backup
 from crm.callbacks.jobs import generate_tasks, notify_due, notify_overdue
 from crm.cases.jobs import mark_breaches
@@ -51,6 +52,7 @@ JOBS: list[Job] = [
     Job("reports.prepare_monthly_report", prepare_previous_month, 3600),
     Job("backup.daily", daily_backup, 3600),
     Job("notifications.send_email", send_pending_email, 60),
+    Job("auth.prune_login_attempts", prune_login_attempts, 600),
 ]
 
 

@@ -90,6 +90,9 @@ MATRIX: dict[tuple[str, str], Route] = {
         "/admin/users/{other}/password", Permission.USERS_MANAGE
     ),
     ("users.set_active", "POST"): Route("/admin/users/{other}/active", Permission.USERS_MANAGE),
+    ("users.clear_throttle", "POST"): Route(
+        "/admin/users/{other}/throttle", Permission.USERS_MANAGE
+    ),
     ("audit.index", "GET"): Route("/admin/audit/", Permission.AUDIT_VIEW),
     ("customers.index", "GET"): Route("/customers/", Permission.CUSTOMERS_VIEW),
     ("customers.quick_search", "GET"): Route(

@@ -24,6 +24,7 @@ class AuditAction(StrEnum):
     USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 - an event name
     USER_DEACTIVATED = "user.deactivated"
     USER_REACTIVATED = "user.reactivated"
+    USER_UNLOCKED = "user.unlocked"
     PREFERENCES_CHANGED = "user.preferences_changed"
     CUSTOMER_CREATED = "customer.created"
     CUSTOMER_UPDATED = "customer.updated"
@@ -87,6 +88,7 @@ ACTION_LABELS = {
     AuditAction.USER_PASSWORD_RESET: _l("Password reset"),
     AuditAction.USER_DEACTIVATED: _l("User deactivated"),
     AuditAction.USER_REACTIVATED: _l("User reactivated"),
+    AuditAction.USER_UNLOCKED: _l("Failed sign-ins cleared"),
     AuditAction.PREFERENCES_CHANGED: _l("Preferences changed"),
     AuditAction.CUSTOMER_CREATED: _l("Customer created"),
     AuditAction.CUSTOMER_UPDATED: _l("Customer changed"),

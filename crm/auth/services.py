@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from config import SUPPORTED_LOCALES
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User, UserRole
+from crm.auth.passwords import check_password_policy
 from crm.auth.permissions import Role
-from crm.auth.throttle import Throttle, check_throttle, record_attempt
+from crm.auth.throttle import Throttle, audit_throttled, begin_attempt, succeed
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
@@ -51,26 +52,28 @@ def normalise_username(username: str) -> str:
 def authenticate(*, username: str, password: str, address: str) -> User:
     """Check a sign-in attempt, counting it for throttling and writing it to the audit log.
 
-    :raises LoginThrottled: when the account or the address has failed too often recently;
-        the password is then not even checked.
+    :raises LoginThrottled: when this client has failed too often recently (see
+        :mod:`crm.auth.throttle`); the password is then not even checked, and repeated
+        refusals are audited once per window.
     :raises InvalidCredentials: for a wrong name or password, or a deactivated account, with
         one message for all so the response does not reveal which.
     """
     name = normalise_username(username)[:64]
     now = utcnow()
-    throttle = check_throttle(username=name, address=address, now=now)
+    attempt, throttle = begin_attempt(username=name, address=address, now=now)
+    user = find_user_by_username(name)
     if throttle is not None:
-        record(
-            action=AuditAction.LOGIN_THROTTLED,
-            actor=None,
-            details={"username": name, "until": throttle.until.isoformat()},
+        audit_throttled(
+            throttle=throttle,
+            username=name,
+            address=address,
+            now=now,
+            user_id=user.id if user else None,
         )
         raise LoginThrottled(throttle)
 
-    user = find_user_by_username(name)
     password_ok = verify_password(user.password_hash if user else _dummy_hash(), password)
     if user is None or not password_ok or not user.active:
-        record_attempt(username=name, address=address, succeeded=False, now=now)
         record(
             action=AuditAction.LOGIN_FAILED,
             actor=None,
@@ -80,7 +83,7 @@ def authenticate(*, username: str, password: str, address: str) -> User:
         )
         raise InvalidCredentials(_l("Wrong username or password, or the account is inactive."))
 
-    record_attempt(username=name, address=address, succeeded=True, now=now)
+    succeed(attempt)
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
@@ -97,20 +100,6 @@ def _dummy_hash() -> str:
 
 def find_user_by_username(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == normalise_username(username)))
-
-
-def check_password_policy(password: str, *, username: str) -> None:
-    """:raises DomainError: (field ``password``) when the password is too weak."""
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password) < minimum:
-        raise DomainError(
-            _l("The password must have at least %(n)d characters.", n=minimum), field="password"
-        )
-    if len(set(password)) < 4 or normalise_username(username) in password.lower():
-        raise DomainError(
-            _l("The password is too easy to guess; avoid your username and repeated characters."),
-            field="password",
-        )
 
 
 def _clean_roles(roles: Iterable[str]) -> list[str]:

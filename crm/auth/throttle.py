@@ -1,86 +1,198 @@
-"""Failed-login throttling, per account and per client address, counted in the database so that
-every worker and host sees the same figures."""
+"""Failed-login throttling, counted in the database so that every worker and host sees the
+same figures.
+
+A failure slows down the client that made it, never the account's owner elsewhere:
+
+* per (account, client address): after ``LOGIN_MAX_FAILURES`` failures since that client's
+  last success, each further try waits ``LOGIN_BACKOFF_SECONDS``, doubling with every failure,
+  up to ``LOGIN_BACKOFF_MAX_MINUTES`` after the newest failure;
+* per client address, over all accounts: the same after ``LOGIN_MAX_FAILURES_PER_ADDRESS``;
+* per account, from every client (distributed guessing): the same after
+  ``LOGIN_MAX_FAILURES_PER_ACCOUNT``, but only for clients that have not signed in to the account
+  within ``LOGIN_KNOWN_CLIENT_DAYS``: a known-good client is never held up by it.
+
+Failures are remembered for ``LOGIN_WINDOW_MINUTES``; the scheduler prunes older ones. The
+attempt is recorded *before* the password is checked and the count then excludes only itself,
+with concurrent attempts on the same account or address serialised (SQLite's single writer, a
+PostgreSQL advisory lock), so a burst gets exactly the limit through.
+"""
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, delete, func, select, text
 
+from crm.audit.models import AuditEntry
+from crm.audit.services import AuditAction, record
 from crm.auth.models import LoginAttempt
 from crm.extensions import db
+
+#: which rule refused the attempt; throttled attempts are audited once per scope key and window
+SCOPE_CLIENT = "account_address"
+SCOPE_ADDRESS = "address"
+SCOPE_ACCOUNT = "account"
 
 
 @dataclass(frozen=True)
 class Throttle:
-    """Sign-in is refused until ``until``."""
+    """Sign-in is refused until ``until``, by the rule named ``scope``."""
 
     until: datetime
+    scope: str = SCOPE_CLIENT
 
     def retry_after_seconds(self, now: datetime) -> int:
         return max(1, int((self.until - now).total_seconds()) + 1)
 
 
-def _blocked_until(failures: list[datetime], limit: int, window: timedelta) -> datetime | None:
-    """With ``failures`` newest first, the block lasts until the ``limit``-th newest one leaves
-    the window, which is when fewer than ``limit`` remain inside it."""
-    if len(failures) < limit:
+def window() -> timedelta:
+    return timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+
+
+def backoff_until(failures: int, newest: datetime | None, limit: int) -> datetime | None:
+    """When a client with ``failures`` remembered failures (the newest at ``newest``) may try
+    again, or None when it is below ``limit``: the wait doubles with each failure past it."""
+    if failures < limit or newest is None:
         return None
-    return failures[limit - 1] + window
-
-
-def check_throttle(*, username: str, address: str, now: datetime) -> Throttle | None:
-    """The throttle in force for this account or address, or None when sign-in may proceed.
-
-    Account failures count only since the account's last successful sign-in, so a user who
-    finally gets it right starts from zero.
-    """
     config = current_app.config
-    window = timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
-    since = now - window
+    cap = config["LOGIN_BACKOFF_MAX_MINUTES"] * 60
+    seconds = min(cap, config["LOGIN_BACKOFF_SECONDS"] * 2 ** min(failures - limit, 30))
+    return newest + timedelta(seconds=seconds)
 
-    last_success = db.session.scalar(
-        select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)
+
+def _failures(*conditions: ColumnElement[bool], exclude: int) -> tuple[int, datetime | None]:
+    count, newest = db.session.execute(
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            LoginAttempt.succeeded.is_(False), LoginAttempt.id != exclude, *conditions
+        )
+    ).one()
+    return count, newest
+
+
+def _last_success(*conditions: ColumnElement[bool]) -> datetime | None:
+    return db.session.scalar(
+        select(func.max(LoginAttempt.at)).where(LoginAttempt.succeeded.is_(True), *conditions)
+    )
+
+
+def _serialise(*keys: str) -> None:
+    """Make concurrent attempts on the same account or address take turns until they commit.
+    SQLite has one writer at a time already (the attempt's INSERT takes the lock)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(keys):
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(key.encode())}
+        )
+
+
+def begin_attempt(
+    *, username: str, address: str, now: datetime
+) -> tuple[LoginAttempt, Throttle | None]:
+    """Record an attempt (as a failure until :func:`succeed` says otherwise) and say whether it
+    is throttled. A throttled attempt is removed again: it checked nothing, so it counts nothing.
+    """
+    _serialise(f"account:{username}", f"address:{address}")
+    attempt = LoginAttempt(username=username, address=address, succeeded=False, at=now)
+    db.session.add(attempt)
+    db.session.flush()
+    throttle = _throttle_for(attempt, now)
+    if throttle is not None:
+        db.session.delete(attempt)
+        db.session.flush()
+    return attempt, throttle
+
+
+def _throttle_for(attempt: LoginAttempt, now: datetime) -> Throttle | None:
+    config = current_app.config
+    since = now - window()
+    name = LoginAttempt.username == attempt.username
+    address = LoginAttempt.address == attempt.address
+    recent = LoginAttempt.at > since
+    candidates: list[Throttle] = []
+
+    client_reset = _last_success(name, address, recent)
+    client_since = LoginAttempt.at > max(since, client_reset) if client_reset else recent
+    count, newest = _failures(name, address, client_since, exclude=attempt.id)
+    until = backoff_until(count, newest, config["LOGIN_MAX_FAILURES"])
+    if until is not None:
+        candidates.append(Throttle(until, SCOPE_CLIENT))
+
+    count, newest = _failures(address, recent, exclude=attempt.id)
+    until = backoff_until(count, newest, config["LOGIN_MAX_FAILURES_PER_ADDRESS"])
+    if until is not None:
+        candidates.append(Throttle(until, SCOPE_ADDRESS))
+
+    count, newest = _failures(name, recent, exclude=attempt.id)
+    until = backoff_until(count, newest, config["LOGIN_MAX_FAILURES_PER_ACCOUNT"])
+    if until is not None and not _known_client(attempt, now):
+        candidates.append(Throttle(until, SCOPE_ACCOUNT))
+
+    in_force = [throttle for throttle in candidates if throttle.until > now]
+    return max(in_force, key=lambda throttle: throttle.until) if in_force else None
+
+
+def _known_client(attempt: LoginAttempt, now: datetime) -> bool:
+    known_since = now - timedelta(days=current_app.config["LOGIN_KNOWN_CLIENT_DAYS"])
+    return (
+        _last_success(
+            LoginAttempt.username == attempt.username,
+            LoginAttempt.address == attempt.address,
+            LoginAttempt.at > known_since,
+        )
+        is not None
+    )
+
+
+def succeed(attempt: LoginAttempt) -> None:
+    """Mark the attempt a success; older successes of the same client and account are dropped
+    (the newest says all that "known client" needs)."""
+    attempt.succeeded = True
+    db.session.execute(
+        delete(LoginAttempt).where(
+            LoginAttempt.username == attempt.username,
+            LoginAttempt.address == attempt.address,
+            LoginAttempt.succeeded.is_(True),
+            LoginAttempt.id != attempt.id,
         )
     )
-    account_since = max(since, last_success) if last_success else since
-    account_failures = db.session.scalars(
-        select(LoginAttempt.at)
-        .where(
-            LoginAttempt.username == username,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > account_since,
-        )
-        .order_by(LoginAttempt.at.desc())
-        .limit(config["LOGIN_MAX_FAILURES"])
-    ).all()
-    address_failures = db.session.scalars(
-        select(LoginAttempt.at)
-        .where(
-            LoginAttempt.address == address,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > since,
-        )
-        .order_by(LoginAttempt.at.desc())
-        .limit(config["LOGIN_MAX_FAILURES_PER_ADDRESS"])
-    ).all()
-
-    candidates = [
-        until
-        for until in (
-            _blocked_until(list(account_failures), config["LOGIN_MAX_FAILURES"], window),
-            _blocked_until(
-                list(address_failures), config["LOGIN_MAX_FAILURES_PER_ADDRESS"], window
-            ),
-        )
-        if until is not None and until > now
-    ]
-    return Throttle(until=max(candidates)) if candidates else None
-
-
-def record_attempt(*, username: str, address: str, succeeded: bool, now: datetime) -> None:
-    db.session.add(LoginAttempt(username=username, address=address, succeeded=succeeded, at=now))
     db.session.flush()
+
+
+def audit_throttled(
+    *, throttle: Throttle, username: str, address: str, now: datetime, user_id: int | None
+) -> None:
+    """Write one LOGIN_THROTTLED entry per scope key and window: the audit log is append-only,
+    so repeated refusals are not counted into an entry but simply not written again."""
+    key = {
+        SCOPE_CLIENT: f"{SCOPE_CLIENT}:{username}@{address}",
+        SCOPE_ADDRESS: f"{SCOPE_ADDRESS}:{address}",
+        SCOPE_ACCOUNT: f"{SCOPE_ACCOUNT}:{username}",
+    }[throttle.scope]
+    written = db.session.scalar(
+        select(AuditEntry.id)
+        .where(
+            AuditEntry.action == AuditAction.LOGIN_THROTTLED.value,
+            AuditEntry.at > now - window(),
+            AuditEntry.details["key"].as_string() == key,
+        )
+        .limit(1)
+    )
+    if written is not None:
+        return
+    record(
+        action=AuditAction.LOGIN_THROTTLED,
+        actor=None,
+        object_type="user" if user_id is not None else None,
+        object_id=user_id,
+        details={
+            "key": key,
+            "username": username,
+            "address": address,
+            "scope": throttle.scope,
+            "until": throttle.until.isoformat(),
+        },
+    )

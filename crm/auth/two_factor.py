@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select
 from crm.audit.services import AuditAction, record
 from crm.auth.models import RecoveryCode, User
 from crm.auth.permissions import Permission, Role
-from crm.auth.throttle import Throttle, check_throttle, record_attempt
+from crm.auth.throttle import Throttle, begin_attempt, succeed
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
@@ -137,7 +137,7 @@ def check_second_factor(*, user: User, code: str, address: str, now: datetime) -
     :raises WrongCode: for a wrong, reused or used-up code.
     """
     key = _attempt_key(user)
-    throttle: Throttle | None = check_throttle(username=key, address=address, now=now)
+    attempt, throttle = begin_attempt(username=key, address=address, now=now)
     if throttle is not None:
         raise SecondFactorThrottled(throttle)
     method = None
@@ -154,12 +154,12 @@ def check_second_factor(*, user: User, code: str, address: str, now: datetime) -
         if recovery is not None:
             recovery.used_at = now
             method = "recovery"
-    record_attempt(username=key, address=address, succeeded=method is not None, now=now)
     if method is None:
         record(
             action=AuditAction.TWO_FACTOR_FAILED, actor=None, object_type="user", object_id=user.id
         )
         raise WrongCode(_l("That code is not right."), field="code")
+    succeed(attempt)
     if method == "recovery":
         record(
             action=AuditAction.RECOVERY_CODE_USED, actor=user, object_type="user", object_id=user.id

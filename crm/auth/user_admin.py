@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from crm.auth import queries, services, two_factor
+from crm.auth import lockout, queries, services, two_factor
 from crm.auth.forms import UserCreateForm, UserEditForm
 from crm.auth.models import User
 from crm.auth.permissions import Permission, Role, permission_required
 from crm.auth.sessions import signed_in_user
+from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error
@@ -88,7 +89,8 @@ def edit(user_id: int) -> str | tuple[str, int] | BaseResponse:
                 flash(_("Nothing was changed."), "info")
             return redirect(url_for("users.edit", user_id=user.id))
     status = 400 if form.is_submitted() else 200
-    return render_template("users/form.html", form=form, user=user), status
+    failures = lockout.failures_for(user, utcnow())
+    return render_template("users/form.html", form=form, user=user, failures=failures), status
 
 
 @bp.post("/<int:user_id>/password")
@@ -107,6 +109,16 @@ def reset_two_factor(user_id: int) -> BaseResponse:
     two_factor.reset_for(actor=signed_in_user(), user=user)
     db.session.commit()
     flash(_("Two-factor sign-in of %(name)s is reset.", name=user.display_name), "success")
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+@bp.post("/<int:user_id>/throttle")
+@permission_required(Permission.USERS_MANAGE)
+def clear_throttle(user_id: int) -> BaseResponse:
+    user = _get_user_or_404(user_id)
+    lockout.clear_failures(actor=signed_in_user(), user=user)
+    db.session.commit()
+    flash(_("The failed sign-ins of %(name)s are cleared.", name=user.display_name), "success")
     return redirect(url_for("users.edit", user_id=user.id))
 
 
