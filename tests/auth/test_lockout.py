@@ -210,3 +210,36 @@ def test_a_concurrent_burst_gets_exactly_the_limit_through(app) -> None:
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [401] * limit + [429] * 3
+
+
+def test_behind_one_trusted_proxy_the_forwarded_client_is_throttled_not_the_proxy(
+    app_with,
+) -> None:
+    proxied = app_with(TRUSTED_PROXIES=1)
+    with proxied.app_context():
+        make_user(username="admin", roles=["admin"])
+
+    def via_proxy(forwarded_for: str):
+        client, token = client_at(proxied, "10.0.0.1")  # the proxy's own address
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded_for
+        return client, token
+
+    attacker, token = via_proxy(ATTACKER)
+    for _ in range(6):
+        post_login(attacker, token, "admin", "guess-number-x")
+    assert post_login(attacker, token, "admin", DEFAULT_PASSWORD).status_code == 429
+    office, office_token = via_proxy(OFFICE)
+    assert post_login(office, office_token, "admin", DEFAULT_PASSWORD).status_code == 302
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_changes_nothing(app) -> None:
+    with app.app_context():
+        make_user(username="admin", roles=["admin"])
+    attacker, token = client_at(app, ATTACKER)
+    for number in range(6):
+        attacker.environ_base["HTTP_X_FORWARDED_FOR"] = f"198.51.100.{number}"
+        post_login(attacker, token, "admin", "guess-number-x")
+    assert post_login(attacker, token, "admin", DEFAULT_PASSWORD).status_code == 429
+    with app.app_context():
+        addresses = set(db.session.scalars(select(LoginAttempt.address)))
+    assert addresses == {ATTACKER}
