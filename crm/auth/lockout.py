@@ -75,6 +75,29 @@ def failures_for(user: User, now: datetime) -> list[ClientFailures]:
     return listed
 
 
+def waiting_usernames(usernames: list[str], now: datetime) -> set[str]:
+    """Which of ``usernames`` have a client that must wait before its next password try: for
+    the user list's badge, in one query for the page."""
+    if not usernames:
+        return set()
+    rows = db.session.execute(
+        select(LoginAttempt.username, func.count(), func.max(LoginAttempt.at))
+        .where(
+            LoginAttempt.username.in_(usernames),
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > now - window(),
+        )
+        .group_by(LoginAttempt.username, LoginAttempt.address)
+    ).all()
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    waiting = set()
+    for username, count, last_at in rows:
+        until = backoff_until(count, last_at, limit)
+        if until is not None and until > now:
+            waiting.add(username)
+    return waiting
+
+
 def clear_failures(*, actor: User | None, user: User) -> int:
     """Forget every remembered failed sign-in (passwords and two-factor codes) of ``user``, from
     every client, so that no wait holds them up; audited even when there was nothing to clear.

@@ -36,7 +36,8 @@ def index() -> str:
         sort=request.args.get("sort", "username"),
         page=request.args.get("page", 1, type=int),
     )
-    return render_template("users/list.html", listing=listing, roles=list(Role))
+    waiting = lockout.waiting_usernames([user.username for user in listing.items], utcnow())
+    return render_template("users/list.html", listing=listing, roles=list(Role), waiting=waiting)
 
 
 @bp.route("/new", methods=["GET", "POST"])

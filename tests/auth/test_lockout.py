@@ -162,6 +162,8 @@ def test_an_admin_sees_and_clears_a_throttle(app, client, login_as) -> None:
         for _ in range(5):
             with pytest.raises(services.InvalidCredentials):
                 sign_in("forgetful", "wrong-password", "192.0.2.44")
+    listing = client.get("/admin/users/?q=forgetful").get_data(as_text=True)
+    assert 'data-testid="sign-in-waits"' in listing
     page = client.get(f"/admin/users/{user_id}").get_data(as_text=True)
     assert "192.0.2.44" in page
     token = CSRF_META.search(page).group(1)
@@ -169,6 +171,8 @@ def test_an_admin_sees_and_clears_a_throttle(app, client, login_as) -> None:
     response = client.post(f"/admin/users/{user_id}/throttle", data={"csrf_token": token})
     assert response.status_code == 302
     assert "192.0.2.44" not in client.get(f"/admin/users/{user_id}").get_data(as_text=True)
+    listing = client.get("/admin/users/?q=forgetful").get_data(as_text=True)
+    assert 'data-testid="sign-in-waits"' not in listing
     with app.app_context():
         assert sign_in("forgetful", DEFAULT_PASSWORD, "192.0.2.44").id == user_id
         entry = db.session.scalar(
