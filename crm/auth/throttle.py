@@ -6,10 +6,16 @@ A failure slows down the client that made it, never the account's owner elsewher
 * per (account, client address): after ``LOGIN_MAX_FAILURES`` failures since that client's
   last success, each further try waits ``LOGIN_BACKOFF_SECONDS``, doubling with every failure,
   up to ``LOGIN_BACKOFF_MAX_MINUTES`` after the newest failure;
-* per client address, over all accounts: the same after ``LOGIN_MAX_FAILURES_PER_ADDRESS``;
-* per account, from every client (distributed guessing): the same after
-  ``LOGIN_MAX_FAILURES_PER_ACCOUNT``, but only for clients that have not signed in to the account
-  within ``LOGIN_KNOWN_CLIENT_DAYS``: a known-good client is never held up by it.
+* per client address, over all accounts: the same after ``LOGIN_MAX_FAILURES_PER_ADDRESS``
+  (a password-spraying client);
+* per account, from every client: the same after ``LOGIN_MAX_FAILURES_PER_ACCOUNT`` (guessing
+  spread over many addresses).
+
+The last two apply only to clients that have not signed in to the account within
+``LOGIN_KNOWN_CLIENT_DAYS``: a known-good client (an agent's desk behind the office's one NAT
+address) is held up by its own failures on the account only, never by colleagues' typos or by
+an attacker elsewhere. A new client may have to wait out a campaign against the account; an
+administrator can clear it (:mod:`crm.auth.lockout`).
 
 Failures are remembered for ``LOGIN_WINDOW_MINUTES``; the scheduler prunes older ones. The
 attempt is recorded *before* the password is checked and the count then excludes only itself,
@@ -112,39 +118,31 @@ def _throttle_for(attempt: LoginAttempt, now: datetime) -> Throttle | None:
     name = LoginAttempt.username == attempt.username
     address = LoginAttempt.address == attempt.address
     recent = LoginAttempt.at > since
+    known_since = now - timedelta(days=config["LOGIN_KNOWN_CLIENT_DAYS"])
+    # A client that signed in to this account lately is known-good: only its own failures on
+    # the account hold it up, and they count from that success on.
+    last_success = _last_success(name, address, LoginAttempt.at > known_since)
     candidates: list[Throttle] = []
 
-    client_reset = _last_success(name, address, recent)
-    client_since = LoginAttempt.at > max(since, client_reset) if client_reset else recent
+    client_since = LoginAttempt.at > max(since, last_success) if last_success else recent
     count, newest = _failures(name, address, client_since, exclude=attempt.id)
     until = backoff_until(count, newest, config["LOGIN_MAX_FAILURES"])
     if until is not None:
         candidates.append(Throttle(until, SCOPE_CLIENT))
 
-    count, newest = _failures(address, recent, exclude=attempt.id)
-    until = backoff_until(count, newest, config["LOGIN_MAX_FAILURES_PER_ADDRESS"])
-    if until is not None:
-        candidates.append(Throttle(until, SCOPE_ADDRESS))
+    if last_success is None:
+        count, newest = _failures(address, recent, exclude=attempt.id)
+        until = backoff_until(count, newest, config["LOGIN_MAX_FAILURES_PER_ADDRESS"])
+        if until is not None:
+            candidates.append(Throttle(until, SCOPE_ADDRESS))
 
-    count, newest = _failures(name, recent, exclude=attempt.id)
-    until = backoff_until(count, newest, config["LOGIN_MAX_FAILURES_PER_ACCOUNT"])
-    if until is not None and not _known_client(attempt, now):
-        candidates.append(Throttle(until, SCOPE_ACCOUNT))
+        count, newest = _failures(name, recent, exclude=attempt.id)
+        until = backoff_until(count, newest, config["LOGIN_MAX_FAILURES_PER_ACCOUNT"])
+        if until is not None:
+            candidates.append(Throttle(until, SCOPE_ACCOUNT))
 
     in_force = [throttle for throttle in candidates if throttle.until > now]
     return max(in_force, key=lambda throttle: throttle.until) if in_force else None
-
-
-def _known_client(attempt: LoginAttempt, now: datetime) -> bool:
-    known_since = now - timedelta(days=current_app.config["LOGIN_KNOWN_CLIENT_DAYS"])
-    return (
-        _last_success(
-            LoginAttempt.username == attempt.username,
-            LoginAttempt.address == attempt.address,
-            LoginAttempt.at > known_since,
-        )
-        is not None
-    )
 
 
 def succeed(attempt: LoginAttempt) -> None:

@@ -104,6 +104,19 @@ def test_many_clients_guessing_one_account_slow_only_clients_it_has_not_seen(ctx
     assert sign_in(user.username, DEFAULT_PASSWORD, OFFICE).id == user.id
 
 
+def test_colleagues_typos_behind_one_office_address_do_not_hold_up_a_known_agent(ctx) -> None:
+    agent = make_user()
+    newcomer = make_user()
+    sign_in(agent.username, DEFAULT_PASSWORD, OFFICE)
+    for number in range(ctx.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+        with pytest.raises(services.InvalidCredentials):
+            sign_in(f"typo{number}", "wrong-password", OFFICE)
+    assert sign_in(agent.username, DEFAULT_PASSWORD, OFFICE).id == agent.id
+    # An account never signed in from here is slowed like any guess from a spraying client.
+    with pytest.raises(services.LoginThrottled):
+        sign_in(newcomer.username, DEFAULT_PASSWORD, OFFICE)
+
+
 def test_two_hundred_failures_for_a_made_up_user_add_a_handful_of_audit_rows(app) -> None:
     before = audit_rows(app)
     attacker, token = client_at(app, ATTACKER)
