@@ -41,6 +41,8 @@ from crm.extensions import db
 SCOPE_CLIENT = "account_address"
 SCOPE_ADDRESS = "address"
 SCOPE_ACCOUNT = "account"
+#: the first half of this module's PostgreSQL advisory lock keys (an arbitrary constant)
+SIGN_IN_LOCK_SPACE = 190_003
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,11 @@ def _serialise(*keys: str) -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         return
     for key in sorted(keys):
+        # The two-int form keeps these locks apart from the scheduler's one-bigint leader lock.
+        signed = zlib.crc32(key.encode()) - 2**31
         db.session.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(key.encode())}
+            text("SELECT pg_advisory_xact_lock(CAST(:space AS integer), CAST(:key AS integer))"),
+            {"space": SIGN_IN_LOCK_SPACE, "key": signed},
         )
 
 
