@@ -7,10 +7,13 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
+import pyotp
 import pytest
 from flask import current_app
 from markupsafe import Markup, escape
 
+from crm.auth.models import User
+from crm.auth.two_factor import qr_svg
 from crm.database import utcnow
 from crm.extensions import db
 from crm.i18n import force_locale, gettext, lazy_gettext
@@ -99,3 +102,11 @@ def test_a_criterion_named_as_markup_is_text_in_the_decision_form(
     body = response.get_data(as_text=True)
     assert HOSTILE not in body
     assert ESCAPED in body
+
+
+def test_the_enrolment_qr_code_marked_safe_carries_no_user_text() -> None:
+    """``two_factor.html`` prints the QR SVG with ``|safe``: the user name is only in the
+    code's modules, never as text in the SVG."""
+    user = User(username=HOSTILE, totp_secret=pyotp.random_base32())
+    svg = qr_svg(user)
+    assert svg.startswith("<svg") and "<i" not in svg and "id=x" not in svg
