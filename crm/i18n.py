@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, session
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import force_locale as _babel_force_locale
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
@@ -147,3 +148,15 @@ def install_template_translations(app: Flask) -> None:
         ngettext=lambda singular, plural, num: _catalog().ungettext(singular, plural, num),
         newstyle=True,
     )
+
+
+class TextJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with lazy translated strings written as their plain text: Flask's own
+    default writes any object with ``__html__`` as that HTML, which for :class:`LazyText` is
+    escaped."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, LazyString):
+            return str(o)
+        return DefaultJSONProvider.default(o)

@@ -3,6 +3,7 @@ string is shown, in a form label, an error beside a field or a flashed message."
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -50,6 +51,13 @@ def test_a_lazy_string_keeps_markup_values_and_numbers_and_plain_text_stays_plai
     assert lazy_gettext("Q&A").__html__() == "Q&amp;A"
     assert str(lazy_gettext("Q&A")) == "Q&A"
     assert gettext("Value %(v)s", v=HOSTILE) == f"Value {HOSTILE}"
+
+
+def test_json_writes_a_lazy_string_as_its_plain_text(english) -> None:
+    label = lazy_gettext("New value for %(criterion)s", criterion=HOSTILE)
+    assert json.loads(current_app.json.dumps({"label": label})) == {
+        "label": f"New value for {HOSTILE}"
+    }
 
 
 def test_a_flashed_lazy_string_comes_back_escaped_after_the_session_round_trip(
