@@ -10,6 +10,7 @@ from decimal import Decimal
 from crm.api.tokens import create_token
 from crm.auth.models import User
 from crm.auth.permissions import Role
+from crm.callbacks.services import skip_task
 from crm.cases.services import change_status, open_case, transfer
 from crm.cases.settings import set_holiday
 from crm.contingency.services import log_update, start_incident
@@ -19,7 +20,8 @@ from crm.customers.saved_filters import save_filter
 from crm.database import utcnow
 from crm.extensions import db
 from crm.qa import calibration, disputes, rules, scorecards
-from crm.surveys.services import create_link
+from crm.surveys.services import answer, create_link, survey_for_token
+from crm.timezones import department_today
 from crm.training.models import TrainingSession
 from crm.training.services import add_topic
 from tests.factories import make_customer, make_interaction, make_plan, make_session, make_task
@@ -60,6 +62,8 @@ KINDS = (
     "calibration",
     "incident",
     "update",
+    "survey",
+    "skip",
 )
 
 
@@ -139,8 +143,22 @@ def seed() -> dict[str, int | str]:
     )
     change_status(actor=agent, case=resolved, status="resolved", now=now, note=hostile("transfer"))
     survey_token = create_link(actor=agent, case=resolved, now=now)
+    answered = open_case(
+        actor=agent, customer=customer, subject=hostile("subject"), category="tech_support", now=now
+    )
+    change_status(actor=agent, case=answered, status="resolved", now=now)
+    answer(
+        survey=survey_for_token(create_link(actor=agent, case=answered, now=now), now),
+        attitude=5,
+        efficiency=5,
+        resolution=5,
+        comment=hostile("survey"),
+        now=now,
+    )
     plan = make_plan(actor=boss, customer=customer, assignee=agent, purpose=hostile("purpose"))
     task = make_task(plan)
+    skipped = make_task(plan, department_today(now) + timedelta(days=1))
+    skip_task(actor=agent, task=skipped, reason=hostile("skip"))
     save_filter(actor=agent, name=hostile("filter"), params={"tier": "key"})
     csv = f"姓名,手机\n{hostile('customer')},13800138000\n".encode()
     batch, _table = start_import(actor=boss, filename=hostile("file") + ".csv", data=csv)

@@ -38,7 +38,9 @@ ARGUMENTS = {
 QUERIES = {
     "customers.index": ["", "q=customer", f"q={quote(hostile('q'))}"],
     "customers.quick_search": ["q=customer", f"q={quote(hostile('q'))}"],
-    "cases.new": ["customer={customer_id}"],
+    "cases.new": ["customer={customer_id}", "customer={customer_id}&interaction={interaction_id}"],
+    "customers.create": ["", f"phone={quote(hostile('q'))}"],
+    "customers.merge": ["", "q=customer", f"q={quote(hostile('q'))}", "target={other_customer}"],
     "callbacks.new_plan": ["customer={customer_id}"],
     "pop.screen_pop": [f"phone={quote(hostile('phone'))}", "phone=13800138000"],
     "callbacks.worklist_more": [
