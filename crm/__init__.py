@@ -40,6 +40,7 @@ from crm.extensions import babel, csrf, db, login_manager, migrate
 from crm.forms import use_fast_html_params
 from crm.i18n import (
     HTML_LANG,
+    TextJSONProvider,
     current_language,
     install_template_translations,
     select_locale,
@@ -90,6 +91,7 @@ def register_extensions(app: Flask) -> None:
     use_fast_html_params()
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     install_template_translations(app)
+    app.json = TextJSONProvider(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")

@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, session
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import force_locale as _babel_force_locale
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from config import SUPPORTED_LOCALES
 
@@ -100,9 +102,28 @@ def gettext(string: str, **variables: Any) -> str:
     return translated % variables if variables else translated
 
 
-def lazy_gettext(string: str, **variables: Any) -> LazyString:
-    """:func:`gettext`, deferred until the text is shown (labels defined at import time)."""
-    return LazyString(gettext, string, **variables)
+class LazyText(LazyString):
+    """A translated text looked up when it is shown: plain text as ``str()`` (flash, JSON,
+    CSV, logs), escaped text as HTML.
+
+    Flask-Babel's lazy string returns the whole interpolated string from ``__html__``, so
+    Jinja, WTForms' labels and errors and ``markupsafe.escape`` take ``%(name)s`` values typed
+    by users as markup. Here the translation is escaped and each value is escaped into it (a
+    value that is already :class:`Markup` stays markup).
+    """
+
+    def __init__(self, string: str, variables: dict[str, Any]) -> None:
+        super().__init__(gettext, string, **variables)
+
+    def __html__(self) -> Markup:
+        translated = escape(_catalog().ugettext(self._args[0]))
+        return translated % self._kwargs if self._kwargs else translated
+
+
+def lazy_gettext(string: str, **variables: Any) -> LazyText:
+    """:func:`gettext`, deferred until the text is shown (labels defined at import time); user
+    values in ``variables`` are escaped when it is shown as HTML (:class:`LazyText`)."""
+    return LazyText(string, variables)
 
 
 @contextmanager
@@ -127,3 +148,15 @@ def install_template_translations(app: Flask) -> None:
         ngettext=lambda singular, plural, num: _catalog().ungettext(singular, plural, num),
         newstyle=True,
     )
+
+
+class TextJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with lazy translated strings written as their plain text: Flask's own
+    default writes any object with ``__html__`` as that HTML, which for :class:`LazyText` is
+    escaped."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, LazyString):
+            return str(o)
+        return DefaultJSONProvider.default(o)

@@ -10,13 +10,8 @@
     }
   });
 
-  // htmx requests carry the CSRF token like any form post.
-  document.addEventListener("htmx:configRequest", function (event) {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    if (meta) {
-      event.detail.headers["X-CSRFToken"] = meta.getAttribute("content");
-    }
-  });
+  // htmx requests carry the CSRF token through the hx-headers of <body> (base.html), not a
+  // listener here: a listener would add it to requests of any element, injected ones too.
 })();
 
 // Upload progress for forms marked data-upload-progress (large import files).

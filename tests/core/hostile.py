@@ -1,0 +1,240 @@
+"""A department whose every user-typed value is markup: one object of each kind, made through
+the domain services, each value tagged with its kind so a test can tell which ones it saw."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+from crm.api.tokens import create_token
+from crm.auth.models import User
+from crm.auth.permissions import Role
+from crm.callbacks.services import skip_task
+from crm.cases.services import change_status, open_case, transfer
+from crm.cases.settings import set_holiday
+from crm.contingency.services import log_update, start_incident
+from crm.customers.imports import start_import
+from crm.customers.records import add_feedback, add_purchase
+from crm.customers.saved_filters import save_filter
+from crm.database import utcnow
+from crm.extensions import db
+from crm.qa import calibration, disputes, rules, scorecards
+from crm.surveys.services import answer, create_link, survey_for_token
+from crm.timezones import department_today
+from crm.training.models import TrainingSession
+from crm.training.services import add_topic
+from tests.factories import make_customer, make_interaction, make_plan, make_session, make_task
+from tests.qa.support import SMALL_CARD, scored_review, veteran
+
+#: what must never reach a page as markup
+RAW = "<i id=x"
+#: the seeded values' kinds; each value is ``<kind><i id=x>``
+KINDS = (
+    "user",
+    "customer",
+    "company",
+    "region",
+    "tag",
+    "notes",
+    "summary",
+    "details",
+    "outcome",
+    "product",
+    "feedback",
+    "subject",
+    "description",
+    "transfer",
+    "purpose",
+    "filter",
+    "file",
+    "topic",
+    "session",
+    "location",
+    "holiday",
+    "token",
+    "scorecard",
+    "section",
+    "criterion",
+    "definition",
+    "comment",
+    "dispute",
+    "calibration",
+    "incident",
+    "update",
+    "survey",
+    "skip",
+)
+
+
+def hostile(kind: str) -> str:
+    return f"{kind}<i id=x>"
+
+
+def escaped(kind: str) -> str:
+    return f"{kind}&lt;i id=x&gt;"
+
+
+def seed() -> dict[str, int | str]:
+    """Make the objects; returns the ids and other values the pages' URLs need."""
+    now = utcnow()
+    people: dict[str, User] = {
+        role.value: veteran(f"{role.value}.one", [role.value]) for role in Role
+    }
+    people["qa2"] = veteran("qa.two", ["qa"])
+    for user in people.values():
+        user.display_name = hostile("user")
+    agent, boss, admin, qa, trainer = (
+        people["agent"],
+        people["supervisor"],
+        people["admin"],
+        people["qa"],
+        people["trainer"],
+    )
+    customer = make_customer(
+        actor=boss,
+        name=hostile("customer"),
+        company=hostile("company"),
+        region=hostile("region"),
+        industry=hostile("region"),
+        tags=[hostile("tag")],
+        notes=hostile("notes"),
+        tier="key",
+        owner_id=agent.id,
+    )
+    other = make_customer(actor=agent, name=hostile("customer"))
+    interaction = make_interaction(
+        customer=customer,
+        actor=agent,
+        summary=hostile("summary"),
+        details=hostile("details"),
+        outcome=hostile("outcome"),
+    )
+    add_purchase(
+        actor=agent,
+        customer=customer,
+        product=hostile("product"),
+        amount="10",
+        purchased_at=now,
+        order_number=hostile("product"),
+    )
+    add_feedback(
+        actor=agent, customer=customer, content=hostile("feedback"), received_at=now, rating=2
+    )
+    case = open_case(
+        actor=agent,
+        customer=customer,
+        subject=hostile("subject"),
+        description=hostile("description"),
+        category="tech_support",
+        now=now,
+        assignee=agent,
+    )
+    transfer(
+        actor=agent,
+        case=case,
+        department="service",
+        assignee=agent,
+        now=now,
+        note=hostile("transfer"),
+    )
+    resolved = open_case(
+        actor=agent, customer=customer, subject=hostile("subject"), category="tech_support", now=now
+    )
+    change_status(actor=agent, case=resolved, status="resolved", now=now, note=hostile("transfer"))
+    survey_token = create_link(actor=agent, case=resolved, now=now)
+    answered = open_case(
+        actor=agent, customer=customer, subject=hostile("subject"), category="tech_support", now=now
+    )
+    change_status(actor=agent, case=answered, status="resolved", now=now)
+    answer(
+        survey=survey_for_token(create_link(actor=agent, case=answered, now=now), now),
+        attitude=5,
+        efficiency=5,
+        resolution=5,
+        comment=hostile("survey"),
+        now=now,
+    )
+    plan = make_plan(actor=boss, customer=customer, assignee=agent, purpose=hostile("purpose"))
+    task = make_task(plan)
+    skipped = make_task(plan, department_today(now) + timedelta(days=1))
+    skip_task(actor=agent, task=skipped, reason=hostile("skip"))
+    save_filter(actor=agent, name=hostile("filter"), params={"tier": "key"})
+    csv = f"姓名,手机\n{hostile('customer')},13800138000\n".encode()
+    batch, _table = start_import(actor=boss, filename=hostile("file") + ".csv", data=csv)
+    topic = add_topic(actor=trainer, name=hostile("topic"))
+    training: TrainingSession = make_session(
+        actor=trainer,
+        invited=[agent],
+        title=hostile("session"),
+        location=hostile("location"),
+        topics=[topic],
+    )
+    set_holiday(actor=admin, day=date(2026, 10, 1), name=hostile("holiday"), working=False)
+    for user in people.values():
+        create_token(actor=user, name=hostile("token"), now=now)
+    criteria = [
+        replace(
+            criterion,
+            section=hostile("section"),
+            name=hostile("criterion"),
+            definition=hostile("definition"),
+            examples=hostile("definition"),
+        )
+        for criterion in SMALL_CARD
+    ]
+    card = scorecards.create_scorecard(
+        actor=qa,
+        name=hostile("scorecard"),
+        style="weighted",
+        pass_mark=Decimal(80),
+        criteria=criteria,
+    )
+    rules.add_rule(
+        actor=qa, criterion_code=criteria[0].code, below_percent=Decimal(50), topic_id=topic.id
+    )
+    comments = (hostile("comment"), hostile("comment"), hostile("comment"))
+    at = now - timedelta(hours=2)
+    reviews = [
+        scored_review(
+            card=card, agent=agent, reviewer=qa, values=(2, 1, 1), at=at, comments=comments
+        )
+        for _ in range(2)
+    ]
+    first = card.current.criteria[0].id
+    for review in reviews:
+        disputes.open_dispute(
+            actor=agent, review=review, items={first: hostile("dispute")}, now=now
+        )
+    decided = disputes.dispute_of(reviews[1])
+    disputes.decide_dispute(
+        actor=boss, dispute=decided, accept=False, new_values={}, note=hostile("dispute"), now=now
+    )
+    session = calibration.create_session(
+        actor=qa,
+        title=hostile("calibration"),
+        interaction=interaction,
+        scorecard=card,
+        reviewers=[qa, people["qa2"]],
+        now=now,
+    )
+    start_incident(actor=admin, reason=hostile("incident"), now=now)
+    log_update(actor=admin, body=hostile("update"), now=now)
+    db.session.commit()
+    return {
+        "user_id": agent.id,
+        "customer_id": customer.id,
+        "other_customer": other.id,
+        "interaction_id": interaction.id,
+        "case_id": case.id,
+        "survey_token": survey_token,
+        "plan_id": plan.id,
+        "task_id": task.id,
+        "batch_id": batch.id,
+        "training_session": training.id,
+        "scorecard_id": card.id,
+        "review_id": reviews[0].id,
+        "calibration_session": session.id,
+        "month": (now.date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
+        "topic_id": topic.id,
+    }
