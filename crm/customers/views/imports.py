@@ -50,7 +50,7 @@ def receive() -> BaseResponse | tuple[str, int]:
         return _redirect(url_for("imports.upload"))
     try:
         batch, _table = imports.start_import(
-            actor=signed_in_user(), filename=upload.filename, data=upload.read()
+            actor=signed_in_user(), filename=upload.filename, data=upload.stream
         )
     except DomainError as error:
         db.session.rollback()
