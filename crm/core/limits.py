@@ -6,6 +6,11 @@ from __future__ import annotations
 from flask import current_app, request
 
 
+def megabytes(size: int) -> str:
+    """A size in bytes as "50 MB"."""
+    return f"{size / (1024 * 1024):g} MB"
+
+
 def body_over_limit() -> str | None:
     """The upload limit as "50 MB" when this request's body is over ``MAX_CONTENT_LENGTH``
     (Werkzeug refuses it on its declared length, before reading it); None when the 413 came
@@ -14,4 +19,4 @@ def body_over_limit() -> str | None:
     length = request.content_length
     if limit is None or (length is not None and length <= limit):
         return None
-    return f"{limit / (1024 * 1024):g} MB"
+    return megabytes(limit)
