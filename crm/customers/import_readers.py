@@ -41,6 +41,7 @@ UNREADABLE = (
     ValueError,  # UnicodeDecodeError included
     KeyError,
     IndexError,
+    TypeError,  # openpyxl's typed attributes given text they cannot hold
     SyntaxError,  # the XML parsers' errors
     csv.Error,
     zipfile.BadZipFile,
@@ -147,9 +148,14 @@ def check_zip(stream: IO[bytes], limits: ReadLimits) -> None:
         packed size.
     """
     stream.seek(0)
-    # zipfile's own reader of the end record: the part count, before ZipFile lists the parts.
+    # zipfile's own reader of the end record: the part count and the directory's size (which
+    # ZipFile reads whole, whatever the count says), before ZipFile lists the parts.
     end = zipfile._EndRecData(stream)
-    if end is None or end[zipfile._ECD_ENTRIES_TOTAL] > MAX_ZIP_MEMBERS:
+    if (
+        end is None
+        or end[zipfile._ECD_ENTRIES_TOTAL] > MAX_ZIP_MEMBERS
+        or end[zipfile._ECD_SIZE] > MAX_ZIP_MEMBERS * 1024
+    ):
         raise zipfile.BadZipFile
     stream.seek(0)
     with zipfile.ZipFile(stream) as archive:

@@ -81,6 +81,14 @@ def test_an_xlsx_that_unpacks_far_more_than_any_spreadsheet_is_refused(ctx) -> N
     assert "100" in refusal("bomb.xlsx", bomb)
 
 
+def test_a_zip_of_thousands_of_parts_is_refused_before_its_directory_is_listed(ctx) -> None:
+    crafted = io.BytesIO()
+    with zipfile.ZipFile(crafted, "w") as archive:
+        for number in range(2000):
+            archive.writestr(f"xl/media/{number}.bin", b"")
+    assert "无法按 CSV 或 Excel 格式读取" in refusal("parts.xlsx", crafted.getvalue())
+
+
 def test_an_xlsx_row_far_to_the_right_is_refused_naming_the_column_limit(ctx) -> None:
     workbook = Workbook()
     workbook.active.append(["姓名", "手机"])
