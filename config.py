@@ -52,6 +52,11 @@ def _non_negative_int(name: str, raw: str) -> int:
     return value
 
 
+def _megabytes(name: str, raw: str) -> int:
+    """A size given in whole megabytes, kept in bytes."""
+    return _positive_int(name, raw) * 1024 * 1024
+
+
 def _qa_period(name: str, raw: str) -> str:
     if raw.strip() not in {"month", "week"}:
         raise ConfigError(f"{name} must be month or week, got {raw!r}.")
@@ -165,6 +170,10 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "CRM_SMTP_PASSWORD": ("SMTP_PASSWORD", _text),
     "CRM_SMTP_FROM": ("SMTP_FROM", _text),
     "CRM_SMTP_STARTTLS": ("SMTP_STARTTLS", _parse_bool),
+    "CRM_MAX_UPLOAD_MB": ("MAX_CONTENT_LENGTH", _megabytes),
+    "CRM_IMPORT_MAX_ROWS": ("IMPORT_MAX_ROWS", _positive_int),
+    "CRM_IMPORT_MAX_CELL_CHARS": ("IMPORT_MAX_CELL_CHARS", _positive_int),
+    "CRM_IMPORT_MAX_UNZIPPED_MB": ("IMPORT_MAX_UNZIPPED_BYTES", _megabytes),
 }
 
 
@@ -259,7 +268,17 @@ class Config:
     # auth/sessions.py), not with every answer; the time limits are checked on the server.
     SESSION_REFRESH_EACH_REQUEST = False
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which has its own limits
-    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    #: largest request body; a longer one is refused (413) on its declared length, unread
+    MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+    #: largest form field kept in memory (the longest text field takes 20,000 characters) and
+    #: most fields in one form; files are spooled to disk, not held here
+    MAX_FORM_MEMORY_SIZE = 500_000
+    MAX_FORM_PARTS = 1000
+    #: imported files (customers, exam results): data rows, characters in a cell (Excel's own
+    #: limit), and what an XLSX may unpack to; the readers stop at the first one passed
+    IMPORT_MAX_ROWS = 200_000
+    IMPORT_MAX_CELL_CHARS = 32_767
+    IMPORT_MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
 
     def __init__(self, **overrides: Any) -> None:
         for key, value in overrides.items():

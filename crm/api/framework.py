@@ -21,6 +21,7 @@ from crm.api.models import IdempotentResponse
 from crm.api.tokens import user_for_token
 from crm.auth.models import User
 from crm.auth.permissions import Permission
+from crm.core.limits import body_over_limit
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import csrf, db
@@ -109,10 +110,19 @@ def _domain_error(error: DomainError) -> Response:
     return error_response(422, _english(error.message), fields=fields)
 
 
+def too_large_response() -> Response:
+    limit = body_over_limit()
+    if limit is None:
+        return error_response(413, "A form field is too long or there are too many fields.")
+    return error_response(413, f"The request body is larger than the {limit} allowed.")
+
+
 def http_error(error: HTTPException) -> Response:
     """Werkzeug's errors (404 from a fetch-and-authorize helper, 405, 413) as the API's body."""
     db.session.rollback()
     code = error.code or 500
+    if code == 413:
+        return too_large_response()
     return error_response(code, error.name)
 
 

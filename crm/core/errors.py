@@ -10,7 +10,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from crm.api.framework import bp as api_bp
-from crm.api.framework import error_response
+from crm.api.framework import error_response, too_large_response
+from crm.core.limits import body_over_limit
 from crm.extensions import db
 from crm.i18n import HTML_LANG, force_locale
 from crm.i18n import lazy_gettext as _l
@@ -49,9 +50,22 @@ def _is_api() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
+def _too_large() -> tuple[str, int] | Response:
+    if _is_api():
+        return too_large_response()
+    limit = body_over_limit()
+    if limit is None:
+        return _render(
+            413, str(_l("A field of the form is too long, or the form has too many fields."))
+        )
+    return _render(413, str(_l("The upload is larger than the %(limit)s allowed.", limit=limit)))
+
+
 def handle_http_error(error: HTTPException) -> tuple[str, int] | HTTPException | Response:
     if error.code is None or error.code < 400:
         return error
+    if error.code == 413:
+        return _too_large()
     if _is_api():
         return error_response(error.code, error.name)
     return _render(error.code)

@@ -1,20 +1,25 @@
-"""Reading uploaded customer files: CSV in the encodings Chinese Excel writes, and XLSX."""
+"""Reading uploaded customer files: CSV in the encodings Chinese Excel writes, and XLSX.
+
+The file is read a row at a time (``import_readers``); a ``Table`` keeps only the header, a
+preview and the count, and reads the rows again from the file when they are planned.
+"""
 
 from __future__ import annotations
 
-import csv
 import io
-import zipfile
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
-from typing import Any
+from typing import IO
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from flask import current_app
 
+from crm.customers.import_readers import ReadLimits, read_rows
 from crm.errors import DomainError
 from crm.i18n import lazy_gettext as _l
 
-MAX_ROWS = 200_000
+#: data rows shown under the column mapping
+PREVIEW_ROWS = 5
 #: column titles (lower-cased) that name each customer field, in Chinese and English
 HEADER_GUESSES = {
     "name": {"name", "姓名", "客户姓名", "联系人", "客户名称", "客户"},
@@ -31,59 +36,64 @@ HEADER_GUESSES = {
 
 @dataclass
 class Table:
+    """A checked file: its header, its first rows and how many there are; the rows themselves
+    are read from the file again by ``iter_rows``."""
+
     header: list[str]
-    rows: list[list[str]]
+    #: the first data rows, as wide as the header
+    preview: list[list[str]]
+    #: data rows that are not blank
+    row_count: int
+    kind: str
+    source: IO[bytes]
+    limits: ReadLimits
+
+    def iter_rows(self) -> Iterator[list[str]]:
+        """The data rows that are not blank, each as wide as the header, one at a time."""
+        with closing(read_rows(self.kind, self.source, self.limits)) as rows:
+            next(rows)  # the header
+            for row in rows:
+                yield self.fit(row)
+
+    def fit(self, row: list[str]) -> list[str]:
+        width = len(self.header)
+        return (row + [""] * width)[:width]
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM) when it decodes, else GB18030, which covers GBK/GB2312 files
-    saved by Chinese Excel."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # Excel stores phone numbers typed as numbers as floats
-    return str(value).strip()
-
-
-def read_table(filename: str, data: bytes) -> Table:
-    """The header and rows of an uploaded CSV or XLSX file.
-
-    :raises DomainError: for another format, an unreadable or empty file, or too many rows.
-    """
+def _kind(filename: str) -> str:
     name = filename.lower()
-    try:
-        if name.endswith(".xlsx"):
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-            raw = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        elif name.endswith((".csv", ".txt")):
-            text = decode_text(data)
-            try:
-                dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-            except csv.Error:
-                dialect = csv.excel
-            raw = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
-        else:
-            raise DomainError(_l("Upload a .csv or .xlsx file."), field="file")
-    except (OSError, ValueError, KeyError, csv.Error, zipfile.BadZipFile, InvalidFileException):
-        raise DomainError(_l("The file could not be read as CSV or Excel."), field="file") from None
-    raw = [row for row in raw if any(row)]
-    if len(raw) < 2:
+    if name.endswith(".xlsx"):
+        return "xlsx"
+    if name.endswith((".csv", ".txt")):
+        return "csv"
+    raise DomainError(_l("Upload a .csv or .xlsx file."), field="file")
+
+
+def read_table(filename: str, data: bytes | IO[bytes], limits: ReadLimits | None = None) -> Table:
+    """Check an uploaded CSV or XLSX file from end to end, keeping its header and first rows.
+
+    :param data: the file's bytes, or a seekable binary stream (an upload's spooled file).
+    :param limits: the app's ``IMPORT_*`` settings unless given.
+    :raises DomainError: for another format, an unreadable or empty file, or a file over a
+        limit (rows, columns, cell length, unpacked size), naming the limit.
+    """
+    kind = _kind(filename)
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    limits = limits or ReadLimits.from_config(current_app.config)
+    preview: list[list[str]] = []
+    count = 0
+    with closing(read_rows(kind, source, limits)) as rows:
+        table = Table(next(rows, []), preview, 0, kind, source, limits)
+        for row in rows:
+            count += 1
+            if len(preview) < PREVIEW_ROWS:
+                preview.append(table.fit(row))
+    if not count:
         raise DomainError(
             _l("The file needs a header row and at least one customer."), field="file"
         )
-    if len(raw) - 1 > MAX_ROWS:
-        raise DomainError(
-            _l("At most %(n)d rows can be imported at once.", n=MAX_ROWS), field="file"
-        )
-    width = len(raw[0])
-    return Table(header=raw[0], rows=[(row + [""] * width)[:width] for row in raw[1:]])
+    table.row_count = count
+    return table
 
 
 def guess_mapping(header: list[str]) -> dict[str, str]:

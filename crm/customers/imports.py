@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import select
 
@@ -98,7 +98,7 @@ def plan_import(table: Table, mapping: dict[str, str]) -> list[RowPlan]:
             _l("Choose a column with phone numbers or e-mail addresses."), field="mapping"
         )
     plans: list[RowPlan] = []
-    for offset, row in enumerate(table.rows):
+    for offset, row in enumerate(table.iter_rows()):
         data, tier_text = _row_input(row, mapping)
         plan = RowPlan(line=offset + 2, action="create", name=(data.name or "").strip()[:100])
         try:
@@ -152,10 +152,20 @@ def _require_manager(actor: User) -> None:
         raise PermissionDenied(_l("Only supervisors can import customers."))
 
 
-def start_import(*, actor: User, filename: str, data: bytes) -> tuple[ImportBatch, Table]:
-    """Keep an uploaded file for the dry run. :raises DomainError: for an unreadable file."""
+def start_import(
+    *, actor: User, filename: str, data: bytes | IO[bytes]
+) -> tuple[ImportBatch, Table]:
+    """Check an uploaded file and keep it for the dry run.
+
+    :param data: the file's bytes, or the upload's seekable stream (read a row at a time; its
+        bytes are kept only once the file has passed the limits).
+    :raises DomainError: for an unreadable file, or one over a limit.
+    """
     _require_manager(actor)
     table = read_table(filename, data)
+    if not isinstance(data, bytes):
+        data.seek(0)
+        data = data.read()
     batch = ImportBatch(
         filename=filename[:255],
         content=data,

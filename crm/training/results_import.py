@@ -54,7 +54,7 @@ def read_results(
     for participant in session.participants:
         by_name.setdefault(participant.user.display_name, []).append(participant.user_id)
     lines = []
-    for offset, row in enumerate(table.rows):
+    for offset, row in enumerate(table.iter_rows()):
         person, score = row[person_at].strip(), row[score_at].strip()
         line = ImportLine(line=offset + 2, person=person, score=score)
         matches = (

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from crm.extensions import db
+from tests.conftest import LiveServer
 from tests.factories import DEFAULT_PASSWORD, make_customer, make_interaction, make_user
 
 pytestmark = pytest.mark.browser
@@ -91,3 +92,27 @@ def test_the_purchase_form_loads_when_its_section_opens_and_records_a_purchase(
     top = page.get_by_test_id("timeline").get_by_test_id("timeline-entry").first
     expect(top).to_contain_text("净水器 X3")
     expect(top).to_contain_text("¥1,999.00")
+
+
+def test_a_file_over_the_upload_limit_is_refused_before_it_is_sent(
+    page: Page, app_with, tmp_path
+) -> None:
+    """The server refuses such a body unread, which a browser in mid-upload may show as nothing
+    at all; the page says why before sending it."""
+    app = app_with(MAX_CONTENT_LENGTH=1024 * 1024)
+    with app.app_context():
+        make_user(username="boss", roles=["supervisor"])
+    big = tmp_path / "客户.csv"
+    with big.open("wb") as out:
+        out.truncate(2 * 1024 * 1024)
+    with LiveServer(app) as server:
+        page.goto(f"{server.url}/login")
+        page.get_by_label("用户名").fill("boss")
+        page.get_by_label("密码", exact=True).fill(DEFAULT_PASSWORD)
+        page.get_by_role("button", name="登录", exact=True).click()
+        page.goto(f"{server.url}/customers/import/")
+        page.wait_for_load_state("load")
+        page.get_by_label("文件").set_input_files(big)
+        page.get_by_role("button", name="上传").click()
+        expect(page.get_by_role("alert")).to_contain_text("上传的内容超过了允许的 1 MB 上限")
+        expect(page).to_have_url(f"{server.url}/customers/import/")

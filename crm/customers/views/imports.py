@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.permissions import Permission, permission_required
 from crm.auth.sessions import signed_in_user
+from crm.core.limits import megabytes
 from crm.customers import imports
 from crm.customers.models import ImportBatch, ImportMode, ImportStatus
 from crm.errors import DomainError
@@ -38,7 +48,14 @@ def _redirect(target: str) -> BaseResponse:
 @permission_required(Permission.CUSTOMERS_MANAGE)
 def upload() -> str:
     batches = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(20))
-    return render_template("customers/import_upload.html", batches=list(batches))
+    max_bytes = current_app.config["MAX_CONTENT_LENGTH"]
+    return render_template(
+        "customers/import_upload.html",
+        batches=list(batches),
+        max_bytes=max_bytes,
+        upload_limit=megabytes(max_bytes),
+        max_rows=current_app.config["IMPORT_MAX_ROWS"],
+    )
 
 
 @bp.post("/")
@@ -50,7 +67,7 @@ def receive() -> BaseResponse | tuple[str, int]:
         return _redirect(url_for("imports.upload"))
     try:
         batch, _table = imports.start_import(
-            actor=signed_in_user(), filename=upload.filename, data=upload.read()
+            actor=signed_in_user(), filename=upload.filename, data=upload.stream
         )
     except DomainError as error:
         db.session.rollback()

@@ -24,6 +24,42 @@ document.addEventListener("htmx:xhr:progress", function (event) {
   }
 });
 
+// A file over the server's limit (<form data-max-bytes>) is refused before it is sent: the server
+// would refuse it unread, and a browser cut off in the middle of an upload shows no answer.
+function uploadTooLarge(form) {
+  var limit = Number(form.getAttribute("data-max-bytes"));
+  return Array.prototype.some.call(form.querySelectorAll('input[type="file"]'), function (input) {
+    return Array.prototype.some.call(input.files || [], function (file) {
+      return file.size > limit;
+    });
+  });
+}
+
+function showTooLarge(form, shown) {
+  var alert = form.querySelector("[data-too-large]");
+  if (alert) {
+    alert.hidden = !shown;
+  }
+}
+
+document.addEventListener("htmx:beforeRequest", function (event) {
+  var form = event.detail.elt.closest("form[data-max-bytes]");
+  if (form) {
+    var tooLarge = uploadTooLarge(form);
+    showTooLarge(form, tooLarge);
+    if (tooLarge) {
+      event.preventDefault();
+    }
+  }
+});
+
+document.addEventListener("htmx:responseError", function (event) {
+  var form = event.detail.elt.closest("form[data-max-bytes]");
+  if (form && event.detail.xhr.status === 413) {
+    showTooLarge(form, true);
+  }
+});
+
 // A print button (data-print): the print stylesheet hides navigation and forms.
 document.addEventListener("click", function (event) {
   if (event.target.closest("[data-print]")) {
