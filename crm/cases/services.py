@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from crm.access import may_change_case
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
@@ -73,6 +74,16 @@ def policy_for(category: str, priority: str) -> SlaPolicy:
             if policy.priority == wanted:
                 return policy
     raise DomainError(_l("No SLA policy covers this category; ask an administrator."))
+
+
+def require_change(actor: User, case: Case) -> None:
+    """:raises PermissionDenied: unless ``actor`` may change ``case`` (``crm/access.py``)."""
+    if not may_change_case(actor, case):
+        if not actor.can(Permission.CASES_WORK):
+            raise PermissionDenied(_l("Your role does not handle cases."))
+        raise PermissionDenied(
+            _l("This case is another agent's; ask a supervisor to transfer it to you.")
+        )
 
 
 def add_event(case: Case, actor: User | None, kind: str, now: datetime, **details: Any) -> None:
@@ -182,8 +193,7 @@ def change_status(
     :raises DomainError: for a move the status machine does not allow, a complaint closed
         without its closing records, or a reopen after the reopening window.
     """
-    if not actor.can(Permission.CASES_WORK):
-        raise PermissionDenied(_l("Your role does not handle cases."))
+    require_change(actor, case)
     current, target = CaseStatus(case.status), CaseStatus(status)
     if target not in TRANSITIONS[current]:
         raise DomainError(
@@ -245,8 +255,7 @@ def transfer(
     *, actor: User, case: Case, department: str, assignee: User | None, now: datetime, note: str
 ) -> None:
     """Hand the case to another department and/or person (跨部门协作), with a note for them."""
-    if not actor.can(Permission.CASES_WORK):
-        raise PermissionDenied(_l("Your role does not handle cases."))
+    require_change(actor, case)
     if department not in {d.value for d in Department}:
         raise DomainError(_l("Choose a department from the list."), field="department")
     note = (note or "").strip()
@@ -286,8 +295,7 @@ def record_complaint_closure(
 ) -> None:
     """The closed-loop records of a complaint: why it happened, what was done, and how the
     customer confirmed the outcome (by whom, when)."""
-    if not actor.can(Permission.CASES_WORK):
-        raise PermissionDenied(_l("Your role does not handle cases."))
+    require_change(actor, case)
     values = {
         "root_cause": (root_cause or "").strip(),
         "corrective_action": (corrective_action or "").strip(),
