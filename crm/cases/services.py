@@ -18,6 +18,7 @@ from crm.access import may_change_case
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
+from crm.cases.breaches import record_breach
 from crm.cases.calendar import business_hours, hours_for
 from crm.cases.clock import BusinessHours, add_counted_minutes, counted_minutes
 from crm.cases.models import (
@@ -230,13 +231,13 @@ def change_status(
             )
         case.first_response_at = now
         if now > case.first_response_due_at:
-            case.response_breached = True
+            record_breach(case, "first_response", now, event=False)
     if stays_stopped and case.paused_since is None:
         case.paused_since = now
     if target == CaseStatus.RESOLVED:
         case.resolved_at = now
         if now > case.resolution_due_at:
-            case.resolution_breached = True
+            record_breach(case, "resolution", now, event=False)
     if target == CaseStatus.CLOSED:
         case.closed_at = now
     case.status = target.value
