@@ -20,6 +20,7 @@ from crm.cases.services import open_case
 from crm.database import utcnow
 from crm.extensions import db
 from crm.notifications.models import Notification
+from crm.notifications.services import notify
 from crm.timezones import department_today
 from tests.factories import make_customer, make_plan, make_user
 
@@ -180,3 +181,14 @@ def test_scheduler_once_waits_for_no_one_and_does_nothing_while_another_leads(
     with app.app_context():
         breaches = db.session.execute(select(SlaBreach.case_id, SlaBreach.clock)).all()
     assert len(breaches) == len(set(breaches)) == 2 * CASES_PER_ROUND
+
+
+def test_a_notice_comes_once_per_person_kind_subject_and_period(ctx) -> None:
+    user = make_user(username="notified", roles=["agent"])
+    notice = {"user_id": user.id, "kind": "case.at_risk", "subject_type": "case", "subject_id": 7}
+    assert notify([notice, notice]) == 1
+    assert notify([notice]) == 0
+    # A kind that may come again names its window: once more per period, never twice in one.
+    assert notify([{**notice, "period": "2026-12-02"}, {**notice, "period": "2026-12-02"}]) == 1
+    assert notify([{**notice, "period": "2026-12-03"}]) == 1
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 3

@@ -1,10 +1,11 @@
-"""Exactly once: SLA breaches keyed by case and clock.
+"""Exactly once: SLA breaches keyed by case and clock, notices by person, kind, subject and
+period.
 
 Two schedulers at once could record the same breach twice (two "breach" entries in the case's
 history). The duplicates go first, keeping the oldest; then every breach on record, from the
 history or from the case's flags, gets its row in ``sla_breaches``, whose UNIQUE (case, clock)
-makes any later repeat a no-op. Notices (person, kind, subject) and callback tasks (plan, date)
-had their unique keys already.
+makes any later repeat a no-op. Notices had a key of person, kind and subject; it gains the
+period (the window a repeatable notice is for). Callback tasks had theirs (plan, date).
 
 Revision ID: 0013
 Revises: 0011
@@ -23,6 +24,9 @@ revision = "0013"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
+
+OLD_NOTICE_KEY = "uq_notifications_user_id_kind_subject_type_subject_id"
+NEW_NOTICE_KEY = "uq_notifications_user_id_kind_subject_type_subject_id_period"
 
 case_events = sa.table(
     "case_events",
@@ -112,6 +116,23 @@ def upgrade():
     if rows:
         op.bulk_insert(breaches, rows)
 
+    # Notices: the key gains the window a repeatable kind is for ("" for once per subject). The
+    # old key (without it) was stricter, so no duplicates can exist to remove.
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("period", sa.String(length=20), server_default="", nullable=False)
+        )
+        batch_op.drop_constraint(OLD_NOTICE_KEY, type_="unique")
+        batch_op.create_unique_constraint(
+            batch_op.f(NEW_NOTICE_KEY), ["user_id", "kind", "subject_type", "subject_id", "period"]
+        )
+
 
 def downgrade():
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_constraint(NEW_NOTICE_KEY, type_="unique")
+        batch_op.create_unique_constraint(
+            batch_op.f(OLD_NOTICE_KEY), ["user_id", "kind", "subject_type", "subject_id"]
+        )
+        batch_op.drop_column("period")
     op.drop_table("sla_breaches")
