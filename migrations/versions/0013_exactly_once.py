@@ -8,7 +8,7 @@ makes any later repeat a no-op. Notices had a key of person, kind and subject; i
 period (the window a repeatable notice is for). Callback tasks had theirs (plan, date).
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02 14:30:00.000000
 
 """
@@ -21,7 +21,7 @@ import crm.database
 
 # revision identifiers, used by Alembic.
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
