@@ -31,7 +31,7 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.qa.demo import seed_quality
 from crm.reports.monthly import keep_closed_months
-from crm.scheduler import run_all, serve
+from crm.scheduler import run_once, serve
 from crm.training.demo import seed_training
 
 
@@ -146,7 +146,11 @@ def scheduler_command(once: bool) -> None:
     """Run the background jobs: callback tasks, notifications, e-mail."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if once:
-        for name, count in run_all(app).items():
+        results = run_once(app)
+        if results is None:
+            click.echo("Another scheduler is running; it does the jobs, nothing done here.")
+            return
+        for name, count in results.items():
             click.echo(f"{name}: {'failed (see the log)' if count is None else count}")
         return
     serve(app)

@@ -1,8 +1,11 @@
 """The scheduler process: `flask --app wsgi scheduler`, never inside a web worker.
 
-Every job is a database poller that any number of runs can repeat safely; a leader lock (a file
-lock on SQLite, a PostgreSQL advisory lock) keeps a second scheduler idle all the same, so
-work is not done twice for nothing. Jobs run at start-up, which catches up on anything missed
+Every job is a database poller that any number of runs can repeat safely: each thing it makes
+has a unique key in the database (a breach per case and clock, a notice per person, kind and
+subject, a callback task per plan and date) and is inserted with ON CONFLICT DO NOTHING. A
+leader lock (a file lock on SQLite, a PostgreSQL advisory lock), taken by `scheduler` and by
+`scheduler --once` alike, keeps a second scheduler idle all the same, so work is not done twice
+for nothing. Jobs run at start-up, which catches up on anything missed
 while the scheduler was down; APScheduler coalesces late runs and never drops one.
 """
 
@@ -77,6 +80,19 @@ def run_job(app: Flask, job: Job, now: datetime | None = None) -> int | None:
 def run_all(app: Flask, now: datetime | None = None) -> dict[str, int | None]:
     """Every job once, in order (`scheduler --once`, cron, tests)."""
     return {job.name: run_job(app, job, now) for job in JOBS}
+
+
+def run_once(app: Flask) -> dict[str, int | None] | None:
+    """Every job once as the leader (`scheduler --once`, cron): None, doing nothing, while
+    another scheduler holds the leader lock. The jobs' unique keys keep a repeat harmless all
+    the same; the lock spares the second run the work."""
+    lock = LeaderLock(app)
+    if not lock.acquire():
+        return None
+    try:
+        return run_all(app)
+    finally:
+        lock.release()
 
 
 class LeaderLock:

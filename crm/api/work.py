@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Select, and_, or_, select
 
+from crm.access import may_read_case, may_read_task
 from crm.api import schemas
 from crm.api.framework import ApiError, operation
 from crm.auth.models import User
@@ -13,7 +14,6 @@ from crm.auth.permissions import Permission
 from crm.callbacks.models import CallbackTask, TaskStatus
 from crm.callbacks.services import complete_task
 from crm.cases.models import OPEN_STATUSES, Case
-from crm.customers.access import customer_for
 from crm.customers.models import Customer
 from crm.customers.phones import normalise_phone
 from crm.customers.search import customers_with_phone
@@ -187,7 +187,7 @@ def list_tasks(user: User, query: schemas.TaskQuery) -> schemas.TaskList:
 )
 def complete(user: User, task_id: int, body: schemas.TaskDone) -> schemas.TaskOut:
     task = db.session.get(CallbackTask, task_id)
-    if task is None or not (user.can(Permission.CALLBACKS_PLAN) or task.assignee_id == user.id):
+    if task is None or not may_read_task(user, task):
         raise ApiError(404, "Not found.")
     if task.status != TaskStatus.DUE:
         raise ApiError(409, "This callback is closed already.", code="closed")
@@ -264,9 +264,8 @@ def list_cases(user: User, query: schemas.CaseQuery) -> schemas.CaseList:
 )
 def read_case(user: User, case_id: int) -> schemas.CaseOut:
     case = db.session.get(Case, case_id)
-    if case is None:
+    if case is None or not may_read_case(user, case):
         raise ApiError(404, "Not found.")
-    customer_for(user, case.customer_id)
     return case_out(case)
 
 

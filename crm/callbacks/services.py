@@ -11,6 +11,7 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import select, update
 
+from crm.access import may_change_task
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission, Role
@@ -214,9 +215,7 @@ def plan_dates(plan: CallbackPlan, *, until: date, is_open: DayRule) -> list[dat
 
 
 def _can_work(actor: User, task: CallbackTask) -> bool:
-    return actor.can(Permission.CALLBACKS_PLAN) or (
-        actor.can(Permission.CALLBACKS_WORK) and task.assignee_id == actor.id
-    )
+    return may_change_task(actor, task)
 
 
 def _close(task: CallbackTask, actor: User, status: TaskStatus) -> None:

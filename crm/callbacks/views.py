@@ -9,6 +9,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
+from crm.access import may_read_task
 from crm.auth.models import User
 from crm.auth.permissions import Permission, permission_required
 from crm.auth.queries import active_agents
@@ -48,7 +49,7 @@ def _agent_choices(empty: str | None = None) -> list[SelectChoice]:
 def task_for(actor: User, task_id: int) -> CallbackTask:
     """The task if the actor works it or plans callbacks; 404 otherwise."""
     task = db.session.get(CallbackTask, task_id)
-    if task is None or not (actor.can(Permission.CALLBACKS_PLAN) or task.assignee_id == actor.id):
+    if task is None or not may_read_task(actor, task):
         abort(404)
     return task
 

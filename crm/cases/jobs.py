@@ -6,35 +6,39 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from crm.cases.breaches import record_breach
 from crm.cases.models import Case, CaseStatus
-from crm.cases.services import add_event
 from crm.extensions import db
 from crm.notifications.services import notify
 
 
 def mark_breaches(now: datetime) -> int:
     """The scheduler's SLA job: record every breach as it happens (kept after closing) and tell
-    the assignee once."""
+    the assignee once. Exactly once however many run at a time: see ``cases/breaches.py``."""
     breached = []
     for case in db.session.scalars(
-        select(Case).where(
+        select(Case)
+        .where(
             Case.status.in_(
                 [s.value for s in CaseStatus if s not in (CaseStatus.RESOLVED, CaseStatus.CLOSED)]
             ),
             Case.paused_since.is_(None),
         )
+        # One order for every scheduler, so two never wait on each other's keys crosswise.
+        .order_by(Case.id)
     ):
         if (
             not case.response_breached
             and case.first_response_at is None
             and now > case.first_response_due_at
+            and record_breach(case, "first_response", now)
         ):
-            case.response_breached = True
-            add_event(case, None, "breach", now, clock="first_response")
             breached.append((case, "response"))
-        if not case.resolution_breached and now > case.resolution_due_at:
-            case.resolution_breached = True
-            add_event(case, None, "breach", now, clock="resolution")
+        if (
+            not case.resolution_breached
+            and now > case.resolution_due_at
+            and record_breach(case, "resolution", now)
+        ):
             breached.append((case, "resolution"))
     db.session.flush()
     notify(

@@ -239,3 +239,24 @@ class CaseEvent(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+class SlaBreach(db.Model):
+    """A missed SLA deadline, once per case and clock: the key that makes the scheduler's SLA
+    job and the status changes that notice a late response record each breach exactly once,
+    whatever runs at the same time."""
+
+    __tablename__ = "sla_breaches"
+    __table_args__ = (
+        UniqueConstraint("case_id", "clock"),
+        CheckConstraint(column("clock").in_(["first_response", "resolution"]), name="clock_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    #: "first_response" or "resolution"
+    clock: Mapped[str] = mapped_column(String(20))
+    #: the deadline that was missed
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: when the breach was noticed
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,9 +14,11 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from crm.access import may_change_case
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
+from crm.cases.breaches import record_breach
 from crm.cases.calendar import business_hours, hours_for
 from crm.cases.clock import BusinessHours, add_counted_minutes, counted_minutes
 from crm.cases.models import (
@@ -73,6 +75,16 @@ def policy_for(category: str, priority: str) -> SlaPolicy:
             if policy.priority == wanted:
                 return policy
     raise DomainError(_l("No SLA policy covers this category; ask an administrator."))
+
+
+def require_change(actor: User, case: Case) -> None:
+    """:raises PermissionDenied: unless ``actor`` may change ``case`` (``crm/access.py``)."""
+    if not may_change_case(actor, case):
+        if not actor.can(Permission.CASES_WORK):
+            raise PermissionDenied(_l("Your role does not handle cases."))
+        raise PermissionDenied(
+            _l("This case is another agent's; ask a supervisor to transfer it to you.")
+        )
 
 
 def add_event(case: Case, actor: User | None, kind: str, now: datetime, **details: Any) -> None:
@@ -182,8 +194,7 @@ def change_status(
     :raises DomainError: for a move the status machine does not allow, a complaint closed
         without its closing records, or a reopen after the reopening window.
     """
-    if not actor.can(Permission.CASES_WORK):
-        raise PermissionDenied(_l("Your role does not handle cases."))
+    require_change(actor, case)
     current, target = CaseStatus(case.status), CaseStatus(status)
     if target not in TRANSITIONS[current]:
         raise DomainError(
@@ -220,13 +231,13 @@ def change_status(
             )
         case.first_response_at = now
         if now > case.first_response_due_at:
-            case.response_breached = True
+            record_breach(case, "first_response", now, event=False)
     if stays_stopped and case.paused_since is None:
         case.paused_since = now
     if target == CaseStatus.RESOLVED:
         case.resolved_at = now
         if now > case.resolution_due_at:
-            case.resolution_breached = True
+            record_breach(case, "resolution", now, event=False)
     if target == CaseStatus.CLOSED:
         case.closed_at = now
     case.status = target.value
@@ -245,8 +256,7 @@ def transfer(
     *, actor: User, case: Case, department: str, assignee: User | None, now: datetime, note: str
 ) -> None:
     """Hand the case to another department and/or person (跨部门协作), with a note for them."""
-    if not actor.can(Permission.CASES_WORK):
-        raise PermissionDenied(_l("Your role does not handle cases."))
+    require_change(actor, case)
     if department not in {d.value for d in Department}:
         raise DomainError(_l("Choose a department from the list."), field="department")
     note = (note or "").strip()
@@ -286,8 +296,7 @@ def record_complaint_closure(
 ) -> None:
     """The closed-loop records of a complaint: why it happened, what was done, and how the
     customer confirmed the outcome (by whom, when)."""
-    if not actor.can(Permission.CASES_WORK):
-        raise PermissionDenied(_l("Your role does not handle cases."))
+    require_change(actor, case)
     values = {
         "root_cause": (root_cause or "").strip(),
         "corrective_action": (corrective_action or "").strip(),

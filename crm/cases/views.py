@@ -7,17 +7,18 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
+from crm.access import may_change_case
 from crm.auth.models import User
 from crm.auth.permissions import Permission, permission_required
 from crm.auth.queries import active_agents
 from crm.auth.sessions import signed_in_user
 from crm.cases import queries, services
+from crm.cases.access import case_for, case_to_change
 from crm.cases.forms import CaseForm, ClosureForm, TransferForm
 from crm.cases.models import (
     DEPARTMENT_LABELS,
     PRIORITY_LABELS,
     STATUS_LABELS,
-    Case,
     CaseStatus,
     Department,
 )
@@ -32,15 +33,6 @@ from crm.surveys.models import Survey
 from crm.timezones import local_now, local_to_utc
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-
-
-def case_for(actor: User, case_id: int) -> Case:
-    """The case if the actor may see its customer, else 404."""
-    case = db.session.get(Case, case_id)
-    if case is None:
-        abort(404)
-    customer_for(actor, case.customer_id)
-    return case
 
 
 def _assignees(empty: str) -> list[SelectChoice]:
@@ -135,7 +127,8 @@ def new() -> str | tuple[str, int] | BaseResponse:
 @bp.get("/<int:case_id>")
 @permission_required(Permission.CASES_WORK)
 def show(case_id: int) -> str:
-    case = case_for(signed_in_user(), case_id)
+    actor = signed_in_user()
+    case = case_for(actor, case_id)
     transfer_form = TransferForm(
         formdata=None, department=case.department, assignee_id=str(case.assignee_id or "")
     )
@@ -151,6 +144,7 @@ def show(case_id: int) -> str:
     return render_template(
         "cases/show.html",
         case=case,
+        may_change=may_change_case(actor, case),
         survey=db.session.scalar(select(Survey).where(Survey.case_id == case.id)),
         sla=services.sla_state(case, utcnow()),
         events=queries.events(case),
@@ -167,7 +161,7 @@ def show(case_id: int) -> str:
 @permission_required(Permission.CASES_WORK)
 def change_status(case_id: int) -> BaseResponse:
     actor = signed_in_user()
-    case = case_for(actor, case_id)
+    case = case_to_change(actor, case_id)
     status = request.form.get("status", "")
     if status not in {s.value for s in CaseStatus}:
         abort(400)
@@ -188,7 +182,7 @@ def change_status(case_id: int) -> BaseResponse:
 @permission_required(Permission.CASES_WORK)
 def transfer(case_id: int) -> BaseResponse:
     actor = signed_in_user()
-    case = case_for(actor, case_id)
+    case = case_to_change(actor, case_id)
     form = TransferForm()
     form.assignee_id.choices = _assignees("")
     if form.validate_on_submit():
@@ -218,7 +212,7 @@ def transfer(case_id: int) -> BaseResponse:
 @permission_required(Permission.CASES_WORK)
 def closure(case_id: int) -> BaseResponse:
     actor = signed_in_user()
-    case = case_for(actor, case_id)
+    case = case_to_change(actor, case_id)
     form = ClosureForm()
     if form.validate_on_submit():
         try:

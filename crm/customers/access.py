@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy.orm import joinedload
 
+from crm.access import may_read_customer
 from crm.auth.models import User
-from crm.auth.permissions import Permission
 from crm.auth.queries import users_shown_by_name
 from crm.customers.models import Customer
 from crm.extensions import db
@@ -19,8 +19,6 @@ def customer_for(actor: User, customer_id: int) -> Customer:
     """The customer if ``actor`` may see it, else a 404 (never a 403, which would confirm that
     the id exists). Deleted customers are visible only to those who may restore them."""
     customer = db.session.get(Customer, customer_id, options=_PROFILE)
-    if customer is None or not actor.can(Permission.CUSTOMERS_VIEW):
-        abort(404)
-    if customer.is_deleted and not actor.can(Permission.CUSTOMERS_MANAGE):
+    if customer is None or not may_read_customer(actor, customer):
         abort(404)
     return customer

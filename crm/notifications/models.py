@@ -15,8 +15,8 @@ from crm.extensions import db
 class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
-        # One notice per person, kind and subject: a repeated job run adds nothing.
-        UniqueConstraint("user_id", "kind", "subject_type", "subject_id"),
+        # One notice per person, kind, subject and period: a repeated job run adds nothing.
+        UniqueConstraint("user_id", "kind", "subject_type", "subject_id", "period"),
         Index(
             "ix_notifications_unread",
             "user_id",
@@ -38,6 +38,9 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int]
+    #: the window the notice is for, when a kind may come again about the same subject (e.g.
+    #: "2026-12-02" for a daily reminder); "" for a notice given once per subject
+    period: Mapped[str] = mapped_column(String(20), default="", server_default="")
     #: facts for the wording (customer name, due date, ...)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

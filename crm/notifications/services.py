@@ -21,13 +21,15 @@ EMAIL_BATCH = 100
 
 
 def notify(rows: Iterable[dict]) -> int:
-    """Add notifications given as dicts of user_id, kind, subject_type, subject_id and payload;
-    one that exists already is skipped, so a job may offer the same notice every run.
+    """Add notifications given as dicts of user_id, kind, subject_type, subject_id, payload
+    and (for a notice that may come again in a later window) period; one that exists already
+    for that person, kind, subject and period is skipped (UNIQUE key, ON CONFLICT DO NOTHING),
+    so a job may offer the same notice every run, in any number of processes.
 
     :returns: how many were new.
     """
     now = utcnow()
-    values = [{"payload": {}, "created_at": now, **row} for row in rows]
+    values = [{"payload": {}, "period": "", "created_at": now, **row} for row in rows]
     return insert_ignoring_duplicates(db.session, Notification, values)
 
 

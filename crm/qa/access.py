@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort
 
+from crm.access import may_read_review
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.extensions import db
@@ -17,17 +18,7 @@ def review_for(actor: User, review_id: int) -> Review:
     counted review. A calibration review stays with its reviewer until the session closes.
     """
     review = db.session.get(Review, review_id)
-    if review is None:
-        abort(404)
-    if review.calibration_id is not None:
-        visible = review.reviewer_id == actor.id or (
-            review.calibration.closed_at is not None and actor.can(Permission.QA_REVIEW)
-        )
-    elif actor.can(Permission.QA_VIEW):
-        visible = True
-    else:
-        visible = review.agent_id == actor.id and review.is_scored
-    if not visible:
+    if review is None or not may_read_review(actor, review):
         abort(404)
     return review
 

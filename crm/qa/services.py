@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
+from crm.access import may_change_review
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
@@ -59,12 +60,8 @@ def clean_comment(raw: str | None) -> str | None:
 
 def may_score(actor: User, review: Review) -> bool:
     """Whether ``actor`` scores the review now: their own while it is not submitted, or an
-    unassigned counted one they may take (not their own interaction)."""
-    if review.status not in EDITABLE_STATUSES or not actor.can(Permission.QA_REVIEW):
-        return False
-    if review.reviewer_id is None:
-        return review.agent_id != actor.id and review.calibration_id is None
-    return review.reviewer_id == actor.id
+    unassigned counted one they may take (not their own interaction): ``crm/access.py``."""
+    return may_change_review(actor, review)
 
 
 def claim(*, actor: User, review: Review) -> None:

@@ -15,10 +15,9 @@ from sqlalchemy import select
 
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
-from crm.auth.permissions import Permission
 from crm.cases.models import Case, CaseStatus
-from crm.cases.services import open_case
-from crm.errors import DomainError, PermissionDenied
+from crm.cases.services import open_case, require_change
+from crm.errors import DomainError
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
 from crm.surveys.models import Survey
@@ -47,8 +46,7 @@ def create_link(*, actor: User, case: Case, now: datetime) -> str:
     :returns: the token, to be sent to the customer; only its hash is kept.
     :raises DomainError: when the case is not resolved or the survey was answered.
     """
-    if not actor.can(Permission.CASES_WORK):
-        raise PermissionDenied(_l("Your role does not handle cases."))
+    require_change(actor, case)
     if case.status not in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
         raise DomainError(_l("A survey is sent once the case is resolved."))
     survey = db.session.scalar(select(Survey).where(Survey.case_id == case.id))
@@ -167,8 +165,7 @@ def record_by_phone(
     now: datetime,
 ) -> Survey:
     """The answers a customer gave on the phone, typed by the agent (marked as such)."""
-    if not actor.can(Permission.CASES_WORK):
-        raise PermissionDenied(_l("Your role does not handle cases."))
+    require_change(actor, case)
     if case.status not in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
         raise DomainError(_l("A survey is sent once the case is resolved."))
     survey = db.session.scalar(select(Survey).where(Survey.case_id == case.id))

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.permissions import Permission, permission_required
 from crm.auth.sessions import signed_in_user
-from crm.cases.views import case_for
+from crm.cases.access import case_to_change
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
@@ -86,7 +86,7 @@ def respond(token: str) -> str | tuple[str, int]:
 @permission_required(Permission.CASES_WORK)
 def create_link(case_id: int) -> str | BaseResponse:
     actor = signed_in_user()
-    case = case_for(actor, case_id)
+    case = case_to_change(actor, case_id)
     try:
         token = services.create_link(actor=actor, case=case, now=utcnow())
     except DomainError as error:
@@ -103,7 +103,7 @@ def create_link(case_id: int) -> str | BaseResponse:
 @permission_required(Permission.CASES_WORK)
 def record_phone(case_id: int) -> BaseResponse:
     actor = signed_in_user()
-    case = case_for(actor, case_id)
+    case = case_to_change(actor, case_id)
     try:
         services.record_by_phone(
             actor=actor,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
+from crm.access import may_change_training_result
 from crm.auth.models import User, UserRole
 from crm.auth.permissions import Permission, Role, permission_required
 from crm.auth.queries import active_agents
@@ -111,9 +112,7 @@ def _session_or_404(session_id: int) -> TrainingSession:
 
 
 def _owns(actor: User, session: TrainingSession) -> bool:
-    return actor.can(Permission.TRAINING_MANAGE) and (
-        session.trainer_id == actor.id or actor.has_role(Role.ADMIN)
-    )
+    return may_change_training_result(actor, session)
 
 
 def _owned_session(session_id: int) -> TrainingSession:

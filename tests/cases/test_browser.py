@@ -1,6 +1,7 @@
 """One complaint through the whole service flow in Chromium: logged, accepted, transferred,
-resolved; the customer answers the survey from the public link in a fresh browser with no
-session; the ratings show on the customer's history and in the survey figures."""
+resolved by the colleague it went to; the customer answers the survey from the public link in a
+fresh browser with no session; the ratings show on the customer's history and in the survey
+figures."""
 
 from __future__ import annotations
 
@@ -52,11 +53,17 @@ def test_a_complaint_from_logging_to_the_customers_survey(
     agent.get_by_label("给接手人的说明").fill("请联系物流公司核实")
     agent.get_by_role("button", name="转交", exact=True).click()
     expect(agent.get_by_test_id("case-events")).to_contain_text("转交了工单")
-    agent.get_by_test_id("status-buttons").get_by_role("button", name="已解决").click()
-    expect(status).to_have_text("已解决")
+    # Now it is 赵磊's case: 刘洋 follows it, 赵磊 works it.
+    expect(agent.get_by_test_id("case-read-only")).to_be_visible()
+    expect(agent.get_by_test_id("status-buttons").get_by_role("button")).to_have_count(0)
+    colleague = browser.new_context().new_page()
+    sign_in(colleague, base, "zhao.lei")
+    colleague.goto(agent.url)
+    colleague.get_by_test_id("status-buttons").get_by_role("button", name="已解决").click()
+    expect(colleague.get_by_test_id("case-status")).to_have_text("已解决")
 
-    agent.get_by_role("button", name="生成调查链接").click()
-    link = agent.get_by_test_id("survey-link").inner_text()
+    colleague.get_by_role("button", name="生成调查链接").click()
+    link = colleague.get_by_test_id("survey-link").inner_text()
     assert "/s/" in link
 
     customer = browser.new_context().new_page()  # the customer's phone: no session at all

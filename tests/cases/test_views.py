@@ -42,6 +42,18 @@ def test_an_agent_opens_a_case_and_works_it_to_resolved(app, client, login_as) -
             "csrf_token": token,
         },
     )
+    # Handed over, the case is the colleague's: the agent who opened it reads, no longer changes.
+    page = client.get(case_url).get_data(as_text=True)
+    assert 'data-testid="case-read-only"' in page
+    assert (
+        client.post(
+            f"{case_url}/status", data={"status": "resolved", "csrf_token": token}
+        ).status_code
+        == 403
+    )
+    client.post("/logout", data={"csrf_token": token})
+    login(client, "tech.wu")
+    token = csrf_token(client, case_url)
     refused = client.post(f"{case_url}/status", data={"status": "closed", "csrf_token": token})
     assert refused.status_code == 302  # refused with a message: in progress cannot close
     client.post(f"{case_url}/status", data={"status": "resolved", "csrf_token": token})
