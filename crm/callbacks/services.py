@@ -257,6 +257,7 @@ def complete_task(
         details=notes,
         outcome=str(_l("Reached")) if reached else str(_l("Not reached")),
         occurred_at=occurred_at or utcnow(),
+        reached=reached,
     )
     task.interaction_id = interaction.id
     task.satisfaction = satisfaction if reached else None
