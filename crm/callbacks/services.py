@@ -15,7 +15,14 @@ from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission, Role
 from crm.callbacks.cadence import Rule, occurrences
-from crm.callbacks.models import LAST_DAY, Cadence, CallbackPlan, CallbackTask, TaskStatus
+from crm.callbacks.models import (
+    LAST_DAY,
+    Cadence,
+    CallbackPlan,
+    CallbackTask,
+    TaskReason,
+    TaskStatus,
+)
 from crm.customers.models import Customer, Tier
 from crm.database import insert_ignoring_duplicates, utcnow
 from crm.errors import DomainError, PermissionDenied
@@ -275,35 +282,54 @@ def complete_task(
     )
 
 
-def skip_task(*, actor: User, task: CallbackTask, reason: str) -> None:
+def _reason(reason: str, note: str) -> tuple[str, str | None]:
+    """The checked reason code and the agent's words (required for "other")."""
+    if reason not in {r.value for r in TaskReason}:
+        raise DomainError(_l("Choose a reason from the list."), field="reason")
+    note = (note or "").strip()[:200]
+    if reason == TaskReason.OTHER and not note:
+        raise DomainError(_l("Say why in a few words."), field="note")
+    return reason, note or None
+
+
+def skip_task(*, actor: User, task: CallbackTask, reason: str, note: str = "") -> None:
+    """Close a callback without calling; the reason stays on the task and the timeline.
+
+    :param reason: one of TaskReason; ``note`` is required for TaskReason.OTHER.
+    :raises PermissionDenied: unless the actor works the task or plans callbacks.
+    :raises DomainError: without a reason, or when the task is closed.
+    """
     if not _can_work(actor, task):
         raise PermissionDenied(_l("This callback is assigned to someone else."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_l("Give the reason for skipping."), field="reason")
+    code, words = _reason(reason, note)
     _close(task, actor, TaskStatus.SKIPPED)
-    task.note = reason[:200]
+    task.reason, task.note = code, words
     db.session.flush()
     record(
         action=AuditAction.CALLBACK_SKIPPED,
         actor=actor,
         object_type="callback_task",
         object_id=task.id,
-        details={"reason": task.note},
+        details={"reason": task.reason, "note": task.note},
     )
 
 
 def reschedule_task(
-    *, actor: User, task: CallbackTask, new_date: date, today: date
+    *, actor: User, task: CallbackTask, new_date: date, today: date, reason: str, note: str = ""
 ) -> CallbackTask:
-    """Move a callback to another day: this task is closed as rescheduled and a new one is
-    made, so both days stay in the history."""
+    """Move a callback to another day (改期): this task is closed as rescheduled with its
+    reason and a new one is made, so both days stay in the history.
+
+    :param reason: one of TaskReason; ``note`` is required for TaskReason.OTHER.
+    :raises DomainError: without a reason, for a past day or a day the plan already has.
+    """
     if not _can_work(actor, task):
         raise PermissionDenied(_l("This callback is assigned to someone else."))
+    code, words = _reason(reason, note)
     if new_date < today:
         raise DomainError(_l("Choose today or a later day."), field="new_date")
     _close(task, actor, TaskStatus.RESCHEDULED)
-    task.note = new_date.isoformat()
+    task.reason, task.note = code, words
     if not add_tasks(task.plan, [new_date], attempt=task.attempt, previous_id=task.id):
         raise DomainError(_l("This plan already has a callback that day."), field="new_date")
     db.session.flush()
@@ -312,7 +338,12 @@ def reschedule_task(
         actor=actor,
         object_type="callback_task",
         object_id=task.id,
-        details={"from": task.due_date.isoformat(), "to": new_date.isoformat()},
+        details={
+            "from": task.due_date.isoformat(),
+            "to": new_date.isoformat(),
+            "reason": task.reason,
+            "note": task.note,
+        },
     )
     return db.session.scalar(
         select(CallbackTask).where(

@@ -133,7 +133,9 @@ def skip(task_id: int) -> BaseResponse:
     form = SkipForm()
     if form.validate_on_submit():
         try:
-            services.skip_task(actor=actor, task=task, reason=form.reason.data)
+            services.skip_task(
+                actor=actor, task=task, reason=form.reason.data, note=form.note.data or ""
+            )
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
@@ -154,7 +156,12 @@ def reschedule(task_id: int) -> BaseResponse:
     if form.validate_on_submit():
         try:
             services.reschedule_task(
-                actor=actor, task=task, new_date=form.new_date.data, today=_today()
+                actor=actor,
+                task=task,
+                new_date=form.new_date.data,
+                today=_today(),
+                reason=form.reason.data,
+                note=form.note.data or "",
             )
         except DomainError as error:
             db.session.rollback()

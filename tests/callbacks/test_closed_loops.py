@@ -12,6 +12,8 @@ from sqlalchemy import select
 from crm.callbacks import services
 from crm.callbacks.models import CallbackTask
 from crm.customers.queries import CustomerFilters, filtered_customers
+from crm.customers.timeline import timeline_page
+from crm.errors import DomainError
 from crm.extensions import db
 from tests.factories import make_customer, make_plan, make_task, make_user
 
@@ -64,3 +66,72 @@ def test_a_reached_callback_is_the_last_contact_and_a_later_miss_keeps_it(people
     assert db.session.scalar(select(CallbackTask.status).where(CallbackTask.id == later.id)) == (
         "missed"
     )
+
+
+def test_skipping_needs_a_reason_from_the_list_and_other_needs_words(people) -> None:
+    supervisor, agent, customer = people
+    with time_machine.travel(NOW, tick=False):
+        task = _task(supervisor, agent, customer, date(2026, 3, 6))
+        for reason, note in [("", "客户出差"), ("客户出差", ""), ("other", "  ")]:
+            with pytest.raises(DomainError) as error:
+                services.skip_task(actor=agent, task=task, reason=reason, note=note)
+            assert error.value.field in {"reason", "note"}
+        services.skip_task(actor=agent, task=task, reason="customer_away", note="下周回国")
+    assert (task.status, task.reason, task.note) == ("skipped", "customer_away", "下周回国")
+
+
+def test_rescheduling_needs_a_reason_and_keeps_it_on_the_task(people) -> None:
+    supervisor, agent, customer = people
+    with time_machine.travel(NOW, tick=False):
+        task = _task(supervisor, agent, customer, date(2026, 3, 6))
+        with pytest.raises(DomainError) as error:
+            services.reschedule_task(
+                actor=agent,
+                task=task,
+                new_date=date(2026, 3, 10),
+                today=date(2026, 3, 6),
+                reason="",
+                note="",
+            )
+        assert error.value.field == "reason"
+        assert task.status == "due"
+        services.reschedule_task(
+            actor=agent,
+            task=task,
+            new_date=date(2026, 3, 10),
+            today=date(2026, 3, 6),
+            reason="customer_asked",
+            note="客户下午开会",
+        )
+    assert (task.status, task.reason, task.note) == (
+        "rescheduled",
+        "customer_asked",
+        "客户下午开会",
+    )
+
+
+def test_the_timeline_shows_skipped_and_rescheduled_calls_with_their_reason(
+    app, client, login_as, people
+) -> None:
+    supervisor, agent, customer = people
+    with time_machine.travel(NOW, tick=False):
+        first = _task(supervisor, agent, customer, date(2026, 3, 6))
+        services.reschedule_task(
+            actor=agent,
+            task=first,
+            new_date=date(2026, 3, 10),
+            today=date(2026, 3, 6),
+            reason="customer_asked",
+            note="<b>下午开会</b>",
+        )
+        second = _task(supervisor, agent, customer, date(2026, 3, 12))
+        services.skip_task(actor=agent, task=second, reason="contacted_otherwise", note="")
+        db.session.commit()
+    kinds = [entry.kind for entry in timeline_page(customer.id).entries]
+    assert kinds.count("callback") == 2
+    login_as("supervisor")
+    page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    assert "&lt;b&gt;下午开会&lt;/b&gt;" in page and "<b>下午开会" not in page
+    assert "Customer asked for another day" in page or "客户要求改期" in page
+    only = client.get(f"/customers/{customer.id}?kind=callback").get_data(as_text=True)
+    assert only.count('data-kind="callback"') == 2
