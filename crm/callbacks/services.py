@@ -1,4 +1,5 @@
-"""Callback rules: plans, bulk plans, completing, skipping, rescheduling and reassigning tasks.
+"""Callback rules: plans, completing, skipping, rescheduling and reassigning tasks (bulk plans:
+``bulk.py``).
 
 Functions flush; the caller commits.
 """
@@ -23,14 +24,14 @@ from crm.callbacks.models import (
     TaskReason,
     TaskStatus,
 )
-from crm.customers.models import Customer, Tier
+from crm.customers.models import Customer
 from crm.database import insert_ignoring_duplicates, utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import Category, Channel, Direction
 from crm.interactions.services import log_interaction
-from crm.workdays import DayRule, next_working_day, working_day_rule, working_days_in_month
+from crm.workdays import DayRule, next_working_day, working_day_rule
 
 
 def _require_planner(actor: User) -> None:
@@ -119,46 +120,6 @@ def create_plan(
         details={"customer": customer.id, "cadence": cadence, "assignee": assignee.id},
     )
     return plan
-
-
-def bulk_create_plans(
-    *,
-    actor: User,
-    region: str | None,
-    agents: Sequence[User],
-    purpose: str,
-    start_date: date,
-    script: str | None = None,
-) -> list[CallbackPlan]:
-    """Monthly plans for every live key account (in ``region`` when given) without an active
-    plan, spread evenly over the working days of the month, assigned round-robin to ``agents``.
-    """
-    _require_planner(actor)
-    if not agents:
-        raise DomainError(_l("Choose at least one agent."), field="agents")
-    planned = select(CallbackPlan.customer_id).where(CallbackPlan.active.is_(True))
-    query = select(Customer).where(
-        Customer.tier == Tier.KEY.value,
-        Customer.deleted_at.is_(None),
-        Customer.id.not_in(planned),
-    )
-    if region:
-        query = query.where(Customer.region == region)
-    customers = list(db.session.scalars(query.order_by(Customer.id)))
-    workdays = len(working_days_in_month(start_date.year, start_date.month, working_day_rule()))
-    return [
-        create_plan(
-            actor=actor,
-            customer=customer,
-            purpose=purpose,
-            script=script,
-            cadence=Cadence.MONTHLY_WORKDAY,
-            day_of_month=1 + (index * workdays) // len(customers),
-            start_date=start_date,
-            assignee=agents[index % len(agents)],
-        )
-        for index, customer in enumerate(customers)
-    ]
 
 
 def end_plan(*, actor: User, plan: CallbackPlan, last_day: date) -> int:

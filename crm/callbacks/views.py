@@ -13,7 +13,7 @@ from crm.auth.models import User
 from crm.auth.permissions import Permission, permission_required
 from crm.auth.queries import active_agents
 from crm.auth.sessions import signed_in_user
-from crm.callbacks import queries, services
+from crm.callbacks import bulk, queries, services
 from crm.callbacks.forms import (
     BulkPlanForm,
     CompleteForm,
@@ -291,7 +291,7 @@ def bulk_plans() -> str | tuple[str, int] | BaseResponse:
             select(User).where(User.id.in_([int(a) for a in form.agents.data])).order_by(User.id)
         ).all()
         try:
-            created = services.bulk_create_plans(
+            created = bulk.bulk_create_plans(
                 actor=signed_in_user(),
                 region=(form.region.data or "").strip() or None,
                 agents=agents,

@@ -7,14 +7,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from crm.callbacks import services
-from crm.callbacks.models import CallbackTask
+from crm.callbacks import bulk, services
+from crm.callbacks.cadence import occurrences
+from crm.callbacks.models import CallbackPlan, CallbackTask
+from crm.cases.settings import set_holiday
 from crm.customers.queries import CustomerFilters, filtered_customers
 from crm.customers.timeline import timeline_page
-from crm.errors import DomainError
+from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.workdays import calendar_covers, working_day_rule
 from tests.factories import make_customer, make_plan, make_task, make_user
 
 NOW = datetime(2026, 3, 6, 3, tzinfo=UTC)  # Friday 6 March 2026, 11:00 in Shanghai
@@ -135,3 +138,76 @@ def test_the_timeline_shows_skipped_and_rescheduled_calls_with_their_reason(
     assert "Customer asked for another day" in page or "客户要求改期" in page
     only = client.get(f"/customers/{customer.id}?kind=callback").get_data(as_text=True)
     assert only.count('data-kind="callback"') == 2
+
+
+@pytest.fixture
+def chinese_calendar(app):
+    app.config["CHINESE_HOLIDAYS"] = True
+    yield
+    app.config["CHINESE_HOLIDAYS"] = False
+
+
+def test_working_days_follow_the_chinese_calendar_and_the_admin_list_wins(
+    people, chinese_calendar
+) -> None:
+    admin = make_user(username="cal.admin", roles=["admin"])
+    set_holiday(actor=admin, day=date(2026, 10, 8), name="公司假日", working=False)
+    is_open = working_day_rule()
+    assert not is_open(date(2026, 10, 1))  # National Day, from the package
+    assert is_open(date(2026, 10, 10))  # a make-up Saturday (调休), from the package
+    assert not is_open(date(2026, 10, 8))  # the admin's own day off wins
+    assert is_open(date(2026, 10, 9))
+    assert calendar_covers(2026) and not calendar_covers(2099)
+    assert is_open(date(2099, 1, 2)) and not is_open(date(2099, 1, 3))  # weekdays beyond it
+
+
+def test_bulk_plan_slots_on_holidays_move_to_the_next_working_day_not_the_next_month(
+    people, chinese_calendar
+) -> None:
+    supervisor, agent, _ = people
+    for number in range(3):
+        make_customer(actor=supervisor, name=f"华东重点{number}", tier="key", region="华东")
+    preview = bulk.preview_bulk_plans(
+        actor=supervisor, region="华东", agents=[agent], start_date=date(2026, 10, 1)
+    )
+    firsts = [row.first_call for row in preview.rows]
+    assert len(firsts) == 4
+    assert all(day.month == 10 for day in firsts)  # never pushed into November
+    assert firsts[0] == date(2026, 10, 8)  # 1-7 October is the National Day holiday
+    assert all(working_day_rule()(day) for day in firsts)
+    # a plan starting mid-month still calls this month, from the start date on
+    later = bulk.preview_bulk_plans(
+        actor=supervisor, region="华东", agents=[agent], start_date=date(2026, 10, 20)
+    )
+    assert all(date(2026, 10, 20) <= row.first_call <= date(2026, 10, 31) for row in later.rows)
+    plans = bulk.bulk_create_plans(
+        actor=supervisor,
+        region="华东",
+        agents=[agent],
+        purpose="月度回访",
+        start_date=date(2026, 10, 1),
+    )
+    rule = working_day_rule()
+    made = [
+        occurrences(services.rule_of(plan, rule), after=None, until=date(2026, 10, 31))
+        for plan in plans
+    ]
+    assert [dates[0] for dates in made] == firsts  # the preview is what gets created
+
+
+def test_the_preview_creates_nothing_and_says_who_calls_whom_when(people) -> None:
+    supervisor, agent, _ = people
+    other = make_user(username="agent.b", roles=["agent"])
+    make_customer(actor=supervisor, name="华东重点", tier="key", region="华东")
+    preview = bulk.preview_bulk_plans(
+        actor=supervisor, region="华东", agents=[agent, other], start_date=date(2026, 3, 1)
+    )
+    assert [(row.customer.name, row.agent.id) for row in preview.rows] == [
+        ("张三", agent.id),
+        ("华东重点", other.id),
+    ]
+    assert db.session.scalar(select(func.count()).select_from(CallbackPlan)) == 0
+    with pytest.raises(PermissionDenied):
+        bulk.preview_bulk_plans(
+            actor=agent, region="华东", agents=[agent], start_date=date(2026, 3, 1)
+        )

@@ -9,7 +9,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from crm.auth.services import set_active
-from crm.callbacks import services
+from crm.callbacks import bulk, services
 from crm.callbacks.models import CallbackPlan, CallbackTask, TaskStatus
 from crm.cases.settings import set_holiday
 from crm.errors import DomainError, PermissionDenied
@@ -285,7 +285,7 @@ def test_bulk_plans_spread_key_accounts_over_working_days_round_robin(people) ->
         make_customer(actor=supervisor, name=f"华东重点{number}", tier="key", region="华东")
     make_customer(actor=supervisor, name="华南重点", tier="key", region="华南")
     make_customer(actor=supervisor, name="华东普通", region="华东")
-    plans = services.bulk_create_plans(
+    plans = bulk.bulk_create_plans(
         actor=supervisor,
         region="华东",
         agents=[agent, other],
@@ -295,7 +295,7 @@ def test_bulk_plans_spread_key_accounts_over_working_days_round_robin(people) ->
     # four key accounts in 华东 (张三 and three more); March 2026 has 22 working days
     assert [p.day_of_month for p in plans] == [1, 6, 12, 17]
     assert [p.assignee_id for p in plans] == [agent.id, other.id, agent.id, other.id]
-    again = services.bulk_create_plans(
+    again = bulk.bulk_create_plans(
         actor=supervisor,
         region="华东",
         agents=[agent],
