@@ -6,12 +6,13 @@ Functions flush; the caller commits.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm.auth.models import User
 from crm.auth.permissions import Permission
@@ -51,6 +52,31 @@ class BulkPreview:
     #: years the preview reaches that the Chinese holiday calendar does not know yet (their
     #: working days are Monday to Friday with the holiday table only)
     unknown_years: list[int]
+
+    @property
+    def fingerprint(self) -> str:
+        """Stands for the rows, so that a confirmation creates what was previewed or nothing."""
+        rows = ";".join(f"{r.customer.id}:{r.agent.id}:{r.workday}" for r in self.rows)
+        return hashlib.sha256(f"{self.start_date}|{rows}".encode()).hexdigest()[:16]
+
+
+def key_account_regions() -> list[tuple[str, int]]:
+    """Regions with key accounts not yet planned, and how many, for the region picker."""
+    rows = db.session.execute(
+        select(Customer.region, func.count())
+        .where(
+            Customer.tier == Tier.KEY.value,
+            Customer.deleted_at.is_(None),
+            Customer.region.is_not(None),
+            Customer.region != "",
+            Customer.id.not_in(
+                select(CallbackPlan.customer_id).where(CallbackPlan.active.is_(True))
+            ),
+        )
+        .group_by(Customer.region)
+        .order_by(Customer.region)
+    ).all()
+    return [(region, count) for region, count in rows]
 
 
 def _customers(region: str | None) -> list[Customer]:
@@ -126,14 +152,19 @@ def bulk_create_plans(
     purpose: str,
     start_date: date,
     script: str | None = None,
+    previewed: str | None = None,
 ) -> list[CallbackPlan]:
     """Create the plans :func:`preview_bulk_plans` shows: monthly on the Nth working day, for
     every live key account (in ``region`` when given) without an active plan.
 
+    :param previewed: the fingerprint of the preview the actor confirmed; when the accounts
+        or the calendar changed since, nothing is created.
     :raises PermissionDenied, DomainError: as :func:`preview_bulk_plans` and
-        :func:`crm.callbacks.services.create_plan`.
+        :func:`crm.callbacks.services.create_plan`; DomainError when the preview is stale.
     """
     preview = preview_bulk_plans(actor=actor, region=region, agents=agents, start_date=start_date)
+    if previewed is not None and previewed != preview.fingerprint:
+        raise DomainError(_l("The plans changed since the preview; check them again."))
     return [
         create_plan(
             actor=actor,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wtforms import (
     DateField,
+    HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -70,6 +71,8 @@ class BulkPlanForm(Form):
     start_date = DateField(
         _l("First month from"), validators=[DataRequired(_l("Enter the first date."))]
     )
+    #: the fingerprint of the preview being confirmed
+    previewed = HiddenField()
 
 
 class CompleteForm(Form):

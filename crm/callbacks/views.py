@@ -13,9 +13,8 @@ from crm.auth.models import User
 from crm.auth.permissions import Permission, permission_required
 from crm.auth.queries import active_agents
 from crm.auth.sessions import signed_in_user
-from crm.callbacks import bulk, queries, services
+from crm.callbacks import queries, services
 from crm.callbacks.forms import (
-    BulkPlanForm,
     CompleteForm,
     EndPlanForm,
     PlanForm,
@@ -279,37 +278,6 @@ def new_plan() -> str | tuple[str, int] | BaseResponse:
     return render_template("callbacks/plan_form.html", form=form, customer=customer), status
 
 
-@bp.route("/plans/bulk", methods=["GET", "POST"])
-@permission_required(Permission.CALLBACKS_PLAN)
-def bulk_plans() -> str | tuple[str, int] | BaseResponse:
-    form = BulkPlanForm()
-    form.agents.choices = _agent_choices()
-    if request.method == "GET":
-        form.start_date.data = _today()
-    if form.validate_on_submit():
-        agents = db.session.scalars(
-            select(User).where(User.id.in_([int(a) for a in form.agents.data])).order_by(User.id)
-        ).all()
-        try:
-            created = bulk.bulk_create_plans(
-                actor=signed_in_user(),
-                region=(form.region.data or "").strip() or None,
-                agents=agents,
-                purpose=form.purpose.data,
-                script=form.script.data,
-                start_date=form.start_date.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(n)d key accounts now have monthly callbacks.", n=len(created)), "success")
-            return redirect(url_for("callbacks.plans"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("callbacks/bulk_form.html", form=form), status
-
-
 @bp.get("/plans/<int:plan_id>")
 @permission_required(Permission.CALLBACKS_PLAN)
 def plan(plan_id: int) -> str:
@@ -344,3 +312,7 @@ def end_plan(plan_id: int) -> BaseResponse:
     else:
         flash_form_errors(form)
     return redirect(url_for("callbacks.plan", plan_id=plan.id))
+
+
+# The bulk planning pages live in their own module; importing it adds their routes to ``bp``.
+from crm.callbacks import bulk_views  # noqa: E402, F401
