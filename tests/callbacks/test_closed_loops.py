@@ -18,6 +18,7 @@ from crm.customers.timeline import timeline_page
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.workdays import calendar_covers, working_day_rule
+from tests.conftest import csrf_token
 from tests.factories import make_customer, make_plan, make_task, make_user
 
 NOW = datetime(2026, 3, 6, 3, tzinfo=UTC)  # Friday 6 March 2026, 11:00 in Shanghai
@@ -211,3 +212,31 @@ def test_the_preview_creates_nothing_and_says_who_calls_whom_when(people) -> Non
         bulk.preview_bulk_plans(
             actor=agent, region="华东", agents=[agent], start_date=date(2026, 3, 1)
         )
+
+
+def test_a_preview_beyond_the_known_calendar_says_so(people, chinese_calendar) -> None:
+    supervisor, agent, _ = people
+    preview = bulk.preview_bulk_plans(
+        actor=supervisor, region="华东", agents=[agent], start_date=date(2026, 12, 1)
+    )
+    assert preview.unknown_years == [2027]  # the calls of January and February 2027
+    assert preview.rows[0].calls[1] == date(2027, 1, 1)  # a weekday: no holidays known yet
+
+
+def test_skipping_on_the_worklist_page_needs_a_reason(app, client, login_as) -> None:
+    agent = login_as("agent")
+    with app.app_context():
+        boss = make_user(roles=["supervisor"])
+        customer = make_customer(actor=boss, name="李四", tier="key")
+        plan = make_plan(actor=boss, customer=customer, assignee=agent, cadence="once")
+        task_id = make_task(plan).id
+        db.session.commit()
+    token = csrf_token(client, "/callbacks/")
+    url = f"/callbacks/tasks/{task_id}/skip"
+    client.post(url, data={"csrf_token": token, "reason": "", "note": "忙"})
+    with app.app_context():
+        assert db.session.get(CallbackTask, task_id).status == "due"
+    client.post(url, data={"csrf_token": token, "reason": "customer_busy", "note": "开会"})
+    with app.app_context():
+        task = db.session.get(CallbackTask, task_id)
+        assert (task.status, task.reason, task.note) == ("skipped", "customer_busy", "开会")
