@@ -150,6 +150,7 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "CRM_TRAINING_CERTIFICATE_MONTHS": ("TRAINING_CERTIFICATE_MONTHS", _positive_int),
     "CRM_TRAINING_REMINDER_DAYS": ("TRAINING_REMINDER_DAYS", _positive_int),
     "CRM_BUSINESS_HOURS": ("BUSINESS_HOURS", _hours),
+    "CRM_CHINESE_HOLIDAYS": ("CHINESE_HOLIDAYS", _parse_bool),
     "CRM_SLA_WARNING_SHARE": ("SLA_WARNING_SHARE", _percentage),
     "CRM_REOPEN_DAYS": ("REOPEN_DAYS", _positive_int),
     "CRM_SURVEY_EXPIRY_DAYS": ("SURVEY_EXPIRY_DAYS", _positive_int),
@@ -225,6 +226,9 @@ class Config:
     #: opening hours for SLA policies that count business hours only (working days: Mon-Fri
     #: unless the holiday table says otherwise)
     BUSINESS_HOURS = "09:00-18:00"
+    #: working days follow the Chinese public holidays and 调休 (the chinese-calendar package);
+    #: the holiday table's entries win; off: Monday to Friday with the holiday table only
+    CHINESE_HOLIDAYS = True
     #: share of an SLA's time used after which a case is flagged as about to breach
     SLA_WARNING_SHARE = 0.8
     #: days after resolution within which a case can be reopened (and counts against itself)
@@ -359,3 +363,6 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"  # noqa: S105
     # Hashing cost is what makes argon2 slow on purpose; tests check behaviour, not cost.
     ARGON2_FAST = True
+    # Tests fix their working days through the holiday table; the tests of the Chinese
+    # calendar itself turn it on.
+    CHINESE_HOLIDAYS = False

@@ -20,7 +20,7 @@ from crm.auth.sessions import signed_in_user
 from crm.auth.two_factor_views import bp as two_factor_bp
 from crm.auth.user_admin import bp as users_bp
 from crm.auth.views import bp as auth_bp
-from crm.callbacks.models import CADENCE_LABELS
+from crm.callbacks.models import CADENCE_LABELS, TASK_REASON_LABELS, TASK_STATUS_LABELS
 from crm.callbacks.views import bp as callbacks_bp
 from crm.cases.settings_views import bp as sla_bp
 from crm.cases.views import bp as cases_bp
@@ -142,6 +142,8 @@ def _label_tables(locale: str) -> dict[str, dict[str, str]]:
         "channel_labels": CHANNEL_LABELS,
         "direction_labels": DIRECTION_LABELS,
         "cadence_labels": CADENCE_LABELS,
+        "task_reason_labels": TASK_REASON_LABELS,
+        "task_status_labels": TASK_STATUS_LABELS,
     }
     return {
         name: {member.value: str(label) for member, label in table.items()}

@@ -1,5 +1,6 @@
-"""Working days: Monday to Friday, except the public holidays and make-up working days (调休)
-that administrators enter in the holiday table.
+"""Working days: the Chinese public holidays and make-up working days (调休) from the
+``chinese-calendar`` package (when CRM_CHINESE_HOLIDAYS is on), overridden by the administrators'
+holiday table; Monday to Friday otherwise, and for years the package does not know yet.
 
 The date functions take the rule as ``is_open`` so that they stay pure; ``working_day_rule()``
 builds the department's rule from the database.
@@ -10,7 +11,10 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import cache
 
+import chinese_calendar
+from flask import current_app
 from sqlalchemy import select
 
 from crm.cases.models import Holiday
@@ -24,12 +28,27 @@ def weekdays(day: date) -> bool:
     return day.weekday() < 5
 
 
+@cache
+def calendar_covers(year: int) -> bool:
+    """Whether the ``chinese-calendar`` package knows the holidays of ``year`` (it is updated
+    each year once the State Council publishes them)."""
+    known = chinese_calendar.holidays.keys()
+    return min(known).year <= year <= max(known).year
+
+
+def chinese_workday(day: date) -> bool:
+    """The State Council's calendar with 调休, or Monday to Friday beyond the package's years."""
+    return chinese_calendar.is_workday(day) if calendar_covers(day.year) else weekdays(day)
+
+
 def working_day_rule() -> DayRule:
-    """Monday to Friday with the holiday table's exceptions (one query)."""
+    """The department's working days (one query): the holiday table's entries win over the
+    Chinese calendar (or over Monday to Friday when CRM_CHINESE_HOLIDAYS is off)."""
     overrides = dict(db.session.execute(select(Holiday.day, Holiday.working)).all())
+    base = chinese_workday if current_app.config["CHINESE_HOLIDAYS"] else weekdays
 
     def is_open(day: date) -> bool:
-        return overrides[day] if day in overrides else weekdays(day)
+        return overrides[day] if day in overrides else base(day)
 
     return is_open
 

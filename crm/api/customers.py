@@ -32,6 +32,7 @@ SUMMARY_FIELDS = {
     "purchase": "product",
     "feedback": "content",
     "survey": "comment",
+    "callback": "note",
 }
 
 

@@ -144,6 +144,9 @@ class CallIn(Strict):
     details: Annotated[str, StringConstraints(max_length=5000)] | None = None
     #: where the recording is kept in the phone system
     recording_ref: Annotated[str, StringConstraints(max_length=300)] | None = None
+    #: false for an attempt that did not reach the customer (no answer, busy): it is kept in
+    #: the history but is not a contact (the customer's last contact does not move)
+    reached: bool = True
 
 
 class InteractionOut(BaseModel):
@@ -157,6 +160,7 @@ class InteractionOut(BaseModel):
     occurred_at: datetime
     duration_seconds: int | None
     recording_ref: str | None
+    reached: bool
 
 
 # Callbacks

@@ -40,6 +40,7 @@ def interaction_out(interaction: Interaction) -> schemas.InteractionOut:
         occurred_at=interaction.occurred_at,
         duration_seconds=interaction.duration_seconds,
         recording_ref=interaction.recording_ref,
+        reached=interaction.reached,
     )
 
 
@@ -103,6 +104,7 @@ def log_call(user: User, body: schemas.CallIn) -> schemas.InteractionOut:
         occurred_at=body.started_at,
         duration_seconds=body.duration_seconds,
         recording_ref=body.recording_ref,
+        reached=body.reached,
     )
     return interaction_out(interaction)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wtforms import (
     DateField,
+    HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -13,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from crm.callbacks.models import CADENCE_LABELS, LAST_DAY, Cadence
+from crm.callbacks.models import CADENCE_LABELS, LAST_DAY, TASK_REASON_LABELS, Cadence
 from crm.forms import Form, WholeNumberField
 from crm.i18n import lazy_gettext as _l
 
@@ -70,6 +71,8 @@ class BulkPlanForm(Form):
     start_date = DateField(
         _l("First month from"), validators=[DataRequired(_l("Enter the first date."))]
     )
+    #: the fingerprint of the preview being confirmed
+    previewed = HiddenField()
 
 
 class CompleteForm(Form):
@@ -90,14 +93,20 @@ class CompleteForm(Form):
     )
 
 
+def _reason_choices() -> list[SelectChoice]:
+    return [SelectChoice("", "—")] + [
+        SelectChoice(reason.value, str(label)) for reason, label in TASK_REASON_LABELS.items()
+    ]
+
+
 class SkipForm(Form):
-    reason = StringField(
-        _l("Reason"),
-        validators=[DataRequired(_l("Give the reason for skipping.")), Length(max=200)],
-    )
+    """The reason is checked by the service (one of the list; words for "other")."""
+
+    reason = SelectField(_l("Reason"), choices=_reason_choices, validate_choice=False)
+    note = StringField(_l("In words"), validators=[Optional(), Length(max=200)])
 
 
-class RescheduleForm(Form):
+class RescheduleForm(SkipForm):
     new_date = DateField(_l("New date"), validators=[DataRequired(_l("Enter the new date."))])
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     column,
+    or_,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -63,6 +64,27 @@ TASK_STATUS_LABELS = {
     TaskStatus.RESCHEDULED: _l("Rescheduled"),
     TaskStatus.SKIPPED: _l("Skipped"),
     TaskStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+class TaskReason(StrEnum):
+    """Why a callback was skipped or moved to another day."""
+
+    CUSTOMER_BUSY = "customer_busy"
+    CUSTOMER_AWAY = "customer_away"
+    CUSTOMER_ASKED = "customer_asked"
+    CONTACTED_OTHERWISE = "contacted_otherwise"
+    AGENT_ABSENT = "agent_absent"
+    OTHER = "other"
+
+
+TASK_REASON_LABELS = {
+    TaskReason.CUSTOMER_BUSY: _l("Customer busy at the moment"),
+    TaskReason.CUSTOMER_AWAY: _l("Customer away (travel, leave)"),
+    TaskReason.CUSTOMER_ASKED: _l("Customer asked for another day"),
+    TaskReason.CONTACTED_OTHERWISE: _l("Already in contact another way"),
+    TaskReason.AGENT_ABSENT: _l("Agent absent"),
+    TaskReason.OTHER: _l("Other (say why)"),
 }
 
 
@@ -121,6 +143,10 @@ class CallbackTask(db.Model):
         CheckConstraint(
             "satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction_range"
         ),
+        CheckConstraint(
+            or_(column("reason").is_(None), column("reason").in_([r.value for r in TaskReason])),
+            name="reason_known",
+        ),
         # The worklists and the scheduler read open tasks by date.
         Index(
             "ix_callback_tasks_open_due",
@@ -144,7 +170,9 @@ class CallbackTask(db.Model):
     attempt: Mapped[int] = mapped_column(SmallInteger, default=0)
     #: the task this one retries or replaces
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("callback_tasks.id"))
-    #: skip reason or reschedule note
+    #: why the call was skipped or rescheduled: one of TaskReason
+    reason: Mapped[str | None] = mapped_column(String(20))
+    #: the agent's words on the skip or reschedule (required for TaskReason.OTHER)
     note: Mapped[str | None] = mapped_column(String(200))
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
     #: the interaction that records the call

@@ -1,4 +1,5 @@
-"""Callback rules: plans, bulk plans, completing, skipping, rescheduling and reassigning tasks.
+"""Callback rules: plans, completing, skipping, rescheduling and reassigning tasks (bulk plans:
+``bulk.py``).
 
 Functions flush; the caller commits.
 """
@@ -16,15 +17,22 @@ from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission, Role
 from crm.callbacks.cadence import Rule, occurrences
-from crm.callbacks.models import LAST_DAY, Cadence, CallbackPlan, CallbackTask, TaskStatus
-from crm.customers.models import Customer, Tier
+from crm.callbacks.models import (
+    LAST_DAY,
+    Cadence,
+    CallbackPlan,
+    CallbackTask,
+    TaskReason,
+    TaskStatus,
+)
+from crm.customers.models import Customer
 from crm.database import insert_ignoring_duplicates, utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import Category, Channel, Direction
 from crm.interactions.services import log_interaction
-from crm.workdays import DayRule, next_working_day, working_day_rule, working_days_in_month
+from crm.workdays import DayRule, next_working_day, working_day_rule
 
 
 def _require_planner(actor: User) -> None:
@@ -113,46 +121,6 @@ def create_plan(
         details={"customer": customer.id, "cadence": cadence, "assignee": assignee.id},
     )
     return plan
-
-
-def bulk_create_plans(
-    *,
-    actor: User,
-    region: str | None,
-    agents: Sequence[User],
-    purpose: str,
-    start_date: date,
-    script: str | None = None,
-) -> list[CallbackPlan]:
-    """Monthly plans for every live key account (in ``region`` when given) without an active
-    plan, spread evenly over the working days of the month, assigned round-robin to ``agents``.
-    """
-    _require_planner(actor)
-    if not agents:
-        raise DomainError(_l("Choose at least one agent."), field="agents")
-    planned = select(CallbackPlan.customer_id).where(CallbackPlan.active.is_(True))
-    query = select(Customer).where(
-        Customer.tier == Tier.KEY.value,
-        Customer.deleted_at.is_(None),
-        Customer.id.not_in(planned),
-    )
-    if region:
-        query = query.where(Customer.region == region)
-    customers = list(db.session.scalars(query.order_by(Customer.id)))
-    workdays = len(working_days_in_month(start_date.year, start_date.month, working_day_rule()))
-    return [
-        create_plan(
-            actor=actor,
-            customer=customer,
-            purpose=purpose,
-            script=script,
-            cadence=Cadence.MONTHLY_WORKDAY,
-            day_of_month=1 + (index * workdays) // len(customers),
-            start_date=start_date,
-            assignee=agents[index % len(agents)],
-        )
-        for index, customer in enumerate(customers)
-    ]
 
 
 def end_plan(*, actor: User, plan: CallbackPlan, last_day: date) -> int:
@@ -256,6 +224,7 @@ def complete_task(
         details=notes,
         outcome=str(_l("Reached")) if reached else str(_l("Not reached")),
         occurred_at=occurred_at or utcnow(),
+        reached=reached,
     )
     task.interaction_id = interaction.id
     task.satisfaction = satisfaction if reached else None
@@ -273,35 +242,54 @@ def complete_task(
     )
 
 
-def skip_task(*, actor: User, task: CallbackTask, reason: str) -> None:
+def _reason(reason: str, note: str) -> tuple[str, str | None]:
+    """The checked reason code and the agent's words (required for "other")."""
+    if reason not in {r.value for r in TaskReason}:
+        raise DomainError(_l("Choose a reason from the list."), field="reason")
+    note = (note or "").strip()[:200]
+    if reason == TaskReason.OTHER and not note:
+        raise DomainError(_l("Say why in a few words."), field="note")
+    return reason, note or None
+
+
+def skip_task(*, actor: User, task: CallbackTask, reason: str, note: str = "") -> None:
+    """Close a callback without calling; the reason stays on the task and the timeline.
+
+    :param reason: one of TaskReason; ``note`` is required for TaskReason.OTHER.
+    :raises PermissionDenied: unless the actor works the task or plans callbacks.
+    :raises DomainError: without a reason, or when the task is closed.
+    """
     if not _can_work(actor, task):
         raise PermissionDenied(_l("This callback is assigned to someone else."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_l("Give the reason for skipping."), field="reason")
+    code, words = _reason(reason, note)
     _close(task, actor, TaskStatus.SKIPPED)
-    task.note = reason[:200]
+    task.reason, task.note = code, words
     db.session.flush()
     record(
         action=AuditAction.CALLBACK_SKIPPED,
         actor=actor,
         object_type="callback_task",
         object_id=task.id,
-        details={"reason": task.note},
+        details={"reason": task.reason, "note": task.note},
     )
 
 
 def reschedule_task(
-    *, actor: User, task: CallbackTask, new_date: date, today: date
+    *, actor: User, task: CallbackTask, new_date: date, today: date, reason: str, note: str = ""
 ) -> CallbackTask:
-    """Move a callback to another day: this task is closed as rescheduled and a new one is
-    made, so both days stay in the history."""
+    """Move a callback to another day (改期): this task is closed as rescheduled with its
+    reason and a new one is made, so both days stay in the history.
+
+    :param reason: one of TaskReason; ``note`` is required for TaskReason.OTHER.
+    :raises DomainError: without a reason, for a past day or a day the plan already has.
+    """
     if not _can_work(actor, task):
         raise PermissionDenied(_l("This callback is assigned to someone else."))
+    code, words = _reason(reason, note)
     if new_date < today:
         raise DomainError(_l("Choose today or a later day."), field="new_date")
     _close(task, actor, TaskStatus.RESCHEDULED)
-    task.note = new_date.isoformat()
+    task.reason, task.note = code, words
     if not add_tasks(task.plan, [new_date], attempt=task.attempt, previous_id=task.id):
         raise DomainError(_l("This plan already has a callback that day."), field="new_date")
     db.session.flush()
@@ -310,7 +298,12 @@ def reschedule_task(
         actor=actor,
         object_type="callback_task",
         object_id=task.id,
-        details={"from": task.due_date.isoformat(), "to": new_date.isoformat()},
+        details={
+            "from": task.due_date.isoformat(),
+            "to": new_date.isoformat(),
+            "reason": task.reason,
+            "note": task.note,
+        },
     )
     return db.session.scalar(
         select(CallbackTask).where(

@@ -16,7 +16,6 @@ from crm.auth.queries import active_agents
 from crm.auth.sessions import signed_in_user
 from crm.callbacks import queries, services
 from crm.callbacks.forms import (
-    BulkPlanForm,
     CompleteForm,
     EndPlanForm,
     PlanForm,
@@ -134,7 +133,9 @@ def skip(task_id: int) -> BaseResponse:
     form = SkipForm()
     if form.validate_on_submit():
         try:
-            services.skip_task(actor=actor, task=task, reason=form.reason.data)
+            services.skip_task(
+                actor=actor, task=task, reason=form.reason.data, note=form.note.data or ""
+            )
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
@@ -155,7 +156,12 @@ def reschedule(task_id: int) -> BaseResponse:
     if form.validate_on_submit():
         try:
             services.reschedule_task(
-                actor=actor, task=task, new_date=form.new_date.data, today=_today()
+                actor=actor,
+                task=task,
+                new_date=form.new_date.data,
+                today=_today(),
+                reason=form.reason.data,
+                note=form.note.data or "",
             )
         except DomainError as error:
             db.session.rollback()
@@ -273,37 +279,6 @@ def new_plan() -> str | tuple[str, int] | BaseResponse:
     return render_template("callbacks/plan_form.html", form=form, customer=customer), status
 
 
-@bp.route("/plans/bulk", methods=["GET", "POST"])
-@permission_required(Permission.CALLBACKS_PLAN)
-def bulk_plans() -> str | tuple[str, int] | BaseResponse:
-    form = BulkPlanForm()
-    form.agents.choices = _agent_choices()
-    if request.method == "GET":
-        form.start_date.data = _today()
-    if form.validate_on_submit():
-        agents = db.session.scalars(
-            select(User).where(User.id.in_([int(a) for a in form.agents.data])).order_by(User.id)
-        ).all()
-        try:
-            created = services.bulk_create_plans(
-                actor=signed_in_user(),
-                region=(form.region.data or "").strip() or None,
-                agents=agents,
-                purpose=form.purpose.data,
-                script=form.script.data,
-                start_date=form.start_date.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(n)d key accounts now have monthly callbacks.", n=len(created)), "success")
-            return redirect(url_for("callbacks.plans"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("callbacks/bulk_form.html", form=form), status
-
-
 @bp.get("/plans/<int:plan_id>")
 @permission_required(Permission.CALLBACKS_PLAN)
 def plan(plan_id: int) -> str:
@@ -338,3 +313,7 @@ def end_plan(plan_id: int) -> BaseResponse:
     else:
         flash_form_errors(form)
     return redirect(url_for("callbacks.plan", plan_id=plan.id))
+
+
+# The bulk planning pages live in their own module; importing it adds their routes to ``bp``.
+from crm.callbacks import bulk_views  # noqa: E402, F401

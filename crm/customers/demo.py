@@ -242,7 +242,11 @@ def seed_interactions(
         db.session.execute(insert(Interaction), rows)
     newest = (
         select(func.max(Interaction.occurred_at))
-        .where(Interaction.customer_id == Customer.id, Interaction.deleted_at.is_(None))
+        .where(
+            Interaction.customer_id == Customer.id,
+            Interaction.deleted_at.is_(None),
+            Interaction.reached.is_(True),
+        )
         .scalar_subquery()
     )
     db.session.execute(

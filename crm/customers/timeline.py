@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, or_, sel
 from sqlalchemy.orm import lazyload
 
 from crm.auth.queries import users_shown_by_name
+from crm.callbacks.models import CallbackTask, TaskStatus
 from crm.cases.models import Case
 from crm.customers.models import Feedback, Purchase
 from crm.extensions import db
@@ -59,6 +60,15 @@ SOURCES: list[Source] = [
     Source("purchase", Purchase, Purchase.purchased_at, lambda: []),
     Source("survey", Survey, Survey.answered_at, lambda: [Survey.answered_at.is_not(None)]),
     Source("feedback", Feedback, Feedback.received_at, lambda: []),
+    # Planned calls that were skipped or moved, with their reason (a made call is an
+    # interaction already).
+    Source(
+        "callback",
+        CallbackTask,
+        CallbackTask.closed_at,
+        lambda: [CallbackTask.status.in_([TaskStatus.SKIPPED.value, TaskStatus.RESCHEDULED.value])],
+        not_shown=lambda: [lazyload(CallbackTask.customer)],
+    ),
 ]
 KINDS = [source.kind for source in SOURCES]
 

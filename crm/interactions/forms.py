@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from wtforms import DateTimeLocalField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from crm.forms import Form
@@ -47,6 +54,8 @@ class InteractionForm(Form):
     occurred_at = DateTimeLocalField(
         _l("When"), validators=[DataRequired(_l("Enter when the contact happened."))]
     )
+    #: only when logging: an attempt is kept but does not count as contact
+    not_reached = BooleanField(_l("Customer not reached (an attempt, not counted as contact)"))
 
 
 class DeleteInteractionForm(Form):

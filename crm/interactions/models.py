@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, column, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    column,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.auth.models import User
@@ -90,6 +101,9 @@ class Interaction(db.Model):
     details: Mapped[str | None] = mapped_column(Text)
     #: what came of it (resolved, promised a call back, ...)
     outcome: Mapped[str | None] = mapped_column(String(200))
+    #: whether the customer was reached; an attempt that was not (no answer, phone off) is kept
+    #: in the history but is not a contact (最近联系 counts reached contacts only)
+    reached: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     #: for calls logged by the phone system: how long the call took
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     #: where the phone system keeps the recording (沟通记录可追溯)

@@ -60,10 +60,15 @@ def _clean(
 
 def touch_last_contact(customer_id: int) -> None:
     """Keep the customer's last contact in step without bumping its edit version, so that
-    logging a call never makes a colleague's open profile edit look stale."""
+    logging a call never makes a colleague's open profile edit look stale. Only reached
+    contacts count: an unanswered call attempt is history, not contact."""
     newest = (
         db.session.query(func.max(Interaction.occurred_at))
-        .filter(Interaction.customer_id == customer_id, Interaction.deleted_at.is_(None))
+        .filter(
+            Interaction.customer_id == customer_id,
+            Interaction.deleted_at.is_(None),
+            Interaction.reached.is_(True),
+        )
         .scalar_subquery()
     )
     db.session.execute(
@@ -88,6 +93,7 @@ def log_interaction(
     agent: User | None = None,
     duration_seconds: int | None = None,
     recording_ref: str | None = None,
+    reached: bool = True,
 ) -> Interaction:
     """Append an interaction to a customer's history.
 
@@ -95,6 +101,8 @@ def log_interaction(
         for someone else, and only for an active user.
     :param duration_seconds: a call's length, as the phone system logged it.
     :param recording_ref: where the phone system keeps the call's recording.
+    :param reached: False for an attempt that did not reach the customer: it is kept in the
+        history but does not move the customer's last contact.
     :raises DomainError: for invalid input or a deleted customer.
     """
     if customer.is_deleted:
@@ -119,6 +127,7 @@ def log_interaction(
         created_by_id=actor.id,
         duration_seconds=duration_seconds,
         recording_ref=(recording_ref or "").strip()[:300] or None,
+        reached=reached,
         **values,
     )
     db.session.add(interaction)

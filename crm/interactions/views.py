@@ -49,7 +49,9 @@ def log(customer_id: int) -> BaseResponse | tuple[str, int]:
     form = InteractionForm()
     if form.validate_on_submit():
         try:
-            services.log_interaction(actor=actor, customer=customer, **_fields(form))
+            services.log_interaction(
+                actor=actor, customer=customer, reached=not form.not_reached.data, **_fields(form)
+            )
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")

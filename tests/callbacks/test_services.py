@@ -9,7 +9,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from crm.auth.services import set_active
-from crm.callbacks import services
+from crm.callbacks import bulk, services
 from crm.callbacks.models import CallbackPlan, CallbackTask, TaskStatus
 from crm.cases.settings import set_holiday
 from crm.errors import DomainError, PermissionDenied
@@ -234,9 +234,13 @@ def test_skipping_and_rescheduling_keep_the_history(ctx, app, people) -> None:
     ).all()
     with pytest.raises(DomainError):
         services.skip_task(actor=agent, task=first, reason=" ")
-    services.skip_task(actor=agent, task=first, reason="客户出差")
+    services.skip_task(actor=agent, task=first, reason="customer_away", note="客户出差")
     moved = services.reschedule_task(
-        actor=agent, task=second, new_date=date(2026, 3, 11), today=date(2026, 3, 2)
+        actor=agent,
+        task=second,
+        new_date=date(2026, 3, 11),
+        today=date(2026, 3, 2),
+        reason="customer_asked",
     )
     assert moved.previous_id == second.id
     history = tasks_of(plan)
@@ -245,7 +249,11 @@ def test_skipping_and_rescheduling_keep_the_history(ctx, app, people) -> None:
     assert (date(2026, 3, 11), "due", 0) in history
     with pytest.raises(DomainError):  # that day is taken by the plan already
         services.reschedule_task(
-            actor=agent, task=moved, new_date=date(2026, 3, 16), today=date(2026, 3, 2)
+            actor=agent,
+            task=moved,
+            new_date=date(2026, 3, 16),
+            today=date(2026, 3, 2),
+            reason="customer_asked",
         )
 
 
@@ -277,7 +285,7 @@ def test_bulk_plans_spread_key_accounts_over_working_days_round_robin(people) ->
         make_customer(actor=supervisor, name=f"华东重点{number}", tier="key", region="华东")
     make_customer(actor=supervisor, name="华南重点", tier="key", region="华南")
     make_customer(actor=supervisor, name="华东普通", region="华东")
-    plans = services.bulk_create_plans(
+    plans = bulk.bulk_create_plans(
         actor=supervisor,
         region="华东",
         agents=[agent, other],
@@ -287,7 +295,7 @@ def test_bulk_plans_spread_key_accounts_over_working_days_round_robin(people) ->
     # four key accounts in 华东 (张三 and three more); March 2026 has 22 working days
     assert [p.day_of_month for p in plans] == [1, 6, 12, 17]
     assert [p.assignee_id for p in plans] == [agent.id, other.id, agent.id, other.id]
-    again = services.bulk_create_plans(
+    again = bulk.bulk_create_plans(
         actor=supervisor,
         region="华东",
         agents=[agent],
@@ -314,7 +322,7 @@ def test_reassigning_moves_only_open_tasks_and_an_inactive_agent_falls_back(
     tick(app, MONDAY)
     db.session.expire_all()
     tasks = db.session.scalars(select(CallbackTask).where(CallbackTask.plan_id == plan.id)).all()
-    services.skip_task(actor=agent, task=tasks[0], reason="休假")
+    services.skip_task(actor=agent, task=tasks[0], reason="other", note="休假")
     assert services.reassign_tasks(actor=supervisor, tasks=tasks, assignee=other) == len(tasks) - 1
     set_active(actor=admin, user=db.session.get(type(agent), agent.id), active=False)
     db.session.commit()

@@ -158,7 +158,7 @@ def seed() -> dict[str, int | str]:
     plan = make_plan(actor=boss, customer=customer, assignee=agent, purpose=hostile("purpose"))
     task = make_task(plan)
     skipped = make_task(plan, department_today(now) + timedelta(days=1))
-    skip_task(actor=agent, task=skipped, reason=hostile("skip"))
+    skip_task(actor=agent, task=skipped, reason="other", note=hostile("skip"))
     save_filter(actor=agent, name=hostile("filter"), params={"tier": "key"})
     csv = f"姓名,手机\n{hostile('customer')},13800138000\n".encode()
     batch, _table = start_import(actor=boss, filename=hostile("file") + ".csv", data=csv)
