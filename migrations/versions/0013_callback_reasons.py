@@ -1,8 +1,8 @@
 """Closed loops for callbacks: an interaction says whether the customer was reached (only a
 reached contact moves 最近联系), and a skipped or rescheduled callback keeps its reason.
 
-Revision ID: 0016
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02 14:50:00.000000
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0016"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
