@@ -9,7 +9,7 @@ import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -62,9 +62,25 @@ def set_topic_active(*, actor: User, topic: TrainingTopic, active: bool) -> None
     db.session.flush()
 
 
-def _score(raw: str | Decimal | int | float, field: str) -> Decimal:
+#: Scores are kept to one decimal place, rounded down (59.95 is kept as 59.9); a pass compares
+#: the score as typed with the pass mark, exactly. The pass mark has one decimal at most, so the
+#: kept score and the typed one are always on the same side of it.
+SCORE_STEP = Decimal("0.1")
+
+
+def kept_score(exact: Decimal) -> Decimal:
+    """The score as stored: one decimal place, rounded down, never up across a pass mark."""
+    return exact.quantize(SCORE_STEP, rounding=ROUND_FLOOR)
+
+
+def passes(exact: Decimal, pass_mark: Decimal) -> bool:
+    """Whether a score passes: an exact Decimal comparison, no rounding (59.95 fails 60)."""
+    return exact >= pass_mark
+
+
+def _exact(raw: str | Decimal | int | float, field: str) -> Decimal:
     try:
-        value = Decimal(str(raw).strip()).quantize(Decimal("0.1"))
+        value = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):
         raise DomainError(
             _l("%(value)s is not a number.", value=str(raw)[:20]), field=field
@@ -72,6 +88,10 @@ def _score(raw: str | Decimal | int | float, field: str) -> Decimal:
     if not value.is_finite():
         raise DomainError(_l("%(value)s is not a number.", value=str(raw)[:20]), field=field)
     return value
+
+
+def _score(raw: str | Decimal | int | float, field: str) -> Decimal:
+    return _exact(raw, field).quantize(SCORE_STEP)
 
 
 def _check_marks(max_score: Decimal, pass_mark: Decimal) -> None:
@@ -227,7 +247,8 @@ def check_scores(
     session: TrainingSession, entries: Sequence[ScoreEntry]
 ) -> tuple[dict[int, Decimal], dict[int, int], dict[int, str]]:
     """Validate score entries without saving: (scores by user, attempts so far by user, errors
-    by user). Used by the grid, the import's dry run and ``record_scores``."""
+    by user), the scores exact as typed. Used by the grid, the import's dry run, the paste
+    preview and ``record_scores``."""
     invited = {p.user_id for p in session.participants}
     counts = dict(
         db.session.execute(
@@ -247,7 +268,7 @@ def check_scores(
             errors[entry.user_id] = str(_l("Entered twice."))
             continue
         try:
-            score = _score(entry.score, "score")
+            score = _exact(entry.score, "score")
         except DomainError as error:
             errors[entry.user_id] = str(error.message)
             continue
@@ -279,16 +300,16 @@ def record_scores(
         raise RowErrors(errors)
     attempts = []
     for entry in entries:
-        score = scores[entry.user_id]
+        exact = scores[entry.user_id]
         attempt = ExamAttempt(
             session_id=session.id,
             user_id=entry.user_id,
             attempt_no=counts.get(entry.user_id, 0) + 1,
             taken_on=entry.taken_on,
-            score=score,
+            score=kept_score(exact),
             max_score=session.max_score,
             pass_mark=session.pass_mark,
-            passed=score >= session.pass_mark,
+            passed=passes(exact, session.pass_mark),
             recorded_by_id=actor.id,
         )
         db.session.add(attempt)
