@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from crm.audit.services import AuditAction, record
+from crm.audit.services import AuditAction, changed_fields, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.cases.calendar import business_hours, hours_for
@@ -299,9 +299,10 @@ def record_complaint_closure(
             raise DomainError(_l("This is needed to close the loop."), field=field)
     if confirmed_at > now:
         raise DomainError(_l("The confirmation cannot be in the future."), field="confirmed_at")
-    for field, value in values.items():
+    after = {**values, "confirmed_at": confirmed_at}
+    before = {field: getattr(case, field) for field in after}
+    for field, value in after.items():
         setattr(case, field, value)
-    case.confirmed_at = confirmed_at
     db.session.flush()
     add_event(case, actor, "closure", now, **values)
     record(
@@ -309,7 +310,7 @@ def record_complaint_closure(
         actor=actor,
         object_type="case",
         object_id=case.id,
-        details={"closure": True},
+        details=changed_fields(before, after),
     )
 
 
