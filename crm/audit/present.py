@@ -12,6 +12,8 @@ from sqlalchemy import select
 from crm.audit.models import AuditEntry
 from crm.audit.services import ACTION_LABELS, CHANGE_ACTIONS
 from crm.auth.models import User
+from crm.auth.permissions import ROLE_LABELS
+from crm.cases.models import DEPARTMENT_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from crm.customers.models import Customer
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
@@ -68,6 +70,17 @@ FIELD_LABELS = {
     "customer": _l("Customer"),
     "subject": _l("Subject"),
     "priority": _l("Priority"),
+    "rows": _l("Rows"),
+    "attempts": _l("Attempts"),
+    "file": _l("File"),
+}
+
+#: fields whose values are codes, shown by their label (a code without one stays as it is)
+VALUE_LABELS: dict[str, dict[Any, Any]] = {
+    "status": STATUS_LABELS,
+    "department": DEPARTMENT_LABELS,
+    "priority": PRIORITY_LABELS,
+    "roles": ROLE_LABELS,
 }
 
 #: fields whose values are user ids, shown by name
@@ -126,6 +139,17 @@ def _object(entry: AuditEntry, users: dict[int, str], customers: dict[int, str])
     return f"{kind} {name}" if name else f"{kind} #{oid}"
 
 
+def _labeller(labels: dict[Any, Any] | None) -> Any:
+    def label(value: Any) -> Any:
+        if labels is None:
+            return value
+        if isinstance(value, list):
+            return [label(v) for v in value]
+        return str(labels[value]) if isinstance(value, str) and value in labels else value
+
+    return label
+
+
 def present(entries: list[AuditEntry]) -> list[ShownEntry]:
     """The entries ready to show, in their order."""
     users, customers = _names(entries)
@@ -138,7 +162,7 @@ def present(entries: list[AuditEntry]) -> list[ShownEntry]:
         fields = []
         for key, value in entry.details.items():
             label = str(FIELD_LABELS.get(key, key))
-            convert = person if key in USER_FIELDS else (lambda v: v)
+            convert = person if key in USER_FIELDS else _labeller(VALUE_LABELS.get(key))
             if entry.action in CHANGE_ACTIONS and isinstance(value, list) and len(value) == 2:
                 before, after = convert(value[0]), convert(value[1])
                 fields.append(ShownField(label, before=before, after=after, changed=True))

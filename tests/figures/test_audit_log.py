@@ -82,3 +82,21 @@ def test_a_complaint_closure_records_before_and_after(app) -> None:
         ).all()[-1]
         assert entry.details["root_cause"] == [None, "配送延误"]
         assert entry.details["confirmed_by"] == [None, "张伟"]
+
+
+def test_codes_in_a_change_read_as_their_labels(app, client, login_as) -> None:
+    from crm.audit.services import AuditAction, record
+
+    login_as("admin")
+    with app.app_context():
+        target = make_user(username="coded.user", display_name="赵四")
+        record(
+            action=AuditAction.USER_UPDATED,
+            actor=None,
+            object_type="user",
+            object_id=target.id,
+            details={"roles": [["agent"], ["agent", "trainer"]]},
+        )
+        db.session.commit()
+    page = html.unescape(client.get("/admin/audit/?action=user.updated").get_data(as_text=True))
+    assert "trainer" not in page.split('data-testid="audit-table"')[1]
