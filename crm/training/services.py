@@ -9,7 +9,7 @@ import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -29,6 +29,7 @@ from crm.training.models import (
     TrainingSession,
     TrainingTopic,
 )
+from crm.training.scores import exact_score, kept_score, mark_score, passes
 
 
 def _require_trainer(actor: User) -> None:
@@ -60,38 +61,6 @@ def set_topic_active(*, actor: User, topic: TrainingTopic, active: bool) -> None
     _require_trainer(actor)
     topic.active = active
     db.session.flush()
-
-
-#: Scores are kept to one decimal place, rounded down (59.95 is kept as 59.9); a pass compares
-#: the score as typed with the pass mark, exactly. The pass mark has one decimal at most, so the
-#: kept score and the typed one are always on the same side of it.
-SCORE_STEP = Decimal("0.1")
-
-
-def kept_score(exact: Decimal) -> Decimal:
-    """The score as stored: one decimal place, rounded down, never up across a pass mark."""
-    return exact.quantize(SCORE_STEP, rounding=ROUND_FLOOR)
-
-
-def passes(exact: Decimal, pass_mark: Decimal) -> bool:
-    """Whether a score passes: an exact Decimal comparison, no rounding (59.95 fails 60)."""
-    return exact >= pass_mark
-
-
-def _exact(raw: str | Decimal | int | float, field: str) -> Decimal:
-    try:
-        value = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError):
-        raise DomainError(
-            _l("%(value)s is not a number.", value=str(raw)[:20]), field=field
-        ) from None
-    if not value.is_finite():
-        raise DomainError(_l("%(value)s is not a number.", value=str(raw)[:20]), field=field)
-    return value
-
-
-def _score(raw: str | Decimal | int | float, field: str) -> Decimal:
-    return _exact(raw, field).quantize(SCORE_STEP)
 
 
 def _check_marks(max_score: Decimal, pass_mark: Decimal) -> None:
@@ -131,7 +100,7 @@ def create_session(
         raise DomainError(_l("Choose a trainer."), field="trainer_id")
     if not 0 < duration_minutes <= 24 * 60:
         raise DomainError(_l("The duration is in minutes, up to a day."), field="duration_minutes")
-    maximum, mark = _score(max_score, "max_score"), _score(pass_mark, "pass_mark")
+    maximum, mark = mark_score(max_score, "max_score"), mark_score(pass_mark, "pass_mark")
     _check_marks(maximum, mark)
     session = TrainingSession(
         title=title[:200],
@@ -175,7 +144,7 @@ def change_exam_marks(
     """Change the exam's maximum and pass mark for attempts recorded from now on; past attempts
     keep the marks they were scored against."""
     _require_owner(actor, session)
-    maximum, mark = _score(max_score, "max_score"), _score(pass_mark, "pass_mark")
+    maximum, mark = mark_score(max_score, "max_score"), mark_score(pass_mark, "pass_mark")
     _check_marks(maximum, mark)
     before = {"max_score": str(session.max_score), "pass_mark": str(session.pass_mark)}
     session.max_score, session.pass_mark = maximum, mark
@@ -268,7 +237,7 @@ def check_scores(
             errors[entry.user_id] = str(_l("Entered twice."))
             continue
         try:
-            score = _exact(entry.score, "score")
+            score = exact_score(entry.score, "score")
         except DomainError as error:
             errors[entry.user_id] = str(error.message)
             continue
