@@ -160,7 +160,13 @@ def present(entries: list[AuditEntry]) -> list[ShownEntry]:
     shown = []
     for entry in entries:
         fields = []
-        for key, value in entry.details.items():
+        details = entry.details
+        if set(details) == {"from", "to"}:  # a rescheduled callback: its due date moved
+            label, details = str(FIELD_LABELS["due_date"]), {}
+            fields.append(
+                ShownField(label, entry.details["from"], entry.details["to"], changed=True)
+            )
+        for key, value in details.items():
             label = str(FIELD_LABELS.get(key, key))
             convert = person if key in USER_FIELDS else _labeller(VALUE_LABELS.get(key))
             if entry.action in CHANGE_ACTIONS and isinstance(value, list) and len(value) == 2:

@@ -100,3 +100,24 @@ def test_codes_in_a_change_read_as_their_labels(app, client, login_as) -> None:
         db.session.commit()
     page = html.unescape(client.get("/admin/audit/?action=user.updated").get_data(as_text=True))
     assert "trainer" not in page.split('data-testid="audit-table"')[1]
+
+
+def test_a_rescheduled_callback_reads_as_its_due_date_before_and_after(
+    app, client, login_as
+) -> None:
+    from crm.audit.services import AuditAction, record
+
+    login_as("admin")
+    with app.app_context():
+        record(
+            action=AuditAction.CALLBACK_RESCHEDULED,
+            actor=None,
+            object_type="callback_task",
+            object_id=7,
+            details={"from": "2026-03-02", "to": "2026-03-05"},
+        )
+        db.session.commit()
+    page = html.unescape(
+        client.get("/admin/audit/?object_type=callback_task").get_data(as_text=True)
+    )
+    assert "2026-03-02 → 2026-03-05" in page
