@@ -210,6 +210,11 @@ MATRIX: dict[tuple[str, str], Route] = {
         Permission.TRAINING_MANAGE,
         on_others=Permission.USERS_MANAGE,
     ),
+    ("training.paste_results", "POST"): Route(
+        "/training/sessions/{session}/results/paste",
+        Permission.TRAINING_MANAGE,
+        on_others=Permission.USERS_MANAGE,
+    ),
     ("training.marks", "POST"): Route(
         "/training/sessions/{session}/marks",
         Permission.TRAINING_MANAGE,

@@ -243,4 +243,7 @@ class KpiOut(BaseModel):
 class KpiReport(BaseModel):
     start: date
     end: date
+    #: a closed month's figures come from its monthly report, kept at this time; null when
+    #: computed from today's data
+    kept_at: datetime | None = None
     figures: list[KpiOut]

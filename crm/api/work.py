@@ -22,7 +22,8 @@ from crm.extensions import db
 from crm.interactions.models import Interaction
 from crm.interactions.services import log_interaction
 from crm.pagination import after_position
-from crm.reports.queries import Period, kpis
+from crm.reports.monthly import period_figures
+from crm.reports.queries import Period
 from crm.timezones import department_today
 
 DEFAULT_CALL_SUMMARY = "Phone call"
@@ -287,10 +288,12 @@ def read_kpis(user: User, query: schemas.KpiQuery) -> schemas.KpiReport:
         else department_today(utcnow())
     )
     period = Period.month(first)
-    figures = kpis(period)
+    shown = period_figures(period)
+    figures = shown.figures
     return schemas.KpiReport(
         start=period.start,
         end=period.end,
+        kept_at=shown.kept.prepared_at if shown.kept else None,
         figures=[
             schemas.KpiOut(key=f.key, value=f.value, unit=f.unit, basis=f.basis)
             for f in figures.values()

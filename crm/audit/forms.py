@@ -5,6 +5,7 @@ from __future__ import annotations
 from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from crm.audit.present import OBJECT_LABELS
 from crm.audit.services import ACTION_LABELS
 from crm.forms import Form
 from crm.i18n import lazy_gettext as _l
@@ -27,7 +28,7 @@ class AuditFilterForm(Form):
         _l("Object"),
         choices=lambda: [
             SelectChoice("", str(_l("Any object"))),
-            SelectChoice("user", str(_l("User"))),
+            *(SelectChoice(kind, str(label)) for kind, label in OBJECT_LABELS.items()),
         ],
         validators=[Optional()],
     )

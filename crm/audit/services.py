@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -153,9 +154,31 @@ CHANGE_ACTIONS = frozenset(
         AuditAction.TRAINING_MARKS_CHANGED,
         AuditAction.CASE_STATUS,
         AuditAction.CASE_TRANSFERRED,
+        AuditAction.CASE_UPDATED,
         AuditAction.TARGETS_CHANGED,
     }
 )
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe form of a field's value (dates and decimals as text)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """The fields whose value differs, as ``{"field": [old, new]}``: the details of a change
+    action, so the log shows before → after for every changed field."""
+    return {
+        field: [_plain(before.get(field)), _plain(value)]
+        for field, value in after.items()
+        if _plain(before.get(field)) != _plain(value)
+    }
 
 
 def record(

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from crm.audit.forms import AuditFilterForm
+from crm.audit.present import present
 from crm.audit.queries import AuditFilter, audit_page
-from crm.audit.services import ACTION_LABELS, CHANGE_ACTIONS
 from crm.auth.models import User
 from crm.auth.permissions import Permission, permission_required
 from crm.extensions import db
@@ -48,8 +48,7 @@ def index() -> tuple[str, int]:
         "audit/list.html",
         form=form,
         page=page,
-        action_labels=ACTION_LABELS,
-        change_actions=CHANGE_ACTIONS,
+        shown=present(page.entries),
         older_url=older_url,
     )
     return html, 200 if valid else 400

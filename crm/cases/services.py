@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from crm.access import may_change_case
-from crm.audit.services import AuditAction, record
+from crm.audit.services import AuditAction, changed_fields, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.cases.breaches import record_breach
@@ -308,9 +308,10 @@ def record_complaint_closure(
             raise DomainError(_l("This is needed to close the loop."), field=field)
     if confirmed_at > now:
         raise DomainError(_l("The confirmation cannot be in the future."), field="confirmed_at")
-    for field, value in values.items():
+    after = {**values, "confirmed_at": confirmed_at}
+    before = {field: getattr(case, field) for field in after}
+    for field, value in after.items():
         setattr(case, field, value)
-    case.confirmed_at = confirmed_at
     db.session.flush()
     add_event(case, actor, "closure", now, **values)
     record(
@@ -318,7 +319,7 @@ def record_complaint_closure(
         actor=actor,
         object_type="case",
         object_id=case.id,
-        details={"closure": True},
+        details=changed_fields(before, after),
     )
 
 

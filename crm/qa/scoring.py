@@ -110,12 +110,13 @@ def score(
     check_complete(criteria, values)
     rated = [(c, credit(c, values[c.id])) for c in criteria if values[c.id] is not None]
     computed: Fraction | None
-    if style == Style.WEIGHTED:
+    if not rated:
+        # nothing rated, nothing earned: no score rather than full marks (either style)
+        computed = None
+    elif style == Style.WEIGHTED:
         total_weight = sum((Fraction(c.weight) for c, _share in rated), Fraction(0))
         computed = (
             sum((share * Fraction(c.weight) for c, share in rated), Fraction(0)) / total_weight
-            if rated
-            else None
         )
     else:
         deducted = sum(

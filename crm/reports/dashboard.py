@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crm.reports.models import ServiceTarget
-from crm.reports.monthly import kept_figures, kept_reports
+from crm.reports.monthly import PeriodFigures, kept_figures, kept_reports, period_figures
 from crm.reports.queries import KPI_KEYS, Figure, Filters, Period, kpis, months_back
 from crm.reports.targets import Standing, all_targets, display_value, standing
 
@@ -42,9 +42,10 @@ def trend(last: Period, filters: Filters) -> dict[str, list[tuple[Period, float 
     return series
 
 
-def tiles(period: Period, filters: Filters) -> list[Tile]:
+def tiles(period: Period, filters: Filters, shown: PeriodFigures | None = None) -> list[Tile]:
+    """The tiles of the period; a closed month's figures come from its kept report."""
     targets = all_targets()
-    figures = kpis(period, filters)
+    figures = (shown or period_figures(period, filters)).figures
     series = trend(period, filters)
     return [
         Tile(

@@ -1,8 +1,16 @@
 """The monthly service report (月度服务报告): the scheduler keeps each ended month's
-department-wide figures with the targets in force, and the dashboard's trend reads them."""
+department-wide figures with the targets in force.
+
+The rule for a closed month: once its report is kept, its department-wide figures are read
+from the report everywhere (dashboard tile and trend, drill-down, API), never recomputed, so
+the figure a supervisor presented is the figure every page shows. The rows behind a figure are
+not kept: a drill-down of a kept month shows the kept figure and says its rows are today's
+view. Figures filtered by agent or category are not in the report and are computed, saying so.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +19,7 @@ from sqlalchemy import select
 from crm.database import insert_ignoring_duplicates
 from crm.extensions import db
 from crm.reports.models import MonthlyReport
-from crm.reports.queries import Figure, Period, kpis
+from crm.reports.queries import KPI_KEYS, Figure, Filters, Period, kpis
 from crm.reports.targets import all_targets
 from crm.timezones import department_bounds_utc, department_today
 
@@ -36,9 +44,13 @@ def report_data(period: Period) -> dict[str, Any]:
 
 
 def kept_figures(report: MonthlyReport) -> dict[str, Figure]:
+    """The report's figures; a KPI added after the report was kept reads as no data."""
+    kept = report.data["figures"]
     return {
-        key: Figure(key, entry["value"], entry["basis"])
-        for key, entry in report.data["figures"].items()
+        key: Figure(key, kept[key]["value"], kept[key]["basis"])
+        if key in kept
+        else Figure(key, None, 0)
+        for key in KPI_KEYS
     }
 
 
@@ -50,6 +62,31 @@ def kept_reports(months: list[Period]) -> dict[Any, MonthlyReport]:
             select(MonthlyReport).where(MonthlyReport.month.in_(starts))
         )
     }
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    figures: dict[str, Figure]
+    #: the kept report the figures were read from; None when computed from today's data
+    kept: MonthlyReport | None
+    #: the month's kept report, when the figures could not come from it (a filter applies)
+    closed: MonthlyReport | None = None
+
+
+def kept_report(period: Period) -> MonthlyReport | None:
+    """The kept report of a whole calendar month, if the scheduler has made it."""
+    if period.kind != "month":
+        return None
+    return db.session.scalar(select(MonthlyReport).where(MonthlyReport.month == period.start))
+
+
+def period_figures(period: Period, filters: Filters | None = None) -> PeriodFigures:
+    """The KPI figures of a period by the closed-month rule (see the module's docstring): the
+    one entry point of the dashboard, the drill-down and the API."""
+    report = kept_report(period)
+    if report is not None and not (filters is not None and filters.active):
+        return PeriodFigures(kept_figures(report), report)
+    return PeriodFigures(kpis(period, filters), None, report)
 
 
 def prepare_previous_month(now: datetime) -> int:

@@ -26,7 +26,7 @@ from crm.reports.dashboard import tiles
 from crm.reports.drill import drill
 from crm.reports.labels import COLUMN_LABELS, KPI_LABELS, UNIT_SUFFIX, format_value
 from crm.reports.models import MonthlyReport
-from crm.reports.monthly import kept_figures
+from crm.reports.monthly import kept_figures, period_figures
 from crm.reports.queries import KPI_KEYS, NO_CATEGORY, UNITS, Filters, Period
 from crm.reports.scorecard import PARTS, agent_scorecard
 from crm.reports.targets import TargetInput, all_targets, display_value, standing, update_targets
@@ -64,12 +64,14 @@ def _common() -> dict[str, Any]:
 @permission_required(Permission.REPORTS_VIEW)
 def dashboard() -> str:
     period, filters, kept = _selection()
+    shown = period_figures(period, filters)
     return render_template(
         "reports/dashboard.html",
         period=period,
         filters=filters,
         kept=kept,
-        tiles=tiles(period, filters),
+        shown=shown,
+        tiles=tiles(period, filters, shown),
         mode=period.kind,
         **_common(),
     )
@@ -119,6 +121,8 @@ def kpi(key: str) -> str | BaseResponse:
         kept=kept,
         header=header,
         table=table,
+        shown=period_figures(period, filters),
+        display_value=display_value,
         not_split=filters.category is not None and key in NO_CATEGORY,
         **_common(),
     )

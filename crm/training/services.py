@@ -9,7 +9,7 @@ import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -29,6 +29,7 @@ from crm.training.models import (
     TrainingSession,
     TrainingTopic,
 )
+from crm.training.scores import exact_score, kept_score, mark_score, passes
 
 
 def _require_trainer(actor: User) -> None:
@@ -60,18 +61,6 @@ def set_topic_active(*, actor: User, topic: TrainingTopic, active: bool) -> None
     _require_trainer(actor)
     topic.active = active
     db.session.flush()
-
-
-def _score(raw: str | Decimal | int | float, field: str) -> Decimal:
-    try:
-        value = Decimal(str(raw).strip()).quantize(Decimal("0.1"))
-    except (InvalidOperation, ValueError):
-        raise DomainError(
-            _l("%(value)s is not a number.", value=str(raw)[:20]), field=field
-        ) from None
-    if not value.is_finite():
-        raise DomainError(_l("%(value)s is not a number.", value=str(raw)[:20]), field=field)
-    return value
 
 
 def _check_marks(max_score: Decimal, pass_mark: Decimal) -> None:
@@ -111,7 +100,7 @@ def create_session(
         raise DomainError(_l("Choose a trainer."), field="trainer_id")
     if not 0 < duration_minutes <= 24 * 60:
         raise DomainError(_l("The duration is in minutes, up to a day."), field="duration_minutes")
-    maximum, mark = _score(max_score, "max_score"), _score(pass_mark, "pass_mark")
+    maximum, mark = mark_score(max_score, "max_score"), mark_score(pass_mark, "pass_mark")
     _check_marks(maximum, mark)
     session = TrainingSession(
         title=title[:200],
@@ -155,7 +144,7 @@ def change_exam_marks(
     """Change the exam's maximum and pass mark for attempts recorded from now on; past attempts
     keep the marks they were scored against."""
     _require_owner(actor, session)
-    maximum, mark = _score(max_score, "max_score"), _score(pass_mark, "pass_mark")
+    maximum, mark = mark_score(max_score, "max_score"), mark_score(pass_mark, "pass_mark")
     _check_marks(maximum, mark)
     before = {"max_score": str(session.max_score), "pass_mark": str(session.pass_mark)}
     session.max_score, session.pass_mark = maximum, mark
@@ -227,7 +216,8 @@ def check_scores(
     session: TrainingSession, entries: Sequence[ScoreEntry]
 ) -> tuple[dict[int, Decimal], dict[int, int], dict[int, str]]:
     """Validate score entries without saving: (scores by user, attempts so far by user, errors
-    by user). Used by the grid, the import's dry run and ``record_scores``."""
+    by user), the scores exact as typed. Used by the grid, the import's dry run, the paste
+    preview and ``record_scores``."""
     invited = {p.user_id for p in session.participants}
     counts = dict(
         db.session.execute(
@@ -247,7 +237,7 @@ def check_scores(
             errors[entry.user_id] = str(_l("Entered twice."))
             continue
         try:
-            score = _score(entry.score, "score")
+            score = exact_score(entry.score, "score")
         except DomainError as error:
             errors[entry.user_id] = str(error.message)
             continue
@@ -279,16 +269,16 @@ def record_scores(
         raise RowErrors(errors)
     attempts = []
     for entry in entries:
-        score = scores[entry.user_id]
+        exact = scores[entry.user_id]
         attempt = ExamAttempt(
             session_id=session.id,
             user_id=entry.user_id,
             attempt_no=counts.get(entry.user_id, 0) + 1,
             taken_on=entry.taken_on,
-            score=score,
+            score=kept_score(exact),
             max_score=session.max_score,
             pass_mark=session.pass_mark,
-            passed=score >= session.pass_mark,
+            passed=passes(exact, session.pass_mark),
             recorded_by_id=actor.id,
         )
         db.session.add(attempt)

@@ -31,6 +31,7 @@ from crm.training.models import (
     TrainingSession,
     TrainingTopic,
 )
+from crm.training.paste import preview_paste
 from crm.training.results_import import read_results
 
 bp = Blueprint("training", __name__, url_prefix="/training")
@@ -271,6 +272,19 @@ def import_results(session_id: int) -> tuple[str, int] | BaseResponse:
     return _render_session(
         session, typed=typed, import_report=lines, status=400 if problems else 200
     )
+
+
+@bp.post("/sessions/<int:session_id>/results/paste")
+@permission_required(Permission.TRAINING_MANAGE)
+def paste_results(session_id: int) -> tuple[str, int]:
+    """The preview of a paste into the grid (called by score-grid.js): who gets which score,
+    or why the paste is refused. Nothing is saved."""
+    session = _owned_session(session_id)
+    preview = preview_paste(
+        session, request.form.get("text", ""), taken_on=department_today(utcnow())
+    )
+    html = render_template("training/_paste_preview.html", preview=preview)
+    return html, 422 if preview.error else 200
 
 
 @bp.post("/sessions/<int:session_id>/marks")

@@ -1,5 +1,5 @@
-// The exam score grid: Enter moves to the next person, a column pasted from Excel fills the
-// rows from the one pasted into, and every value is checked as it is typed.
+// The exam score grid: Enter moves to the next person, a paste from Excel is previewed by the
+// server and applied person by person, and every value is checked as it is typed.
 (function () {
   "use strict";
 
@@ -44,18 +44,45 @@
     });
     input.addEventListener("paste", function (event) {
       var text = (event.clipboardData || window.clipboardData).getData("text");
-      var values = text.split(/\r?\n/).filter(function (line) { return line.trim() !== ""; });
-      if (values.length < 2) {
-        return;
+      if (!/[\r\n\t]/.test(text.replace(/(\r?\n)$/, ""))) {
+        return; // one value: pasted into this box as usual
       }
       event.preventDefault();
-      values.forEach(function (value, offset) {
-        var target = inputs[index + offset];
+      preview(text);
+    });
+  });
+
+  // Which pasted score goes to whom is decided by the server (crm/training/paste.py), which
+  // answers a preview; the grid is filled only when the trainer applies it.
+  var box = document.getElementById("paste-preview");
+
+  function preview(text) {
+    var body = new FormData();
+    body.append("text", text);
+    body.append("csrf_token", grid.querySelector("input[name=csrf_token]").value);
+    fetch(grid.getAttribute("data-paste-url"), {
+      method: "POST",
+      body: body,
+      credentials: "same-origin"
+    }).then(function (response) {
+      return response.text();
+    }).then(function (html) {
+      box.innerHTML = html;
+    });
+  }
+
+  box.addEventListener("click", function (event) {
+    if (event.target.closest("[data-paste-apply]")) {
+      box.querySelectorAll("tr[data-user-id]").forEach(function (row) {
+        var target = grid.querySelector("input[name='score-" + row.getAttribute("data-user-id") + "']");
         if (target) {
-          target.value = value.split("\t")[0].trim();
+          target.value = row.getAttribute("data-score");
           check(target);
         }
       });
-    });
+      box.innerHTML = "";
+    } else if (event.target.closest("[data-paste-cancel]")) {
+      box.innerHTML = "";
+    }
   });
 })();

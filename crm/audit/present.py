@@ -1,0 +1,186 @@
+"""The audit log as people read it: who by name, the object by its kind and name, each field
+by its translated name, and before → after for every changed field. Read-only; the entries
+themselves keep ids and English keys, so they stay stable when names or translations change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from crm.audit.models import AuditEntry
+from crm.audit.services import ACTION_LABELS, CHANGE_ACTIONS
+from crm.auth.models import User
+from crm.auth.permissions import ROLE_LABELS
+from crm.cases.models import DEPARTMENT_LABELS, PRIORITY_LABELS, STATUS_LABELS
+from crm.customers.models import Customer
+from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
+
+#: the kinds of object entries are about, for the page and its filter
+OBJECT_LABELS = {
+    "user": _l("User"),
+    "customer": _l("Customer"),
+    "case": _l("Case"),
+    "interaction": _l("Interaction"),
+    "callback_plan": _l("Callback plan"),
+    "callback_task": _l("Callback"),
+    "training_session": _l("Training session"),
+    "qa_review": _l("Review"),
+    "qa_scorecard": _l("Scorecard"),
+    "service_target": _l("Service target"),
+    "sla_policy": _l("SLA"),
+    "holiday": _l("Holiday"),
+    "api_token": _l("API token"),
+}
+
+#: field keys written in details, by their name on the pages
+FIELD_LABELS = {
+    "display_name": _l("Name"),
+    "name": _l("Name"),
+    "roles": _l("Roles"),
+    "active": _l("Active"),
+    "department": _l("Department"),
+    "assignee": _l("Assignee"),
+    "owner_id": _l("Owner"),
+    "status": _l("Status"),
+    "max_score": _l("Maximum score"),
+    "pass_mark": _l("Pass mark"),
+    "baseline": _l("Baseline"),
+    "target": _l("Target"),
+    "scorecard_weight": _l("Scorecard weight"),
+    "due_date": _l("Due date"),
+    "root_cause": _l("Root cause"),
+    "corrective_action": _l("Corrective action"),
+    "confirmation_method": _l("Confirmation method"),
+    "confirmed_by": _l("Confirmed by"),
+    "confirmed_at": _l("Confirmed at"),
+    "locale": _l("Language"),
+    "timezone": _l("Time zone"),
+    "category": _l("Category"),
+    "summary": _l("Summary"),
+    "reason": _l("Reason"),
+    "phones": _l("Phone"),
+    "email": _l("E-mail"),
+    "company": _l("Company"),
+    "region": _l("Region"),
+    "tags": _l("Tags"),
+    "notes": _l("Notes"),
+    "customer": _l("Customer"),
+    "subject": _l("Subject"),
+    "priority": _l("Priority"),
+    "rows": _l("Rows"),
+    "attempts": _l("Attempts"),
+    "file": _l("File"),
+}
+
+#: fields whose values are codes, shown by their label (a code without one stays as it is)
+VALUE_LABELS: dict[str, dict[Any, Any]] = {
+    "status": STATUS_LABELS,
+    "department": DEPARTMENT_LABELS,
+    "priority": PRIORITY_LABELS,
+    "roles": ROLE_LABELS,
+}
+
+#: fields whose values are user ids, shown by name
+USER_FIELDS = frozenset({"assignee", "owner_id", "trainer_id", "agent_id", "reviewer_id"})
+
+
+@dataclass(frozen=True)
+class ShownField:
+    label: str
+    #: for a change, the value before and after; otherwise ``value`` alone
+    before: Any = None
+    after: Any = None
+    value: Any = None
+    changed: bool = False
+
+
+@dataclass(frozen=True)
+class ShownEntry:
+    entry: AuditEntry
+    actor: str
+    action: str
+    #: "User 王小二", "Case #12"; empty for events without an object
+    object: str
+    fields: list[ShownField]
+
+
+def _names(entries: list[AuditEntry]) -> tuple[dict[int, str], dict[int, str]]:
+    """Display names of the users and customers the entries mention, in two queries."""
+    user_ids: set[int] = set()
+    customer_ids: set[int] = set()
+    for entry in entries:
+        if entry.object_type in ("user", "customer") and (entry.object_id or "").isdigit():
+            (user_ids if entry.object_type == "user" else customer_ids).add(int(entry.object_id))
+        for key, value in entry.details.items():
+            if key in USER_FIELDS:
+                values = value if isinstance(value, list) else [value]
+                user_ids.update(v for v in values if isinstance(v, int))
+    users = dict(
+        db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()
+    )
+    customers = dict(
+        db.session.execute(
+            select(Customer.id, Customer.name).where(Customer.id.in_(customer_ids))
+        ).all()
+    )
+    return users, customers
+
+
+def _object(entry: AuditEntry, users: dict[int, str], customers: dict[int, str]) -> str:
+    if not entry.object_type:
+        return ""
+    kind = str(OBJECT_LABELS.get(entry.object_type, entry.object_type))
+    known = {"user": users, "customer": customers}.get(entry.object_type, {})
+    oid = entry.object_id or ""
+    name = known.get(int(oid)) if oid.isdigit() else None
+    return f"{kind} {name}" if name else f"{kind} #{oid}"
+
+
+def _labeller(labels: dict[Any, Any] | None) -> Any:
+    def label(value: Any) -> Any:
+        if labels is None:
+            return value
+        if isinstance(value, list):
+            return [label(v) for v in value]
+        return str(labels[value]) if isinstance(value, str) and value in labels else value
+
+    return label
+
+
+def present(entries: list[AuditEntry]) -> list[ShownEntry]:
+    """The entries ready to show, in their order."""
+    users, customers = _names(entries)
+
+    def person(value: Any) -> Any:
+        return users.get(value, f"#{value}") if isinstance(value, int) else value
+
+    shown = []
+    for entry in entries:
+        fields = []
+        details = entry.details
+        if set(details) == {"from", "to"}:  # a rescheduled callback: its due date moved
+            label, details = str(FIELD_LABELS["due_date"]), {}
+            fields.append(
+                ShownField(label, entry.details["from"], entry.details["to"], changed=True)
+            )
+        for key, value in details.items():
+            label = str(FIELD_LABELS.get(key, key))
+            convert = person if key in USER_FIELDS else _labeller(VALUE_LABELS.get(key))
+            if entry.action in CHANGE_ACTIONS and isinstance(value, list) and len(value) == 2:
+                before, after = convert(value[0]), convert(value[1])
+                fields.append(ShownField(label, before=before, after=after, changed=True))
+            else:
+                fields.append(ShownField(label, value=convert(value)))
+        shown.append(
+            ShownEntry(
+                entry=entry,
+                actor=entry.actor.display_name if entry.actor else "",
+                action=str(ACTION_LABELS.get(entry.action, entry.action)),
+                object=_object(entry, users, customers),
+                fields=fields,
+            )
+        )
+    return shown
