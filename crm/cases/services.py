@@ -203,6 +203,8 @@ def change_status(
         case.reopen_count += 1
         case.resolved_at = None
         case.closed_at = None
+        # Each reopen needs the customer's fresh confirmation; the old one stays on the history.
+        case.confirmation_method = case.confirmed_by = case.confirmed_at = None
     # The clock stands still while the case waits on the customer, and for every open case
     # while contingency mode is on; resolving or closing always stops it for good.
     stays_stopped = target == CaseStatus.WAITING or (
@@ -299,6 +301,12 @@ def record_complaint_closure(
             raise DomainError(_l("This is needed to close the loop."), field=field)
     if confirmed_at > now:
         raise DomainError(_l("The confirmation cannot be in the future."), field="confirmed_at")
+    reopened_at = last_reopened_at(case)
+    if reopened_at is not None and confirmed_at < reopened_at:
+        raise DomainError(
+            _l("The case was reopened since: the customer must confirm again."),
+            field="confirmed_at",
+        )
     for field, value in values.items():
         setattr(case, field, value)
     case.confirmed_at = confirmed_at
@@ -310,6 +318,18 @@ def record_complaint_closure(
         object_type="case",
         object_id=case.id,
         details={"closure": True},
+    )
+
+
+def last_reopened_at(case: Case) -> datetime | None:
+    """When the case was last reopened, from its history (None if never)."""
+    if not case.reopen_count:
+        return None
+    events = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "status")
+    )
+    return max(
+        (e.at for e in events if e.details.get("new") == CaseStatus.REOPENED.value), default=None
     )
 
 
