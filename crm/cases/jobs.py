@@ -6,16 +6,20 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from crm.cases.calendar import business_hours
 from crm.cases.models import Case, CaseStatus
-from crm.cases.services import add_event
+from crm.cases.services import add_event, sla_state
+from crm.cases.supervisors import alert_supervisors
 from crm.extensions import db
 from crm.notifications.services import notify
 
 
 def mark_breaches(now: datetime) -> int:
     """The scheduler's SLA job: record every breach as it happens (kept after closing) and tell
-    the assignee once."""
+    the assignee and the department's supervisors once; warn the supervisors once of a case at
+    risk (CRM_SLA_WARNING_SHARE of its resolution time used) before its deadline."""
     breached = []
+    calendar = business_hours()
     for case in db.session.scalars(
         select(Case).where(
             Case.status.in_(
@@ -36,6 +40,8 @@ def mark_breaches(now: datetime) -> int:
             case.resolution_breached = True
             add_event(case, None, "breach", now, clock="resolution")
             breached.append((case, "resolution"))
+        elif not case.resolution_breached and sla_state(case, now, calendar=calendar).at_risk:
+            alert_supervisors(case, "case.at_risk")
     db.session.flush()
     notify(
         {
@@ -48,4 +54,6 @@ def mark_breaches(now: datetime) -> int:
         for case, clock in breached
         if case.assignee_id
     )
+    for case, clock in breached:
+        alert_supervisors(case, f"case.breach_{clock}")
     return len(breached)

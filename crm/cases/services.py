@@ -29,12 +29,14 @@ from crm.cases.models import (
     Priority,
     SlaPolicy,
 )
+from crm.cases.supervisors import alert, supervisors_of
 from crm.contingency.queries import active_incident
 from crm.customers.models import Customer
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
-from crm.interactions.models import Category, Interaction
+from crm.interactions.models import Category, Channel, Direction, Interaction
+from crm.interactions.services import log_interaction
 
 DEFAULT_DEPARTMENT = {
     Category.INQUIRY: Department.SERVICE,
@@ -101,9 +103,13 @@ def open_case(
     assignee: User | None = None,
     interaction: Interaction | None = None,
     parent: Case | None = None,
+    channel: str = Channel.PHONE.value,
 ) -> Case:
-    """Open a case with the SLA of its category and priority; the clocks start now.
+    """Open a case with the SLA of its category and priority; the clocks start now. Every case
+    comes from an interaction, so that QA's risk triggers (breach, low survey score) reach it.
 
+    :param interaction: the contact the case came from; without it, a follow-up comes from its
+        parent's contact, and any other case logs the actor's contact now on ``channel``.
     :raises DomainError: naming the field at fault.
     """
     if not actor.can(Permission.CASES_WORK):
@@ -117,8 +123,22 @@ def open_case(
         raise DomainError(_l("Choose a priority from the list."), field="priority")
     if customer.is_deleted:
         raise DomainError(_l("This customer has been deleted."))
+    if interaction is not None and interaction.customer_id != customer.id:
+        raise PermissionDenied(_l("This contact belongs to another customer."))
     policy = policy_for(category, priority)
     hours = hours_for(policy.business_hours)
+    if interaction is None and parent is not None and parent.interaction_id is not None:
+        interaction = db.session.get(Interaction, parent.interaction_id)
+    if interaction is None:
+        interaction = log_interaction(
+            actor=actor,
+            customer=customer,
+            channel=channel,
+            category=category,
+            direction=Direction.INBOUND.value,
+            summary=subject,
+            occurred_at=now,
+        )
     case = Case(
         customer_id=customer.id,
         subject=subject[:200],
@@ -127,7 +147,7 @@ def open_case(
         priority=priority,
         department=DEFAULT_DEPARTMENT[Category(category)].value,
         assignee_id=assignee.id if assignee else None,
-        interaction_id=interaction.id if interaction else None,
+        interaction_id=interaction.id,
         parent_id=parent.id if parent else None,
         opened_at=now,
         opened_by_id=actor.id,
@@ -273,6 +293,11 @@ def transfer(
         object_id=case.id,
         details=changes,
     )
+    # The people the case lands on hear of it: the new assignee, the receiving supervisors.
+    told = supervisors_of(department) if "department" in changes else []
+    if "assignee" in changes:
+        told.append(new_assignee)
+    alert(case, "case.transferred", [i for i in told if i != actor.id], note=note[:200])
 
 
 def record_complaint_closure(

@@ -18,6 +18,7 @@ from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.cases.models import Case, CaseStatus
 from crm.cases.services import open_case
+from crm.cases.supervisors import alert_supervisors
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
@@ -145,6 +146,7 @@ def answer(
             now=now,
         )
         survey.follow_up_case_id = follow_up.id
+        alert_supervisors(case, "case.low_score", score=min(ratings.values()))
     db.session.flush()
     record(
         action=AuditAction.SURVEY_ANSWERED,
