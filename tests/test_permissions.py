@@ -215,6 +215,7 @@ MATRIX: dict[tuple[str, str], Route] = {
         Permission.TRAINING_MANAGE,
         on_others=Permission.USERS_MANAGE,
     ),
+    ("training.queue", "GET"): Route("/training/queue", Permission.TRAINING_MANAGE),
     ("training.topics", "GET"): Route("/training/topics", Permission.TRAINING_MANAGE),
     ("training.topics", "POST"): Route("/training/topics", Permission.TRAINING_MANAGE),
     ("training.topic_active", "POST"): Route(
