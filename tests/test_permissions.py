@@ -235,6 +235,7 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("sla.index", "GET"): Route("/admin/sla/", Permission.SLA_MANAGE),
     ("sla.save_policy", "POST"): Route("/admin/sla/policies", Permission.SLA_MANAGE),
     ("sla.save_holiday", "POST"): Route("/admin/sla/holidays", Permission.SLA_MANAGE),
+    ("sla.save_supervisors", "POST"): Route("/admin/sla/supervisors", Permission.SLA_MANAGE),
     ("sla.delete_holiday", "POST"): Route(
         "/admin/sla/holidays/2026-10-01/delete", Permission.SLA_MANAGE
     ),

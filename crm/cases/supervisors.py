@@ -64,6 +64,27 @@ def set_department_supervisors(*, actor: User, department: str, users: Sequence[
     )
 
 
+def supervisor_choices() -> list[tuple[int, str]]:
+    """Active supervisors as (id, name), by name."""
+    ids = _supervisor_ids()
+    return [
+        (user.id, user.display_name)
+        for user in db.session.scalars(
+            select(User).where(User.id.in_(ids)).order_by(User.display_name, User.id)
+        )
+    ]
+
+
+def named_supervisors() -> dict[str, set[int]]:
+    """Department -> the supervisors named for it."""
+    named: dict[str, set[int]] = {d.value: set() for d in Department}
+    for department, user_id in db.session.execute(
+        select(DepartmentSupervisor.department, DepartmentSupervisor.user_id)
+    ):
+        named[department].add(user_id)
+    return named
+
+
 def supervisors_of(department: str) -> list[int]:
     """The active supervisors of the department; when none is named, every active one."""
     active = _supervisor_ids()

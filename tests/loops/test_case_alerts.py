@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from crm.cases import services
 from crm.cases.jobs import mark_breaches
-from crm.cases.supervisors import set_department_supervisors
+from crm.cases.supervisors import set_department_supervisors, supervisors_of
 from crm.extensions import db
 from crm.notifications.models import Notification
 from crm.notifications.services import describe, link
 from crm.surveys import services as surveys
+from tests.conftest import csrf_token
 from tests.factories import make_customer, make_user
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
@@ -116,3 +117,23 @@ def test_supervisors_hear_of_a_low_survey_score(world) -> None:
     low = notices("case.low_score")
     assert set(low) == {world["service_boss"].id}
     assert href(low[world["service_boss"].id]) == f"/cases/{case.id}"
+
+
+def test_the_administrator_names_a_departments_supervisors_on_the_sla_page(
+    app, client, login_as
+) -> None:
+    login_as("admin")
+    with app.app_context():
+        boss = make_user(
+            username="boss.after", display_name="<b>售后主管</b>", roles=["supervisor"]
+        )
+    page = client.get("/admin/sla/").get_data(as_text=True)
+    assert "&lt;b&gt;售后主管&lt;/b&gt;" in page
+    token = csrf_token(client, "/admin/sla/")
+    response = client.post(
+        "/admin/sla/supervisors",
+        data={"department": "after_sales", "user_id": str(boss.id), "csrf_token": token},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert supervisors_of("after_sales") == [boss.id]
