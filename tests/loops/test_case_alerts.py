@@ -137,3 +137,36 @@ def test_the_administrator_names_a_departments_supervisors_on_the_sla_page(
     assert response.status_code == 302
     with app.app_context():
         assert supervisors_of("after_sales") == [boss.id]
+
+
+def test_the_notification_links_to_its_case(app, client, login_as) -> None:
+    boss = login_as("supervisor")
+    with app.app_context():
+        agent = make_user(roles=["agent"])
+        case = services.open_case(
+            actor=agent,
+            customer=make_customer(actor=agent),
+            subject="<i>设备</i>故障",
+            category="inquiry",
+            now=T0,
+        )
+        services.transfer(
+            actor=agent, case=case, department="tech_support", assignee=None, now=T0, note="转"
+        )
+        db.session.commit()
+        case_id = case.id
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert f'<a href="/cases/{case_id}">' in page
+    assert "&lt;i&gt;设备&lt;/i&gt;故障" in page
+    assert boss.id in set(notices_for_case(app, case_id))
+
+
+def notices_for_case(app, case_id: int) -> list[int]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(Notification.user_id).where(
+                    Notification.subject_type == "case", Notification.subject_id == case_id
+                )
+            )
+        )
