@@ -220,6 +220,7 @@ MATRIX: dict[tuple[str, str], Route] = {
         Permission.TRAINING_MANAGE,
         on_others=Permission.USERS_MANAGE,
     ),
+    ("training.queue", "GET"): Route("/training/queue", Permission.TRAINING_MANAGE),
     ("training.topics", "GET"): Route("/training/topics", Permission.TRAINING_MANAGE),
     ("training.topics", "POST"): Route("/training/topics", Permission.TRAINING_MANAGE),
     ("training.topic_active", "POST"): Route(
@@ -239,6 +240,7 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("sla.index", "GET"): Route("/admin/sla/", Permission.SLA_MANAGE),
     ("sla.save_policy", "POST"): Route("/admin/sla/policies", Permission.SLA_MANAGE),
     ("sla.save_holiday", "POST"): Route("/admin/sla/holidays", Permission.SLA_MANAGE),
+    ("sla.save_supervisors", "POST"): Route("/admin/sla/supervisors", Permission.SLA_MANAGE),
     ("sla.delete_holiday", "POST"): Route(
         "/admin/sla/holidays/2026-10-01/delete", Permission.SLA_MANAGE
     ),

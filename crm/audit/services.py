@@ -62,6 +62,7 @@ class AuditAction(StrEnum):
     QA_REVIEW_ACKNOWLEDGED = "qa.review_acknowledged"
     QA_DISPUTE_OPENED = "qa.dispute_opened"
     QA_DISPUTE_DECIDED = "qa.dispute_decided"
+    QA_TRAINING_WITHDRAWN = "qa.training_withdrawn"
     QA_CALIBRATION = "qa.calibration"
     QA_TRAINING_RULE = "qa.training_rule"
     API_TOKEN_CREATED = "api.token_created"  # noqa: S105 - an event name
@@ -126,6 +127,7 @@ ACTION_LABELS = {
     AuditAction.QA_REVIEW_ACKNOWLEDGED: _l("QA review acknowledged"),
     AuditAction.QA_DISPUTE_OPENED: _l("QA review disputed"),
     AuditAction.QA_DISPUTE_DECIDED: _l("QA dispute decided"),
+    AuditAction.QA_TRAINING_WITHDRAWN: _l("QA training assignment withdrawn"),
     AuditAction.QA_CALIBRATION: _l("Calibration session"),
     AuditAction.QA_TRAINING_RULE: _l("QA training rule changed"),
     AuditAction.API_TOKEN_CREATED: _l("API token created"),

@@ -14,11 +14,15 @@ from crm.cases.models import (
 )
 from crm.forms import Form
 from crm.i18n import lazy_gettext as _l
-from crm.interactions.models import CATEGORY_LABELS
+from crm.interactions.models import CATEGORY_LABELS, CHANNEL_LABELS, Channel
 
 
 def _categories() -> list[SelectChoice]:
     return [SelectChoice(c.value, str(CATEGORY_LABELS[c])) for c in CASE_CATEGORIES]
+
+
+def _channels() -> list[SelectChoice]:
+    return [SelectChoice(c.value, str(label)) for c, label in CHANNEL_LABELS.items()]
 
 
 def _priorities() -> list[SelectChoice]:
@@ -39,6 +43,8 @@ class CaseForm(Form):
     priority = SelectField(_l("Priority"), choices=_priorities, default=Priority.NORMAL.value)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
     assignee_id = SelectField(_l("Assignee"), default="")
+    #: how the customer got in touch, for a case not opened from a logged interaction
+    channel = SelectField(_l("Channel"), choices=_channels, default=Channel.PHONE.value)
 
 
 class TransferForm(Form):

@@ -7,15 +7,21 @@ from datetime import datetime
 from sqlalchemy import select
 
 from crm.cases.breaches import record_breach
+from crm.cases.calendar import business_hours
 from crm.cases.models import Case, CaseStatus
+from crm.cases.services import sla_state
+from crm.cases.supervisors import alert_supervisors
 from crm.extensions import db
 from crm.notifications.services import notify
 
 
 def mark_breaches(now: datetime) -> int:
     """The scheduler's SLA job: record every breach as it happens (kept after closing) and tell
-    the assignee once. Exactly once however many run at a time: see ``cases/breaches.py``."""
+    the assignee and the department's supervisors once; warn the supervisors once of a case at
+    risk (CRM_SLA_WARNING_SHARE of its resolution time used) before its deadline. Exactly once
+    however many run at a time: see ``cases/breaches.py``."""
     breached = []
+    calendar = business_hours()
     for case in db.session.scalars(
         select(Case)
         .where(
@@ -40,6 +46,8 @@ def mark_breaches(now: datetime) -> int:
             and record_breach(case, "resolution", now)
         ):
             breached.append((case, "resolution"))
+        elif not case.resolution_breached and sla_state(case, now, calendar=calendar).at_risk:
+            alert_supervisors(case, "case.at_risk")
     db.session.flush()
     notify(
         {
@@ -52,4 +60,6 @@ def mark_breaches(now: datetime) -> int:
         for case, clock in breached
         if case.assignee_id
     )
+    for case, clock in breached:
+        alert_supervisors(case, f"case.breach_{clock}")
     return len(breached)

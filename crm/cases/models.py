@@ -260,3 +260,18 @@ class SlaBreach(db.Model):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: when the breach was noticed
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DepartmentSupervisor(db.Model):
+    """A supervisor who hears about the cases of a department (transfers in, at-risk, breach
+    and low-score alerts). A department with none falls back to every active supervisor."""
+
+    __tablename__ = "department_supervisors"
+    __table_args__ = (
+        CheckConstraint(
+            column("department").in_([d.value for d in Department]), name="department_known"
+        ),
+    )
+
+    department: Mapped[str] = mapped_column(String(20), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)

@@ -31,12 +31,14 @@ from crm.cases.models import (
     Priority,
     SlaPolicy,
 )
+from crm.cases.supervisors import alert, supervisors_of
 from crm.contingency.queries import active_incident
 from crm.customers.models import Customer
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
-from crm.interactions.models import Category, Interaction
+from crm.interactions.models import Category, Channel, Direction, Interaction
+from crm.interactions.services import log_interaction
 
 DEFAULT_DEPARTMENT = {
     Category.INQUIRY: Department.SERVICE,
@@ -113,9 +115,13 @@ def open_case(
     assignee: User | None = None,
     interaction: Interaction | None = None,
     parent: Case | None = None,
+    channel: str = Channel.PHONE.value,
 ) -> Case:
-    """Open a case with the SLA of its category and priority; the clocks start now.
+    """Open a case with the SLA of its category and priority; the clocks start now. Every case
+    comes from an interaction, so that QA's risk triggers (breach, low survey score) reach it.
 
+    :param interaction: the contact the case came from; without it, a follow-up comes from its
+        parent's contact, and any other case logs the actor's contact now on ``channel``.
     :raises DomainError: naming the field at fault.
     """
     if not actor.can(Permission.CASES_WORK):
@@ -129,8 +135,22 @@ def open_case(
         raise DomainError(_l("Choose a priority from the list."), field="priority")
     if customer.is_deleted:
         raise DomainError(_l("This customer has been deleted."))
+    if interaction is not None and interaction.customer_id != customer.id:
+        raise PermissionDenied(_l("This contact belongs to another customer."))
     policy = policy_for(category, priority)
     hours = hours_for(policy.business_hours)
+    if interaction is None and parent is not None and parent.interaction_id is not None:
+        interaction = db.session.get(Interaction, parent.interaction_id)
+    if interaction is None:
+        interaction = log_interaction(
+            actor=actor,
+            customer=customer,
+            channel=channel,
+            category=category,
+            direction=Direction.INBOUND.value,
+            summary=subject,
+            occurred_at=now,
+        )
     case = Case(
         customer_id=customer.id,
         subject=subject[:200],
@@ -139,7 +159,7 @@ def open_case(
         priority=priority,
         department=DEFAULT_DEPARTMENT[Category(category)].value,
         assignee_id=assignee.id if assignee else None,
-        interaction_id=interaction.id if interaction else None,
+        interaction_id=interaction.id,
         parent_id=parent.id if parent else None,
         opened_at=now,
         opened_by_id=actor.id,
@@ -214,6 +234,8 @@ def change_status(
         case.reopen_count += 1
         case.resolved_at = None
         case.closed_at = None
+        # Each reopen needs the customer's fresh confirmation; the old one stays on the history.
+        case.confirmation_method = case.confirmed_by = case.confirmed_at = None
     # The clock stands still while the case waits on the customer, and for every open case
     # while contingency mode is on; resolving or closing always stops it for good.
     stays_stopped = target == CaseStatus.WAITING or (
@@ -281,6 +303,11 @@ def transfer(
         object_id=case.id,
         details=changes,
     )
+    # The people the case lands on hear of it: the new assignee, the receiving supervisors.
+    told = supervisors_of(department) if "department" in changes else []
+    if "assignee" in changes:
+        told.append(new_assignee)
+    alert(case, "case.transferred", [i for i in told if i != actor.id], note=note[:200])
 
 
 def record_complaint_closure(
@@ -308,6 +335,12 @@ def record_complaint_closure(
             raise DomainError(_l("This is needed to close the loop."), field=field)
     if confirmed_at > now:
         raise DomainError(_l("The confirmation cannot be in the future."), field="confirmed_at")
+    reopened_at = last_reopened_at(case)
+    if reopened_at is not None and confirmed_at < reopened_at:
+        raise DomainError(
+            _l("The case was reopened since: the customer must confirm again."),
+            field="confirmed_at",
+        )
     after = {**values, "confirmed_at": confirmed_at}
     before = {field: getattr(case, field) for field in after}
     for field, value in after.items():
@@ -320,6 +353,18 @@ def record_complaint_closure(
         object_type="case",
         object_id=case.id,
         details=changed_fields(before, after),
+    )
+
+
+def last_reopened_at(case: Case) -> datetime | None:
+    """When the case was last reopened, from its history (None if never)."""
+    if not case.reopen_count:
+        return None
+    events = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "status")
+    )
+    return max(
+        (e.at for e in events if e.details.get("new") == CaseStatus.REOPENED.value), default=None
     )
 
 

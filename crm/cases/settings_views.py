@@ -8,10 +8,18 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from crm.auth.models import User
 from crm.auth.permissions import Permission, permission_required
 from crm.auth.sessions import signed_in_user
-from crm.cases import settings
-from crm.cases.models import CASE_CATEGORIES, PRIORITY_LABELS, Holiday, Priority, SlaPolicy
+from crm.cases import settings, supervisors
+from crm.cases.models import (
+    CASE_CATEGORIES,
+    DEPARTMENT_LABELS,
+    PRIORITY_LABELS,
+    Holiday,
+    Priority,
+    SlaPolicy,
+)
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
@@ -39,7 +47,29 @@ def index() -> str:
         categories=[c.value for c in CASE_CATEGORIES],
         priorities=list(Priority),
         priority_labels=PRIORITY_LABELS,
+        department_labels=DEPARTMENT_LABELS,
+        supervisor_choices=supervisors.supervisor_choices(),
+        named_supervisors=supervisors.named_supervisors(),
     )
+
+
+@bp.post("/supervisors")
+@permission_required(Permission.SLA_MANAGE)
+def save_supervisors() -> BaseResponse:
+    ids = request.form.getlist("user_id", type=int)
+    try:
+        supervisors.set_department_supervisors(
+            actor=signed_in_user(),
+            department=request.form.get("department", ""),
+            users=db.session.scalars(select(User).where(User.id.in_(ids))).all(),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Department supervisors saved."), "success")
+    return redirect(url_for("sla.index"))
 
 
 @bp.post("/policies")

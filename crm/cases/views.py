@@ -111,6 +111,7 @@ def new() -> str | tuple[str, int] | BaseResponse:
                 if form.assignee_id.data
                 else None,
                 interaction=interaction,
+                channel=form.channel.data,
                 now=utcnow(),
             )
         except DomainError as error:
@@ -121,7 +122,9 @@ def new() -> str | tuple[str, int] | BaseResponse:
             flash(_("Case #%(id)d opened.", id=case.id), "success")
             return redirect(url_for("cases.show", case_id=case.id))
     status = 400 if form.is_submitted() else 200
-    return render_template("cases/form.html", form=form, customer=customer), status
+    return render_template(
+        "cases/form.html", form=form, customer=customer, from_interaction=interaction is not None
+    ), status
 
 
 @bp.get("/<int:case_id>")

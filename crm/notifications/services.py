@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import BindParameter, ScalarSelect, func, select, update
 
 from crm.auth.models import User
@@ -85,6 +85,12 @@ def describe(notification: Notification) -> str:
         return _("Case #%(case)s missed its first-response time: %(subject)s", **payload)
     if notification.kind == "case.breach_resolution":
         return _("Case #%(case)s missed its resolution time: %(subject)s", **payload)
+    if notification.kind == "case.transferred":
+        return _("Case #%(case)s was transferred to you or your department: %(subject)s", **payload)
+    if notification.kind == "case.at_risk":
+        return _("Case #%(case)s is close to missing its resolution time: %(subject)s", **payload)
+    if notification.kind == "case.low_score":
+        return _("Low satisfaction score (%(score)s) on case #%(case)s: %(subject)s", **payload)
     if notification.kind == "certificate.expiring":
         return _("Onboarding certificate of %(agent)s expires on %(date)s", **payload)
     if notification.kind == "qa.review":
@@ -98,6 +104,25 @@ def describe(notification: Notification) -> str:
     if notification.kind == "qa.training":
         return _("Training assigned after QA review #%(review)s: %(topic)s", **payload)
     return notification.kind
+
+
+#: subject type -> (endpoint, the keyword its URL takes the subject id as)
+_LINKS = {
+    "case": ("cases.show", "case_id"),
+    "qa_review": ("qa.show", "review_id"),
+    "callback_task": ("callbacks.task_actions", "task_id"),
+}
+
+
+def link(notification: Notification) -> str | None:
+    """Where the notice's object is shown (None for one without a page of its own)."""
+    if notification.subject_type == "certificate":
+        return url_for("training.certificates")
+    target = _LINKS.get(notification.subject_type)
+    if target is None or not notification.subject_id:
+        return None
+    endpoint, keyword = target
+    return url_for(endpoint, **{keyword: notification.subject_id})
 
 
 def _claim_unsent(now: datetime) -> list[int]:

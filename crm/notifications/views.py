@@ -21,6 +21,7 @@ def index() -> str:
         "notifications/list.html",
         notifications=services.recent(signed_in_user()),
         describe=services.describe,
+        link=services.link,
     )
 
 

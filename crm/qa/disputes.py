@@ -27,6 +27,7 @@ from crm.qa.models import (
     ReviewStatus,
 )
 from crm.qa.services import apply_revision, clean_comment, require_agent_of, scores_of
+from crm.qa.training_loop import withdraw_training
 
 
 def dispute_of(review: Review) -> Dispute | None:
@@ -168,6 +169,7 @@ def decide_dispute(
             for c in criteria
         )
         apply_revision(review, revision, outcome, actor, now, note=reason)
+        withdraw_training(actor=actor, review=review, values=values, now=now)
         details = {"final_score": [_text(old_score), _text(outcome.final)]}
     else:
         details = {}

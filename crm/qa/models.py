@@ -403,6 +403,13 @@ class TrainingAssignment(db.Model):
     __table_args__ = (
         UniqueConstraint("review_id", "topic_id"),
         Index("ix_qa_training_assignments_agent", "agent_id", "assigned_at"),
+        # The trainer's queue: assignments still waiting for a session, per topic.
+        Index(
+            "ix_qa_training_assignments_queue",
+            "topic_id",
+            sqlite_where=text("session_id IS NULL AND withdrawn_at IS NULL"),
+            postgresql_where=text("session_id IS NULL AND withdrawn_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -411,6 +418,10 @@ class TrainingAssignment(db.Model):
     review_id: Mapped[int] = mapped_column(ForeignKey("qa_reviews.id"))
     criterion_code: Mapped[str] = mapped_column(String(40))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: set when an accepted dispute removed the failing score (the row stays, for the record)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the training session the trainer planned for it; None while it waits in the queue
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("training_sessions.id"))
 
 
 class QuarterlyReport(db.Model):

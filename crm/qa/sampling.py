@@ -101,6 +101,7 @@ def quotas(start: date, end: date) -> dict[int, AgentQuota]:
             select(TrainingAssignment.agent_id).where(
                 TrainingAssignment.assigned_at >= local_day_start_utc(previous_start, zone),
                 TrainingAssignment.assigned_at < local_day_start_utc(end, zone),
+                TrainingAssignment.withdrawn_at.is_(None),
             )
         )
     )

@@ -12,13 +12,13 @@ from crm.callbacks.models import CallbackTask
 from crm.cases.models import Case
 from crm.customers.models import Customer
 from crm.extensions import db
-from crm.interactions.models import Category
 from crm.qa.models import Review
 from crm.reports.queries import (
     DONE_STATUSES,
     Filters,
     Period,
     breached,
+    complaints_closed_in,
     opened_in,
     reviews_in,
     scope_for,
@@ -91,12 +91,7 @@ def drill(key: str, period: Period, filters: Filters | None = None, limit: int =
         return result
     if key in ("first_response_minutes", "resolution_rate", "sla_compliance", "complaint_hours"):
         if key == "complaint_hours":
-            conditions = [
-                Case.category == Category.COMPLAINT,
-                Case.resolved_at >= scope.begin,
-                Case.resolved_at < scope.finish,
-                *scope.cases(),
-            ]
+            conditions = complaints_closed_in(scope)
         else:
             conditions = opened_in(scope)
             if key == "first_response_minutes":
@@ -119,6 +114,7 @@ def drill(key: str, period: Period, filters: Filters | None = None, limit: int =
                 "response_breached",
                 "resolution_breached",
             ]
+            + (["closed_at", "reopen_count"] if key == "complaint_hours" else [])
         )
         for case in cases:
             result.rows.append(
@@ -134,6 +130,7 @@ def drill(key: str, period: Period, filters: Filters | None = None, limit: int =
                     case.response_breached,
                     case.resolution_breached,
                 ]
+                + ([case.closed_at, case.reopen_count] if key == "complaint_hours" else [])
             )
             result.links.append(("case", case.id))
         return result

@@ -37,6 +37,8 @@ COLUMN_LABELS = {
     "opened_at": _l("Opened"),
     "first_response_at": _l("First response"),
     "resolved_at": _l("Resolved"),
+    "closed_at": _l("Closed"),
+    "reopen_count": _l("Times reopened"),
     "response_breached": _l("Response breached"),
     "resolution_breached": _l("Resolution breached"),
     "review": _l("Review"),

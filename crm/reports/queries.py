@@ -5,7 +5,8 @@ how many rows it stands on, so a missing value is never shown as zero.
 Definitions (period = local calendar days [start, end) in the department's zone):
 - satisfaction: surveys answered in the period whose three ratings average 4 or more
 - first_response_minutes: mean minutes from opening to first response, cases opened in the period
-- complaint_hours: mean hours from opening to resolution, complaint cases resolved in the period
+- complaint_hours: mean hours from opening to final closure, complaint cases closed in the period
+  (a reopened complaint counts once, when it closes for the last time)
 - resolution_rate: cases opened in the period that are resolved or closed
 - sla_compliance: cases opened in the period whose SLA is decided (resolved, closed or breached)
   that breached neither limit
@@ -265,14 +266,23 @@ def _first_response(scope: Scope) -> Figures:
     }
 
 
+def complaints_closed_in(scope: Scope) -> list[ColumnElement[bool]]:
+    """Complaints finally closed in the period: a reopen clears ``closed_at``, so only the
+    last closure counts."""
+    return [
+        Case.category == Category.COMPLAINT,
+        Case.status == CaseStatus.CLOSED.value,
+        Case.closed_at >= scope.begin,
+        Case.closed_at < scope.finish,
+        *scope.cases(),
+    ]
+
+
 def _complaint_hours(scope: Scope) -> Figures:
     totals = _totals(
         scope,
-        select(func.count(), func.avg(_seconds(Case.resolved_at, Case.opened_at))).where(
-            Case.category == Category.COMPLAINT,
-            Case.resolved_at >= scope.begin,
-            Case.resolved_at < scope.finish,
-            *scope.cases(),
+        select(func.count(), func.avg(_seconds(Case.closed_at, Case.opened_at))).where(
+            *complaints_closed_in(scope)
         ),
         Case.assignee_id,
     )

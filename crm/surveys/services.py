@@ -17,6 +17,7 @@ from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.cases.models import Case, CaseStatus
 from crm.cases.services import open_case, require_change
+from crm.cases.supervisors import alert_supervisors
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
@@ -143,6 +144,7 @@ def answer(
             now=now,
         )
         survey.follow_up_case_id = follow_up.id
+        alert_supervisors(case, "case.low_score", score=min(ratings.values()))
     db.session.flush()
     record(
         action=AuditAction.SURVEY_ANSWERED,

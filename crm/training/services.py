@@ -20,6 +20,7 @@ from crm.auth.permissions import Permission, Role
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
+from crm.qa.training_loop import plan_assignments
 from crm.training.models import (
     Attendance,
     Certificate,
@@ -124,6 +125,10 @@ def create_session(
         object_type="training_session",
         object_id=session.id,
         details={"title": session.title, "invited": len(session.participants)},
+    )
+    # The people QA assigned its topics to leave the trainer's queue.
+    plan_assignments(
+        session.id, [p.user_id for p in session.participants], [t.id for t in session.topics]
     )
     return session
 

@@ -32,6 +32,7 @@ from crm.training.models import (
     TrainingTopic,
 )
 from crm.training.paste import preview_paste
+from crm.training.queue import assigned_queue
 from crm.training.results_import import read_results
 
 bp = Blueprint("training", __name__, url_prefix="/training")
@@ -76,6 +77,12 @@ def new_session() -> str | tuple[str, int] | BaseResponse:
         form.trainer_id.data = str(actor.id)
         form.starts_at.data = local_now()
         form.month.data = local_now().strftime("%Y-%m")
+        # "Plan a session for these people", from the queue of QA's assignments.
+        topic = request.args.get("topic", type=int)
+        if topic in {t.id for t in topics}:
+            form.topics.data = [topic]
+            form.title.data = next(t.name for t in topics if t.id == topic)
+            form.invited.data = request.args.getlist("invite", type=int)
     if form.validate_on_submit():
         try:
             month = datetime.strptime(form.month.data, "%Y-%m").date()
@@ -106,6 +113,13 @@ def new_session() -> str | tuple[str, int] | BaseResponse:
                 return redirect(url_for("training.session", session_id=session.id))
     status = 400 if form.is_submitted() else 200
     return render_template("training/session_form.html", form=form), status
+
+
+@bp.get("/queue")
+@permission_required(Permission.TRAINING_MANAGE)
+def queue() -> str:
+    """Who QA assigned to each topic and no session covers yet."""
+    return render_template("training/queue.html", queue=assigned_queue())
 
 
 def _session_or_404(session_id: int) -> TrainingSession:

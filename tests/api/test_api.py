@@ -188,7 +188,12 @@ def test_an_idempotent_retry_logs_one_interaction(app, client, world) -> None:
     assert retry.headers["Idempotent-Replayed"] == "true"
     assert first.json["duration_seconds"] == 185 and first.json["agent"] == "agent.li"
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Interaction)) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).where(Interaction.recording_ref == call["recording_ref"])
+            )
+            == 1
+        )
     changed = client.post(
         "/api/v1/interactions", json={**call, "duration_seconds": 10}, headers=headers
     )
@@ -199,7 +204,12 @@ def test_an_idempotent_retry_logs_one_interaction(app, client, world) -> None:
     )
     assert without_key.status_code == 201
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Interaction)) == 2
+        assert (
+            db.session.scalar(
+                select(func.count()).where(Interaction.recording_ref == call["recording_ref"])
+            )
+            == 2
+        )
 
 
 def test_a_call_for_another_agent_needs_a_supervisors_token(client, world) -> None:

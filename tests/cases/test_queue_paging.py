@@ -17,7 +17,7 @@ def _open_cases(count: int) -> list[int]:
     """``count`` open cases, each due a minute after the one before."""
     agent = make_user(roles=["agent"])
     customer = make_customer(actor=agent)
-    start = utcnow()
+    start = utcnow() - timedelta(hours=1)  # each logs its contact, which cannot be ahead of now
     cases = [
         open_case(
             actor=agent,
