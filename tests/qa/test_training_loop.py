@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from crm.training.queue import assigned_queue
 from sqlalchemy import func, select
 
 from crm.audit.models import AuditEntry
@@ -17,6 +16,7 @@ from crm.extensions import db
 from crm.qa import disputes, sampling, scorecards
 from crm.qa.models import Review, Scorecard, TrainingAssignment, TrainingRule
 from crm.training.models import TrainingTopic
+from crm.training.queue import assigned_queue
 from tests.conftest import login
 from tests.factories import make_customer, make_interaction, make_session
 from tests.qa.support import SMALL_CARD, scored_review, veteran
