@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from flask_migrate import upgrade
-from sqlalchemy import select
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import select, update
 
 from crm.cases.models import Case, CaseEvent, SlaBreach
 from crm.cases.services import open_case
@@ -21,7 +21,9 @@ def test_duplicate_breaches_are_removed_keeping_the_oldest(tmp_path: Path) -> No
     app = build_app(f"sqlite:///{tmp_path / 'old.db'}")
     try:
         with app.app_context():
-            upgrade(revision="0011")
+            # The records are made by today's services, then the schema goes back to 0011,
+            # where two schedulers could record a breach twice.
+            upgrade()
             agent = make_user(username="old.agent", roles=["agent"])
             customer = make_customer(actor=agent, name="老客户")
             opened = utcnow() - timedelta(days=3)
@@ -31,20 +33,32 @@ def test_duplicate_breaches_are_removed_keeping_the_oldest(tmp_path: Path) -> No
             resolved_late = open_case(
                 actor=agent, customer=customer, subject="迟解决", category="inquiry", now=opened
             )
-            late.response_breached = late.resolution_breached = True
-            resolved_late.resolution_breached = True  # flagged by a late status change only
+            db.session.commit()
+            late_id, resolved_id = late.id, resolved_late.id
+            db.session.remove()
+            downgrade(revision="0011")
+
+            cases = Case.__table__
+            db.session.execute(
+                update(cases)
+                .where(cases.c.id == late_id)
+                .values(response_breached=True, resolution_breached=True)
+            )
+            # flagged by a late status change only
+            db.session.execute(
+                update(cases).where(cases.c.id == resolved_id).values(resolution_breached=True)
+            )
             for minutes in (0, 1, 2):
                 for clock in ("first_response", "resolution"):
                     db.session.add(
                         CaseEvent(
-                            case_id=late.id,
+                            case_id=late_id,
                             kind="breach",
                             at=opened + timedelta(days=1, minutes=minutes),
                             details={"clock": clock},
                         )
                     )
             db.session.commit()
-            late_id, resolved_id = late.id, resolved_late.id
             first_ids = sorted(
                 db.session.scalars(
                     select(CaseEvent.id).where(CaseEvent.kind == "breach").order_by(CaseEvent.id)

@@ -43,7 +43,7 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("callback_tasks", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_callback_tasks_reason_known", type_="check")
+        batch_op.drop_constraint(op.f("ck_callback_tasks_reason_known"), type_="check")
         batch_op.drop_column("reason")
     with op.batch_alter_table("interactions", schema=None) as batch_op:
         batch_op.drop_column("reached")
