@@ -84,8 +84,10 @@ def set_security_headers(response: Response) -> Response:
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if current_app.config["SESSION_COOKIE_SECURE"]:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if response.mimetype == "text/html":
-        # Pages carry personal data; never keep them in shared or back-button caches.
+    if "Cache-Control" not in response.headers:
+        # Pages, API answers and downloads carry personal data: no shared, back-button or disk
+        # cache may keep them. Only a response that chose its own policy keeps it: the static
+        # files (crm/core/assets.py), which hold no one's data.
         response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -33,6 +33,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from crm.callbacks.models import CallbackTask, TaskStatus
 from crm.cases.models import Case, CaseStatus
+from crm.core.ids import parse_id
 from crm.extensions import db
 from crm.interactions.models import Category, Interaction
 from crm.qa.models import SCORED_STATUSES, Review
@@ -145,10 +146,9 @@ class Filters:
 
     @classmethod
     def parse(cls, args: dict[str, str]) -> Filters:
-        agent = args.get("agent", "")
         category = args.get("category", "")
         return cls(
-            agent_id=int(agent) if agent.isdigit() and len(agent) < 10 else None,
+            agent_id=parse_id(args.get("agent")),
             category=category if category in {c.value for c in Category} else None,
         )
 
