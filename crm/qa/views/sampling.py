@@ -22,12 +22,12 @@ from crm.qa.forms import DrawForm
 from crm.qa.models import REASON_LABELS, STATUS_LABELS, Scorecard
 from crm.qa.scorecards import active_scorecards
 from crm.qa.views.blueprint import bp
-from crm.timezones import department_today
+from crm.timezones import department_today, parse_day
 
 
 def _period_from_arg(raw: str | None) -> tuple[date, date]:
     try:
-        day = date.fromisoformat(raw or "")
+        day = parse_day(raw or "")
     except ValueError:
         day = department_today(utcnow())
     return sampling.period_of(day)
