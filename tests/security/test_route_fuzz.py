@@ -27,6 +27,7 @@ from wtforms.fields.core import UnboundField
 from crm.api.tokens import create_token
 from crm.audit.forms import AuditFilterForm
 from crm.auth.models import User
+from crm.auth.permissions import ROLE_PERMISSIONS, Role
 from crm.database import utcnow
 from crm.extensions import db
 from tests.conftest import csrf_token
@@ -43,7 +44,6 @@ PATH_VALUES = [
     "-1",
     str(2**64),
     str(10**30),
-    "9" * 400,
     "x" * 2000,
     "%00",
     BAD_UTF8,
@@ -55,7 +55,7 @@ PATH_VALUES = [
 ]
 #: path values per rule and identity (six identities cover every value), and requests on real
 #: objects per rule; `make security` (CRM_SECURITY_FULL=1) tries every value and more queries
-PER_IDENTITY = len(PATH_VALUES) if FULL else 3
+PER_IDENTITY = len(PATH_VALUES) if FULL else 2
 REAL_ROUNDS = 6 if FULL else 1
 #: for any query argument (NUL is not among them: any NUL refuses the whole request, 400, and
 #: one path value tries that)
@@ -101,6 +101,9 @@ SHAPED = {
     ("format",): ["csv", "xlsx", "pdf"],
     ("next",): ["//evil.example", "javascript:alert(1)"],
 }
+#: values every argument gets at once, in one GET per rule: any argument echoed as markup, or
+#: read as an id without a bound, shows on every view that reads it
+EVERY_ARGUMENT = [quote(MARKUP), str(2**63)] if FULL else [quote(MARKUP)]
 ARG_PATTERNS = (
     r"args\.get\(\s*\"(\w+)\"",
     r"args\[\s*\"(\w+)\"\s*\]",
@@ -108,6 +111,14 @@ ARG_PATTERNS = (
 )
 #: forms bound to the query string, whose fields are arguments too
 QUERY_FORMS = (AuditFilterForm,)
+#: echoes found by this fuzzer whose fix belongs to issue 19's escaping work (a translated
+#: message with the user's value, flashed as markup): endpoint -> finding. Strict: an entry
+#: that no longer echoes for a role that may open the page fails the test, so it is removed
+#: once fixed.
+KNOWN_ECHOES = {
+    "pop.screen_pop": "issue 19 finding 2: /pop?phone= flashes the phone inside a translated "
+    "message, which is kept as markup",
+}
 #: API path ids filled with real objects, by parameter name
 API_OBJECTS = {"customer_id": "customer", "case_id": "case", "task_id": "task"}
 
@@ -154,9 +165,13 @@ def probes(app: Flask, identity: int, real: dict[str, int]) -> Iterator[Probe]:
                     path = re.sub(r"<[^>]+>", value, rule.rule)
                     yield Probe(rule.endpoint, method, f"{path}?{hostile_query(rng)}")
             path = _real_path(rule.rule, rule.endpoint, method, real)
-            glue = "&" if "?" in path else "?"
-            for _round in range(REAL_ROUNDS):
-                yield Probe(rule.endpoint, method, f"{path}{glue}{hostile_query(rng)}")
+            # The hostile arguments first: a view reads the first of repeated arguments.
+            path, _sep, real_query = path.partition("?")
+            queries = [hostile_query(rng) for _round in range(REAL_ROUNDS)]
+            if method == "GET":
+                queries += ["&".join(f"{name}={v}" for name in ARGUMENTS) for v in EVERY_ARGUMENT]
+            for query in queries:
+                yield Probe(rule.endpoint, method, f"{path}?{query}&{real_query}")
 
 
 def _position(endpoint: str) -> int:
@@ -173,16 +188,27 @@ def _real_path(rule: str, endpoint: str, method: str, real: dict[str, int]) -> s
     return re.sub(r"<int:(\w+)>", lambda m: str(real[API_OBJECTS[m.group(1)]]), rule)
 
 
-def _send(client: FlaskClient, probe: Probe, csrf: str, token: str | None):
+def _send(client: FlaskClient, probe: Probe, csrf: str, token: str | None) -> list:
+    """The answer, and the page a redirect leads to: a message flashed with the redirect
+    (a refused value, say) is shown there."""
     path, _sep, query = probe.url.partition("?")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if probe.method == "GET":
-        return client.get(path, query_string=query, headers=headers)
-    if path.startswith("/api/"):
-        return client.open(path, method=probe.method, query_string=query, headers=headers, json={})
-    return client.open(
-        path, method=probe.method, query_string=query, data={"csrf_token": csrf}, headers=headers
-    )
+        response = client.get(path, query_string=query, headers=headers)
+    elif path.startswith("/api/"):
+        response = client.open(
+            path, method=probe.method, query_string=query, headers=headers, json={}
+        )
+    else:
+        response = client.open(
+            path, method=probe.method, query_string=query, data={"csrf_token": csrf}
+        )
+    location = response.headers.get("Location", "")
+    # Not to the sign-in page: anonymous requests all end there, and it shows nothing of theirs.
+    redirected = response.status_code in (301, 302, 303, 307, 308)
+    if redirected and location.startswith("/") and not location.startswith("/login"):
+        return [response, client.get(location)]
+    return [response]
 
 
 def _faults(response, probe: Probe) -> list[str]:
@@ -221,17 +247,25 @@ def test_no_route_fails_on_hostile_values(app, client, login_as, objects, identi
     if IDENTITIES[identity] != "anonymous":
         token = _sign_in(app, client, login_as, IDENTITIES[identity])
     csrf = csrf_token(client, "/login" if token is None else "/account")
-    asked, failures = set(), []
+    asked, echoed, failures = set(), set(), []
     for probe in probes(app, identity, objects):
         if probe.endpoint == "auth.logout" and token is not None:
             continue  # signing out would end the session the rest of the walk needs
         asked.add((probe.endpoint, probe.method))
         try:
-            response = _send(client, probe, csrf, token)
-            faults = _faults(response, probe)
+            faults = [
+                fault
+                for response in _send(client, probe, csrf, token)
+                for fault in _faults(response, probe)
+            ]
         except Exception as error:  # the test app lets errors through
             faults = [f"{error!r:.200} at {_where(error)}"]
-        failures += [(probe.method, probe.url[:200], fault) for fault in faults]
+        if probe.endpoint in KNOWN_ECHOES and "markup echoed" in faults:
+            echoed.add(probe.endpoint)
+            faults.remove("markup echoed")
+        failures += [(probe.endpoint, probe.method, fault, probe.url[:160]) for fault in faults]
+    expected = {e for e in KNOWN_ECHOES if _may_open(app, e, IDENTITIES[identity])}
+    assert echoed == expected, "fixed? then remove it from KNOWN_ECHOES"
     every = {
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
@@ -239,3 +273,10 @@ def test_no_route_fails_on_hostile_values(app, client, login_as, objects, identi
     }
     assert asked | {("auth.logout", "POST")} == every
     assert not failures, "\n".join(" ".join(failure) for failure in failures)
+
+
+def _may_open(app: Flask, endpoint: str, identity: str) -> bool:
+    if identity == "anonymous":
+        return False
+    needed = getattr(app.view_functions[endpoint], "required_permission", None)
+    return needed is None or needed in ROLE_PERMISSIONS[Role(identity)]
