@@ -94,8 +94,9 @@ def set_security_headers(response: Response) -> Response:
 
 def refuse_nul_characters() -> None:
     """No text anyone types contains NUL; PostgreSQL refuses it outright, so a request carrying
-    one is answered 400 before it reaches any view."""
-    values = [*request.args.values(), *request.form.values()]
+    one (in the path, such as a survey link's token, the query or the form) is answered 400
+    before it reaches any view."""
+    values = [request.path, *request.args.values(), *request.form.values()]
     if any("\x00" in value for value in values):
         abort(400)
 

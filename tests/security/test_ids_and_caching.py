@@ -138,3 +138,8 @@ def test_static_files_keep_their_long_cache(client, login_as) -> None:
     response = client.get(f"/static/css/{css}")
     assert response.status_code == 200
     assert "immutable" in response.headers["Cache-Control"]
+
+
+def test_a_nul_in_the_path_is_refused_before_any_view(client) -> None:
+    # SQLite would look the token up; PostgreSQL refuses a NUL in text with an error.
+    assert client.get("/s/abc%00def").status_code == 400
