@@ -29,6 +29,7 @@ from crm.contingency.views import bp as contingency_bp
 from crm.core.assets import register_assets
 from crm.core.errors import register_error_pages
 from crm.core.header import page_header
+from crm.core.ids import IdConverter
 from crm.core.views import bp as core_bp
 from crm.customers.models import TIER_LABELS
 from crm.customers.phones import display_phone
@@ -100,6 +101,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    # Before any rule is added: every ``<int:...>`` id in a path is then a 64-bit id or a 404.
+    app.url_map.converters["int"] = IdConverter
     blueprints = (
         core_bp,
         auth_bp,

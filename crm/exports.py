@@ -29,10 +29,15 @@ def neutralise(value: Cell) -> Cell:
     return value
 
 
-def _disposition(filename: str) -> str:
+def _as_download(response: Response, filename: str) -> Response:
+    """An attachment named ``filename`` that no cache keeps: exports are personal data."""
     # RFC 6266: an ASCII fallback plus the UTF-8 name, so Chinese file names survive.
     fallback = filename.encode("ascii", "ignore").decode() or "export"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Response:
@@ -53,8 +58,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[C
     # The rows are read from the database while streaming, inside the request's context.
     response = Response(stream_with_context(generate()), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = _disposition(filename)
-    return response
+    return _as_download(response, filename)
 
 
 def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Response:
@@ -78,8 +82,7 @@ def xlsx_workbook_response(
         buffer.getvalue(),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response.headers["Content-Disposition"] = _disposition(filename)
-    return response
+    return _as_download(response, filename)
 
 
 def _xlsx_cell(value: Cell) -> Any:

@@ -8,7 +8,7 @@ import wtforms.widgets
 from flask import flash
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import IntegerField, SelectMultipleField
+from wtforms import DateField, IntegerField, SelectMultipleField, ValidationError
 from wtforms.meta import DefaultMeta
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.widgets import core as widgets_core
@@ -16,6 +16,7 @@ from wtforms.widgets import core as widgets_core
 from crm.errors import DomainError
 from crm.i18n import current_language
 from crm.i18n import lazy_gettext as _l
+from crm.timezones import in_calendar
 
 
 class Form(FlaskForm):
@@ -31,6 +32,18 @@ class Form(FlaskForm):
         def get_translations(self, form: Any) -> Any:
             # WTForms' own lookup, which keeps a catalog per language.
             return DefaultMeta.get_translations(self, form)
+
+
+class DayField(DateField):
+    """A date field that accepts only days of the app's calendar (``crm.timezones``
+    EARLIEST_DAY..LATEST_DAY): the periods and zone conversions of a year-9999 date overflow."""
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is not None:
+            try:
+                in_calendar(self.data)
+            except ValueError:
+                raise ValidationError(_l("Enter a date between 2000 and 2099.")) from None
 
 
 def html_params(**attributes: Any) -> Markup:

@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from crm.core.ids import parse_id
 from crm.extensions import db
 
 T = TypeVar("T")
@@ -20,10 +21,12 @@ def keyset_position(raw: str | None, parse: Callable[[str], K]) -> tuple[K, int]
     """The (sort key, id) a keyset parameter ``<key>|<id>`` names, the key read by ``parse``;
     None when it is missing or malformed (the first page)."""
     try:
-        key, row_id = (raw or "").rsplit("|", 1)
-        return parse(key), int(row_id)
+        key, raw_id = (raw or "").rsplit("|", 1)
+        position = parse(key)
     except ValueError:
         return None
+    row_id = parse_id(raw_id)
+    return None if row_id is None else (position, row_id)
 
 
 def after_position(key: Any, row_id: Any, position: tuple[Any, int]) -> ColumnElement[bool]:

@@ -84,16 +84,19 @@ def set_security_headers(response: Response) -> Response:
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if current_app.config["SESSION_COOKIE_SECURE"]:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if response.mimetype == "text/html":
-        # Pages carry personal data; never keep them in shared or back-button caches.
+    if "Cache-Control" not in response.headers:
+        # Pages, API answers and downloads carry personal data: no shared, back-button or disk
+        # cache may keep them. Only a response that chose its own policy keeps it: the static
+        # files (crm/core/assets.py), which hold no one's data.
         response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def refuse_nul_characters() -> None:
     """No text anyone types contains NUL; PostgreSQL refuses it outright, so a request carrying
-    one is answered 400 before it reaches any view."""
-    values = [*request.args.values(), *request.form.values()]
+    one (in the path, such as a survey link's token, the query or the form) is answered 400
+    before it reaches any view."""
+    values = [request.path, *request.args.values(), *request.form.values()]
     if any("\x00" in value for value in values):
         abort(400)
 

@@ -69,11 +69,37 @@ def department_bounds_utc(start: date, end: date) -> tuple[datetime, datetime]:
     return local_day_start_utc(start, zone), local_day_start_utc(end, zone)
 
 
+#: the days a date typed into a form or a link may name. Years near the ends of Python's
+#: calendar (1 and 9999) only come from mistakes or probes, and the day arithmetic of periods
+#: and zones would overflow there.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
+
+
+def in_calendar(day: date) -> date:
+    """``day`` itself. :raises ValueError: when it is outside EARLIEST_DAY..LATEST_DAY."""
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"{day} is outside {EARLIEST_DAY}..{LATEST_DAY}")
+    return day
+
+
+def parse_day(raw: str) -> date:
+    """The ISO date ``raw`` (``YYYY-MM-DD``). :raises ValueError: when malformed or outside
+    the calendar (:func:`in_calendar`)."""
+    return in_calendar(date.fromisoformat(raw))
+
+
+def parse_month(raw: str) -> date:
+    """The first day of the month ``raw`` (``YYYY-MM``). :raises ValueError: when malformed or
+    outside the calendar (:func:`in_calendar`)."""
+    return in_calendar(datetime.strptime(raw, "%Y-%m").date())
+
+
 def month_from_arg(raw: str | None, now: datetime) -> date:
     """The first day of the month written ``YYYY-MM`` (a month input or query argument), or of
-    the department's current month when ``raw`` is missing or malformed."""
+    the department's current month when ``raw`` is missing, malformed or out of range."""
     try:
-        return datetime.strptime(raw or "", "%Y-%m").date()
+        return parse_month(raw or "")
     except ValueError:
         return department_today(now).replace(day=1)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from crm.audit.present import OBJECT_LABELS
 from crm.audit.services import ACTION_LABELS
-from crm.forms import Form
+from crm.forms import DayField, Form
 from crm.i18n import lazy_gettext as _l
 
 
@@ -33,5 +33,5 @@ class AuditFilterForm(Form):
         validators=[Optional()],
     )
     object_id = StringField(_l("Object ID"), validators=[Optional(), Length(max=64)])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DayField(_l("From"), validators=[Optional()])
+    date_to = DayField(_l("To"), validators=[Optional()])

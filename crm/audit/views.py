@@ -11,6 +11,7 @@ from crm.audit.present import present
 from crm.audit.queries import AuditFilter, audit_page
 from crm.auth.models import User
 from crm.auth.permissions import Permission, permission_required
+from crm.core.ids import arg_id
 from crm.extensions import db
 from crm.i18n import gettext as _
 
@@ -38,7 +39,7 @@ def index() -> tuple[str, int]:
         if valid
         else AuditFilter()
     )
-    page = audit_page(filters, before=request.args.get("before", type=int))
+    page = audit_page(filters, before=arg_id("before"))
     older_url = (
         url_for("audit.index", **{**request.args.to_dict(), "before": page.next_before})
         if page.next_before

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from wtforms import (
-    DateField,
     HiddenField,
     RadioField,
     SelectChoice,
@@ -15,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.callbacks.models import CADENCE_LABELS, LAST_DAY, TASK_REASON_LABELS, Cadence
-from crm.forms import Form, WholeNumberField
+from crm.forms import DayField, Form, WholeNumberField
 from crm.i18n import lazy_gettext as _l
 
 
@@ -48,8 +47,8 @@ class PlanForm(Form):
             'For "monthly on a day" (short months use their last day), or the Nth working day.'
         ),
     )
-    start_date = DateField(_l("First call"), validators=[DataRequired(_l("Enter the first date."))])
-    end_date = DateField(_l("Last date (optional)"), validators=[Optional()])
+    start_date = DayField(_l("First call"), validators=[DataRequired(_l("Enter the first date."))])
+    end_date = DayField(_l("Last date (optional)"), validators=[Optional()])
     assignee_id = SelectField(_l("Agent"), validators=[DataRequired(_l("Choose an active agent."))])
     fallback_id = SelectField(_l("Fallback agent"), default="")
 
@@ -68,7 +67,7 @@ class BulkPlanForm(Form):
         validators=[DataRequired(_l("Say what the callback is for.")), Length(max=200)],
     )
     script = TextAreaField(_l("Call script"), validators=[Optional(), Length(max=5000)])
-    start_date = DateField(
+    start_date = DayField(
         _l("First month from"), validators=[DataRequired(_l("Enter the first date."))]
     )
     #: the fingerprint of the preview being confirmed
@@ -107,7 +106,7 @@ class SkipForm(Form):
 
 
 class RescheduleForm(SkipForm):
-    new_date = DateField(_l("New date"), validators=[DataRequired(_l("Enter the new date."))])
+    new_date = DayField(_l("New date"), validators=[DataRequired(_l("Enter the new date."))])
 
 
 class ReassignForm(Form):
@@ -118,4 +117,4 @@ class ReassignForm(Form):
 
 
 class EndPlanForm(Form):
-    last_day = DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day."))])
+    last_day = DayField(_l("Last day"), validators=[DataRequired(_l("Enter the last day."))])

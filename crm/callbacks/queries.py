@@ -15,6 +15,7 @@ from crm.callbacks.models import CallbackPlan, CallbackTask, TaskStatus
 from crm.customers.models import Customer
 from crm.extensions import db
 from crm.pagination import Page, after_position, keyset_position, paginate
+from crm.timezones import parse_day
 
 UPCOMING_DAYS = 14
 #: statuses that count in completion rates; cancelled and rescheduled tasks are replaced
@@ -92,7 +93,7 @@ def worklist_section(
         CallbackTask.status == TaskStatus.DUE.value,
         _in_section(section, today),
     )
-    position = keyset_position(after, date.fromisoformat)
+    position = keyset_position(after, parse_day)
     if position is not None:
         query = query.where(after_position(CallbackTask.due_date, CallbackTask.id, position))
     tasks = list(

@@ -24,6 +24,7 @@ from crm.callbacks.forms import (
     SkipForm,
 )
 from crm.callbacks.models import TASK_STATUS_LABELS, CallbackPlan, CallbackTask, TaskStatus
+from crm.core.ids import arg_id
 from crm.customers.access import customer_for
 from crm.database import utcnow
 from crm.errors import DomainError
@@ -178,7 +179,7 @@ def reschedule(task_id: int) -> BaseResponse:
 @permission_required(Permission.CALLBACKS_PLAN)
 def board() -> str:
     month = month_from_arg(request.args.get("month"), utcnow())
-    agent_id = request.args.get("agent", type=int)
+    agent_id = arg_id("agent")
     status = request.args.get("status") if request.args.get("status") in set(TaskStatus) else None
     form = ReassignForm(formdata=None)
     form.assignee_id.choices = _agent_choices()
@@ -247,7 +248,7 @@ def _plan_form() -> PlanForm:
 @permission_required(Permission.CALLBACKS_PLAN)
 def new_plan() -> str | tuple[str, int] | BaseResponse:
     actor = signed_in_user()
-    customer = customer_for(actor, request.args.get("customer", type=int) or 0)
+    customer = customer_for(actor, arg_id("customer") or 0)
     form = _plan_form()
     if request.method == "GET":
         form.start_date.data = _today()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
@@ -24,7 +22,7 @@ from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.i18n import gettext as _
-from crm.timezones import department_today
+from crm.timezones import department_today, parse_day
 
 bp = Blueprint("sla", __name__, url_prefix="/admin/sla")
 
@@ -97,7 +95,7 @@ def save_policy() -> BaseResponse:
 @permission_required(Permission.SLA_MANAGE)
 def save_holiday() -> BaseResponse:
     try:
-        day = date.fromisoformat(request.form.get("day", ""))
+        day = parse_day(request.form.get("day", ""))
         settings.set_holiday(
             actor=signed_in_user(),
             day=day,
@@ -119,7 +117,7 @@ def save_holiday() -> BaseResponse:
 @permission_required(Permission.SLA_MANAGE)
 def delete_holiday(day: str) -> BaseResponse:
     try:
-        settings.remove_holiday(actor=signed_in_user(), day=date.fromisoformat(day))
+        settings.remove_holiday(actor=signed_in_user(), day=parse_day(day))
     except ValueError:
         flash(_("Enter a date."), "danger")
     else:

@@ -22,6 +22,7 @@ from crm.cases.models import (
     CaseStatus,
     Department,
 )
+from crm.core.ids import arg_id
 from crm.customers.access import customer_for
 from crm.database import utcnow
 from crm.errors import DomainError
@@ -83,10 +84,10 @@ def queue() -> str:
 @permission_required(Permission.CASES_WORK)
 def new() -> str | tuple[str, int] | BaseResponse:
     actor = signed_in_user()
-    customer = customer_for(actor, request.args.get("customer", type=int) or 0)
+    customer = customer_for(actor, arg_id("customer") or 0)
     interaction = None
-    if request.args.get("interaction", type=int):
-        interaction = db.session.get(Interaction, request.args.get("interaction", type=int))
+    if interaction_id := arg_id("interaction"):
+        interaction = db.session.get(Interaction, interaction_id)
         if interaction is None or interaction.customer_id != customer.id:
             abort(404)
     form = CaseForm()

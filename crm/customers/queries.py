@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import Select, Text, cast, func, or_, select
 
+from crm.core.ids import parse_id
 from crm.customers.models import TIER_LABELS, Customer, Tier
 from crm.customers.phones import display_phone
 from crm.customers.search import substring_condition
@@ -43,15 +44,16 @@ class CustomerFilters:
 
     @classmethod
     def from_args(cls, args: dict[str, str]) -> CustomerFilters:
-        quiet = (args.get("quiet_days") or "").strip()
+        quiet = parse_id((args.get("quiet_days") or "").strip())
         owner = (args.get("owner") or "").strip()
+        owner = owner if owner == "none" else str(parse_id(owner) or "")
         return cls(
             q=(args.get("q") or "").strip()[:100],
             tier=args.get("tier") if args.get("tier") in {t.value for t in Tier} else "",
-            owner=owner if owner.isdigit() or owner == "none" else "",
+            owner=owner,
             region=(args.get("region") or "").strip()[:50],
             tag=(args.get("tag") or "").strip().lower()[:30],
-            quiet_days=int(quiet) if quiet.isdigit() and 0 < int(quiet) <= 3650 else None,
+            quiet_days=quiet if quiet is not None and quiet <= 3650 else None,
             deleted=args.get("deleted") == "1",
         )
 

@@ -158,7 +158,7 @@ def search_customers(
                 ranked.setdefault(customer_id, match)
 
     digits = _PHONE_PUNCTUATION.sub("", needle)
-    if digits.isdigit():
+    if digits.isdecimal():  # not isdigit(), which takes "²" (int() refuses it)
         try:
             e164 = normalise_phone(query)
         except DomainError:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import lazyload
 from crm.auth.queries import users_shown_by_name
 from crm.callbacks.models import CallbackTask, TaskStatus
 from crm.cases.models import Case
+from crm.core.ids import parse_id
 from crm.customers.models import Feedback, Purchase
 from crm.extensions import db
 from crm.interactions.models import Interaction
@@ -87,10 +88,10 @@ class Cursor:
         """The cursor in ``raw``, or None for a missing or malformed one (the first page)."""
         try:
             at, kind, entry_id = (raw or "").split("|")
-            parsed = cls(datetime.fromisoformat(at), kind, int(entry_id))
+            parsed = cls(datetime.fromisoformat(at), kind, parse_id(entry_id) or 0)
         except ValueError:
             return None
-        if parsed.at.tzinfo is None or kind not in KINDS:
+        if parsed.at.tzinfo is None or kind not in KINDS or not parsed.id:
             return None
         return parsed
 

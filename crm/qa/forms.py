@@ -10,7 +10,6 @@ from typing import Any
 import wtforms
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     FieldList,
     FormField,
@@ -22,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from crm.forms import Form, MultiCheckboxField, WholeNumberField
+from crm.forms import DayField, Form, MultiCheckboxField, WholeNumberField
 from crm.i18n import lazy_gettext as _l
 from crm.qa.models import SCALE_LABELS, STYLE_LABELS, Criterion, Scale
 from crm.qa.scorecards import CriterionInput
@@ -113,7 +112,7 @@ def decision_form(disputed: Iterable[Criterion], **kwargs: Any) -> Form:
 
 
 class DrawForm(Form):
-    day = DateField(
+    day = DayField(
         _l("Period containing"),
         validators=[InputRequired()],
         description=_l("The sample of the month (or week) that contains this day."),

@@ -34,7 +34,13 @@ from crm.qa.models import (
 )
 from crm.surveys.models import Survey
 from crm.surveys.queries import is_satisfied
-from crm.timezones import department_bounds_utc, department_today, department_zone
+from crm.timezones import (
+    EARLIEST_DAY,
+    LATEST_DAY,
+    department_bounds_utc,
+    department_today,
+    department_zone,
+)
 from crm.training.models import TrainingTopic
 
 QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
@@ -77,10 +83,10 @@ class Quarter:
 
     @classmethod
     def parse(cls, raw: str | None, now: datetime) -> Quarter:
-        """``2026Q3``, or the department's current quarter when ``raw`` is missing or
-        malformed."""
+        """``2026Q3``, or the department's current quarter when ``raw`` is missing, malformed
+        or outside the calendar."""
         match = QUARTER_PATTERN.match(raw or "")
-        if match:
+        if match and EARLIEST_DAY.year <= int(match[1]) <= LATEST_DAY.year:
             return cls(int(match[1]), int(match[2]))
         return cls.of(department_today(now))
 

@@ -34,11 +34,19 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from crm.callbacks.models import CallbackTask, TaskStatus
 from crm.cases.models import Case, CaseStatus
+from crm.core.ids import parse_id
 from crm.extensions import db
 from crm.interactions.models import Category, Interaction
 from crm.qa.models import SCORED_STATUSES, Review
 from crm.surveys.models import Survey
-from crm.timezones import department_bounds_utc, department_today
+from crm.timezones import (
+    EARLIEST_DAY,
+    LATEST_DAY,
+    department_bounds_utc,
+    department_today,
+    parse_day,
+    parse_month,
+)
 from crm.training.models import ExamAttempt, Participant, TrainingSession
 from crm.training.queries import compute_rates
 
@@ -115,27 +123,27 @@ class Period:
     def parse(cls, args: dict[str, str], now: datetime) -> Period:
         """From ``mode`` (month, quarter or range) and ``month=YYYY-MM``, ``quarter=2026Q3``
         or ``start``/``end`` dates (inclusive, at most a year); without a mode, from whichever
-        is given. Missing or malformed values give the department's current month."""
+        is given. Missing, malformed or out-of-calendar values give the department's current
+        month."""
         mode = args.get("mode", "")
         if mode in ("", "quarter") and QUARTER.match(args.get("quarter", "")):
             year, number = int(args["quarter"][:4]), int(args["quarter"][-1])
-            if year >= 2000:
+            if EARLIEST_DAY.year <= year <= LATEST_DAY.year:
                 first = date(year, 3 * number - 2, 1)
                 return cls(first, cls.month(cls.month(cls.month(first).end).end).end)
         if mode in ("", "range"):
             try:
-                start, last = date.fromisoformat(args["start"]), date.fromisoformat(args["end"])
+                start, last = parse_day(args["start"]), parse_day(args["end"])
             except (KeyError, ValueError):
                 pass
             else:
-                if start <= last and (last - start).days <= 366 and start.year >= 2000:
+                if start <= last and (last - start).days <= 366:
                     return cls(start, last + timedelta(days=1))
-        try:
-            first = datetime.strptime(args.get("month", ""), "%Y-%m").date()
-        except ValueError:
-            first = None
-        if mode in ("", "month") and first is not None and first.year >= 2000:
-            return cls.month(first)
+        if mode in ("", "month"):
+            try:
+                return cls.month(parse_month(args.get("month", "")))
+            except ValueError:
+                pass
         return cls.month(department_today(now))
 
 
@@ -146,10 +154,9 @@ class Filters:
 
     @classmethod
     def parse(cls, args: dict[str, str]) -> Filters:
-        agent = args.get("agent", "")
         category = args.get("category", "")
         return cls(
-            agent_id=int(agent) if agent.isdigit() and len(agent) < 10 else None,
+            agent_id=parse_id(args.get("agent")),
             category=category if category in {c.value for c in Category} else None,
         )
 

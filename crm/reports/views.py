@@ -131,7 +131,10 @@ def kpi(key: str) -> str | BaseResponse:
 @bp.get("/agents")
 @permission_required(Permission.REPORTS_VIEW)
 def agents() -> str | BaseResponse:
-    period, _filters, kept = _selection()
+    # The scorecard lists every agent: an agent or category filter the dashboard carried in its
+    # link is dropped, and each row links on with its own agent.
+    period = Period.parse(request.args.to_dict(), utcnow())
+    kept = period.as_args()
     rows = agent_scorecard(period)
     targets = all_targets()
     if request.args.get("format") in EXPORT_FORMATS:

@@ -15,6 +15,7 @@ from crm.auth.models import User, UserRole
 from crm.auth.permissions import Permission, Role, permission_required
 from crm.auth.queries import active_agents
 from crm.auth.sessions import signed_in_user
+from crm.core.ids import parse_id
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
@@ -229,11 +230,11 @@ def results(session_id: int) -> tuple[str, int] | BaseResponse:
         for p in session.participants
     }
     extra = {
-        int(key.removeprefix("score-")): value.strip()
+        user_id: value.strip()
         for key, value in request.form.items()
         if key.startswith("score-")
-        and key.removeprefix("score-").isdigit()
-        and int(key.removeprefix("score-")) not in typed
+        and (user_id := parse_id(key.removeprefix("score-"))) is not None
+        and user_id not in typed
         and value.strip()
     }
     entries = [

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.permissions import Permission, permission_required
 from crm.auth.sessions import signed_in_user
+from crm.core.ids import arg_id
 from crm.customers import merge as merging
 from crm.customers import services
 from crm.customers.access import customer_for
@@ -23,7 +24,7 @@ def merge(customer_id: int) -> str | tuple[str, int]:
     """Choose the customer to keep, then see what the merge would move before confirming."""
     actor = signed_in_user()
     source = customer_for(actor, customer_id)
-    target_id = request.args.get("target", type=int)
+    target_id = arg_id("target")
     if target_id is None:
         query = request.args.get("q", "")
         candidates = (

@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 from crm.auth.permissions import Permission, permission_required
 from crm.auth.queries import active_agents
 from crm.auth.sessions import signed_in_user
+from crm.core.ids import arg_id
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
@@ -21,12 +22,12 @@ from crm.qa.forms import DrawForm
 from crm.qa.models import REASON_LABELS, STATUS_LABELS, Scorecard
 from crm.qa.scorecards import active_scorecards
 from crm.qa.views.blueprint import bp
-from crm.timezones import department_today
+from crm.timezones import department_today, parse_day
 
 
 def _period_from_arg(raw: str | None) -> tuple[date, date]:
     try:
-        day = date.fromisoformat(raw or "")
+        day = parse_day(raw or "")
     except ValueError:
         day = department_today(utcnow())
     return sampling.period_of(day)
@@ -45,7 +46,7 @@ def overview() -> str:
     page = queries.review_listing(
         period_start=start,
         status=request.args.get("status", ""),
-        agent_id=_int_arg("agent"),
+        agent_id=arg_id("agent") or 0,
         reason=request.args.get("reason", ""),
         sort=request.args.get("sort", ""),
         page=_int_arg("page") or 1,

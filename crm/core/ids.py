@@ -1,0 +1,44 @@
+"""Record ids from the request: in the path (the ``int`` URL converter) and in the query string
+(:func:`arg_id`). An id is a positive 64-bit integer written in ASCII digits; anything else
+cannot name a row, so it is refused here rather than reaching the database, where SQLite
+cannot even bind an integer past 2^63 - 1 and answers with an error."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import request
+from werkzeug.routing import IntegerConverter, Map
+
+#: the largest id any database column here can hold (BIGINT; INTEGER on SQLite)
+MAX_ID = 2**63 - 1
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+class IdConverter(IntegerConverter):
+    """``<int:x>`` for ids: ASCII digits only (not every Unicode digit, as ``\\d`` allows), and
+    a value in 1..2^63-1; a path with any other value does not match, so it answers 404 (or
+    405 where the same path takes other methods: Werkzeug weighs the method first)."""
+
+    #: at most 19 digits, so longer numbers fail the pattern itself, before any conversion
+    regex = r"[0-9]{1,19}"
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def parse_id(raw: str | None) -> int | None:
+    """The id ``raw`` names, or None when it is missing or could not name a row (signs, spaces,
+    non-ASCII digits, zero, or past 2^63 - 1)."""
+    if raw is None or not _DIGITS.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= MAX_ID else None
+
+
+def arg_id(name: str) -> int | None:
+    """The id in the query-string argument ``name``, as :func:`parse_id` reads it."""
+    return parse_id(request.args.get(name))
