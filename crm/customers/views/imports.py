@@ -81,8 +81,8 @@ def _render(batch: ImportBatch, plans: list[imports.RowPlan] | None = None, stat
     table = imports.batch_table(batch) if batch.content is not None else None
     shown = None
     if plans is not None:
-        rejected = [plan for plan in plans if plan.action == "reject"]
-        others = [plan for plan in plans if plan.action != "reject"][:100]
+        rejected = [p for p in plans if p.action in ("reject", "conflict", "duplicate")]
+        others = [p for p in plans if p.action in ("create", "update", "unchanged")][:100]
         shown = (rejected[:REPORT_LIMIT], others, len(rejected) > REPORT_LIMIT)
     html = render_template(
         "customers/import_batch.html",
@@ -163,7 +163,7 @@ def undo(batch_id: int) -> BaseResponse:
                 "%(skipped)d edited since and left as they are.",
                 deleted=result["deleted"],
                 restored=result["restored"],
-                skipped=len(result["skipped"]),
+                skipped=len(result["refused"]),
             ),
             "success",
         )
