@@ -88,6 +88,11 @@ def _report(plans: list[RowPlan]) -> list[dict[str, Any]]:
     ][:REPORT_ROWS]
 
 
+def report_rows(batch: ImportBatch) -> list[dict[str, Any]]:
+    """The rows the last dry run or the commit did not apply, with line, reason and message."""
+    return list((batch.summary or {}).get("report", []))
+
+
 def dry_run(
     *, actor: User, batch: ImportBatch, mapping: dict[str, str], mode: str
 ) -> list[RowPlan]:
