@@ -16,7 +16,7 @@ from crm.customers.blueprint import bp
 from crm.customers.forms import CustomerForm
 from crm.customers.identity import email_shared_with
 from crm.customers.models import SavedFilter
-from crm.customers.phones import split_phone_input
+from crm.customers.phones import doubtful_phones, split_phone_input
 from crm.customers.queries import DEFAULT_SORT, CustomerFilters, customer_listing
 from crm.customers.search import search_customers
 from crm.customers.timeline import KINDS, Cursor, timeline_page
@@ -112,6 +112,11 @@ def create() -> str | tuple[str, int] | BaseResponse:
         else:
             db.session.commit()
             flash(_("Customer %(name)s created.", name=customer.name), "success")
+            for number in doubtful_phones([phone.number for phone in customer.phones]):
+                flash(
+                    _("%(phone)s is possible but not in a known number range.", phone=number),
+                    "warning",
+                )
             shared = email_shared_with(customer.email, exclude_id=customer.id)
             if shared:
                 flash(
