@@ -17,6 +17,7 @@ from crm.backup import BackupError, backup_to, check, restore_from
 from crm.callbacks.demo import seed_callbacks
 from crm.cases.demo import seed_cases
 from crm.customers.demo import seed_customers, seed_interactions
+from crm.customers.import_cli import import_customers_command, import_undo_command
 from crm.database import utcnow
 from crm.demo import (
     DEMO_PASSWORD,
@@ -202,3 +203,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(import_customers_command)
+    app.cli.add_command(import_undo_command)

@@ -149,6 +149,9 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("imports.check", "POST"): Route(
         "/customers/import/{batch}/check", Permission.CUSTOMERS_MANAGE
     ),
+    ("imports.report", "GET"): Route(
+        "/customers/import/{batch}/report.csv", Permission.CUSTOMERS_MANAGE
+    ),
     ("imports.commit", "POST"): Route(
         "/customers/import/{batch}/commit", Permission.CUSTOMERS_MANAGE
     ),

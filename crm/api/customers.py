@@ -113,8 +113,8 @@ def _duplicate(error: DuplicateCustomer) -> ApiError:
     ids = ", ".join(str(c.id) for c in error.existing)
     return ApiError(
         409,
-        f"A customer with this phone number or e-mail exists: {ids}. Send allow_duplicate "
-        "to create one anyway.",
+        f"A customer with this phone number exists: {ids}. Send allow_duplicate to create "
+        "one anyway (an e-mail never makes two customers one).",
         code="duplicate",
         fields={"phones": f"on file for customer {ids}"},
     )
@@ -170,5 +170,7 @@ def update(user: User, customer_id: int, body: schemas.CustomerPatch) -> schemas
         raise ApiError(
             409, "The customer changed since this version; read it again.", code="stale"
         ) from None
+    except DuplicateCustomer as error:
+        raise _duplicate(error) from None
     db.session.flush()
     return customer_out(customer)

@@ -14,7 +14,7 @@ from typing import IO
 
 from flask import current_app
 
-from crm.customers.import_readers import ReadLimits, read_rows
+from crm.customers.import_readers import ReadLimits, detect_encoding, read_rows
 from crm.errors import DomainError
 from crm.i18n import lazy_gettext as _l
 
@@ -47,13 +47,20 @@ class Table:
     kind: str
     source: IO[bytes]
     limits: ReadLimits
+    #: the CSV's encoding as detected on the whole file (None for XLSX)
+    encoding: str | None = None
 
     def iter_rows(self) -> Iterator[list[str]]:
         """The data rows that are not blank, each as wide as the header, one at a time."""
+        for _line, row in self.iter_numbered():
+            yield row
+
+    def iter_numbered(self) -> Iterator[tuple[int, list[str]]]:
+        """(line in the file where the row starts, cells) of each data row that is not blank."""
         with closing(read_rows(self.kind, self.source, self.limits)) as rows:
             next(rows)  # the header
-            for row in rows:
-                yield self.fit(row)
+            for line, row in rows:
+                yield line, self.fit(row)
 
     def fit(self, row: list[str]) -> list[str]:
         width = len(self.header)
@@ -82,9 +89,10 @@ def read_table(filename: str, data: bytes | IO[bytes], limits: ReadLimits | None
     limits = limits or ReadLimits.from_config(current_app.config)
     preview: list[list[str]] = []
     count = 0
+    encoding = detect_encoding(source) if kind == "csv" else None
     with closing(read_rows(kind, source, limits)) as rows:
-        table = Table(next(rows, []), preview, 0, kind, source, limits)
-        for row in rows:
+        table = Table(next(rows, (0, []))[1], preview, 0, kind, source, limits, encoding)
+        for _line, row in rows:
             count += 1
             if len(preview) < PREVIEW_ROWS:
                 preview.append(table.fit(row))

@@ -84,10 +84,15 @@ def _too_many_columns(line: int, limits: ReadLimits) -> DomainError:
 
 
 def detect_encoding(stream: IO[bytes]) -> str:
-    """UTF-8 (with or without BOM) when the whole file decodes as such, else GB18030, which
+    """The file's encoding, judged on the whole file: UTF-16 by its BOM, UTF-8 with a BOM
+    ("utf-8-sig") or without ("utf-8") when every byte decodes as such, else GB18030, which
     covers GBK/GB2312 files saved by Chinese Excel. Reads a chunk at a time, then rewinds."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
     stream.seek(0)
+    start = stream.read(4)
+    stream.seek(0)
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         while chunk := stream.read(CHUNK_BYTES):
             decoder.decode(chunk)
@@ -96,7 +101,15 @@ def detect_encoding(stream: IO[bytes]) -> str:
         return "gb18030"
     finally:
         stream.seek(0)
-    return "utf-8-sig"
+    return "utf-8-sig" if start.startswith(codecs.BOM_UTF8) else "utf-8"
+
+
+def _delimiter(header_line: str) -> str:
+    """The delimiter the header uses most (Excel writes "," or, in some locales, ";"); the
+    quoting is always RFC 4180's, so a quoted delimiter or newline anywhere stays in its cell."""
+    counts = {sep: header_line.count(sep) for sep in ",;\t"}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
 
 
 def _lines(text: io.TextIOBase) -> Iterator[str]:
@@ -111,16 +124,15 @@ def _lines(text: io.TextIOBase) -> Iterator[str]:
 
 
 def csv_rows(stream: IO[bytes], limits: ReadLimits) -> Iterator[tuple[int, list[str]]]:
-    """(line, cells) of a CSV file, decoded and parsed as it is read."""
+    """(first line, cells) of each record of a CSV file, decoded and parsed as it is read by
+    the ``csv`` module over the whole stream."""
     text = io.TextIOWrapper(stream, encoding=detect_encoding(stream), newline="")
     try:
-        try:
-            dialect: Any = csv.Sniffer().sniff(text.read(4096), delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
+        delimiter = _delimiter(text.readline(MAX_LINE_CHARS))
         text.seek(0)
-        reader = csv.reader(_lines(text), dialect)
+        reader = csv.reader(_lines(text), csv.excel, delimiter=delimiter)
         while True:
+            start = reader.line_num + 1
             try:
                 row = next(reader)
             except StopIteration:
@@ -132,7 +144,7 @@ def csv_rows(stream: IO[bytes], limits: ReadLimits) -> Iterator[tuple[int, list[
                     limit = min(limits.max_cell_chars, csv.field_size_limit())
                     raise _cell_too_long(reader.line_num, limit) from None
                 raise
-            yield reader.line_num, [cell.strip() for cell in row]
+            yield start, [cell.strip() for cell in row]
     finally:
         # Detached, the wrapper leaves the caller's stream open when it is collected.
         if not stream.closed:
@@ -212,8 +224,9 @@ def xlsx_rows(stream: IO[bytes], limits: ReadLimits) -> Iterator[tuple[int, list
 
 def bounded_rows(
     numbered: Iterator[tuple[int, list[str]]], limits: ReadLimits
-) -> Iterator[list[str]]:
-    """The rows that are not blank, the header first, checked against the limits as they come.
+) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of the rows that are not blank, the header first, checked against the
+    limits as they come.
 
     :raises DomainError: at the first row over a limit, naming the limit.
     """
@@ -228,11 +241,11 @@ def bounded_rows(
         data_rows += 1
         if data_rows > limits.max_rows:
             raise _refuse(_l("At most %(n)d rows can be imported at once.", n=limits.max_rows))
-        yield row
+        yield line, row
 
 
-def read_rows(kind: str, stream: IO[bytes], limits: ReadLimits) -> Iterator[list[str]]:
-    """The header, then the data rows, of a "csv" or "xlsx" stream.
+def read_rows(kind: str, stream: IO[bytes], limits: ReadLimits) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of the header, then of the data rows, of a "csv" or "xlsx" stream.
 
     :raises DomainError: for a file that cannot be read, or at the first limit passed.
     """

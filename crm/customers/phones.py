@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import phonenumbers
@@ -12,21 +13,44 @@ from crm.i18n import lazy_gettext as _l
 DEFAULT_REGION = "CN"
 
 
+#: a Chinese mobile number (national form): 1, then 3-9, then nine digits
+CN_MOBILE = re.compile(r"1[3-9]\d{9}")
+CN_CODE = 86
+
+
+def _acceptable(number: phonenumbers.PhoneNumber) -> bool:
+    """Every *possible* Chinese mobile or landline is accepted: libphonenumber's list of
+    allocated ranges lags the carriers' new ones (``doubtful_phones`` names those). Other
+    countries' numbers must be valid by that list."""
+    if number.country_code != CN_CODE:
+        return phonenumbers.is_valid_number(number)
+    national = str(number.national_number)
+    if national.startswith("1") and not national.startswith("10"):  # 10: Beijing's area code
+        return CN_MOBILE.fullmatch(national) is not None
+    return phonenumbers.is_possible_number(number) and len(national) >= 9
+
+
 def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """The E.164 form of a number typed in any common way: ``+86 138-0013-8000``,
     ``13800138000``, ``0086 13800138000`` and ``(010) 6552 9988`` all work.
 
-    :raises DomainError: (field ``phones``) when it is not a valid number.
+    :raises DomainError: (field ``phones``) when it cannot be a phone number.
     """
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    if number is None or not _acceptable(number):
         raise DomainError(
             _l("%(phone)s is not a valid phone number.", phone=raw.strip()[:40]), field="phones"
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def doubtful_phones(numbers: list[str]) -> list[str]:
+    """The E.164 numbers that are possible but outside libphonenumber's known ranges: kept,
+    worth a warning."""
+    return [n for n in numbers if not phonenumbers.is_valid_number(phonenumbers.parse(n))]
 
 
 def phone_digit_forms(e164: str) -> list[str]:

@@ -10,12 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
+from crm.customers.identity import phone_owners
 from crm.customers.models import Customer, CustomerPhone, Tier
 from crm.customers.phones import normalise_phone
 from crm.customers.search import build_search_grams, build_search_text
@@ -31,10 +31,10 @@ MANAGED_FIELDS = ("tier", "owner_id")
 
 
 class DuplicateCustomer(DomainError):
-    """A customer with the same phone or e-mail exists; the user may still go ahead."""
+    """A customer with the same phone number exists; the user may still go ahead."""
 
     def __init__(self, existing: list[Customer]) -> None:
-        super().__init__(_l("A customer with this phone number or e-mail already exists."))
+        super().__init__(_l("A customer with this phone number already exists."))
         self.existing = existing
 
 
@@ -115,24 +115,11 @@ def clean_profile(data: ProfileInput) -> dict[str, Any]:
 
 
 def find_duplicates(
-    *, phones: list[str], email: str | None, exclude_id: int | None = None
+    *, phones: list[str], email: str | None = None, exclude_id: int | None = None
 ) -> list[Customer]:
-    """Live customers sharing any of these E.164 numbers or this e-mail address."""
-    conditions = []
-    if phones:
-        conditions.append(
-            Customer.id.in_(
-                select(CustomerPhone.customer_id).where(CustomerPhone.number.in_(phones))
-            )
-        )
-    if email:
-        conditions.append(Customer.email == email)
-    if not conditions:
-        return []
-    query = select(Customer).where(Customer.deleted_at.is_(None), or_(*conditions))
-    if exclude_id is not None:
-        query = query.where(Customer.id != exclude_id)
-    return list(db.session.scalars(query.order_by(Customer.id).limit(10)))
+    """Live customers holding any of these E.164 numbers. The e-mail is not asked: it never
+    makes two people one (``identity``)."""
+    return phone_owners(phones, exclude_id=exclude_id)
 
 
 def set_phones(customer: Customer, numbers: list[str]) -> None:
@@ -174,7 +161,7 @@ def create_customer(
 ) -> Customer:
     """Create a customer.
 
-    :raises DuplicateCustomer: when the phone or e-mail is already on file and
+    :raises DuplicateCustomer: when a phone number is already on file and
         ``allow_duplicate`` is false.
     :raises DomainError: for invalid input; PermissionDenied for tier/owner without the right.
     """
@@ -182,7 +169,7 @@ def create_customer(
     if tier != Tier.NORMAL.value or owner_id is not None:
         _check_managed(actor, tier, owner_id)
     if not allow_duplicate:
-        existing = find_duplicates(phones=values["phones"], email=values["email"])
+        existing = find_duplicates(phones=values["phones"])
         if existing:
             raise DuplicateCustomer(existing)
     phones = values.pop("phones")
@@ -232,12 +219,17 @@ def update_customer(
 
     :returns: the changes as ``{"field": [old, new]}``, each also in the audit log.
     :raises StaleEdit: when the customer was saved by someone else since that version.
+    :raises DuplicateCustomer: when a number added is on file for another customer (the phone
+        identifies a person: merge them instead).
     :raises PermissionDenied: when tier or owner change without the right.
     """
     if customer.version != expected_version:
         raise StaleEdit()
     before = _snapshot(customer)
     values = clean_profile(data)
+    added = [number for number in values["phones"] if number not in before["phones"]]
+    if added and (owners := phone_owners(added, exclude_id=customer.id)):
+        raise DuplicateCustomer(owners)
     wants_tier = tier is not None and tier != customer.tier
     wants_owner = change_owner and owner_id != customer.owner_id
     if wants_tier or wants_owner:

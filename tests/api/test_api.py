@@ -354,3 +354,26 @@ def test_a_call_for_a_deleted_customer_is_refused_as_invalid(app, client, world)
     refused = client.post("/api/v1/interactions", json=call, headers=bearer(world["tokens"]["li"]))
     assert refused.status_code == 422
     assert "customer_id" in refused.json["error"]["fields"]
+
+
+def test_an_email_shared_with_another_customer_creates_a_new_one(client, world) -> None:
+    """The phone identifies a customer; an e-mail never merges two people (issue 20)."""
+    li = bearer(world["tokens"]["li"])
+    first = client.post(
+        "/api/v1/customers",
+        headers=li,
+        json={"name": "王芳", "phones": ["13912345670"], "email": "home@example.cn"},
+    )
+    second = client.post(
+        "/api/v1/customers",
+        headers=li,
+        json={"name": "王小明", "phones": ["13912345671"], "email": "HOME@example.cn"},
+    )
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json["id"] != second.json["id"]
+    taken = client.patch(
+        f"/api/v1/customers/{second.json['id']}",
+        headers=li,
+        json={"version": 1, "phones": ["13912345671", "13912345670"]},
+    )
+    assert taken.status_code == 409 and taken.json["error"]["code"] == "duplicate"

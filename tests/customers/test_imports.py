@@ -81,16 +81,28 @@ def test_the_dry_run_reports_each_row_and_changes_nothing(supervisor) -> None:
         (2, "create"),
         (3, "reject"),
         (4, "reject"),
-        (5, "reject"),
+        (5, "duplicate"),
         (6, "create"),
         (7, "reject"),
     ]
-    reasons = {p.line: p.message for p in plans if p.action == "reject"}
+    reasons = {p.line: p.message for p in plans if p.action in ("reject", "duplicate")}
     assert "姓名" in reasons[3]
     assert "12345" in reasons[4]
     assert "2" in reasons[5]
     assert "国王" in reasons[7]
-    assert batch.summary == {"create": 2, "update": 0, "reject": 4}
+    summary = {k: v for k, v in batch.summary.items() if k != "report"}
+    assert summary == {
+        "rows": 6,
+        "new": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "duplicates_in_file": 1,
+        "conflicts": 0,
+        "rejected": 3,
+        "rejected_by_reason": {"name": 1, "phone": 1, "tier": 1},
+        "warnings": 0,
+        "encoding": "utf-8",
+    }
     assert live_customers() == 0
 
 
@@ -155,7 +167,7 @@ def test_undo_deletes_new_customers_and_restores_updated_ones_unless_edited_sinc
 
     result = imports.undo_import(actor=supervisor, batch=batch)
     db.session.commit()
-    assert result == {"deleted": 1, "restored": 1, "skipped": [edited.id]}
+    assert result == {"deleted": 1, "restored": 1, "refused": [edited.id]}
     assert live_customers() == 2
     assert db.session.get(Customer, kept.id).company == "甲旧"
     assert db.session.get(Customer, edited.id).company == "乙之后改的"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from crm.audit.models import AuditEntry
 from crm.audit.services import AuditAction
 from crm.customers import services
+from crm.customers.identity import email_shared_with
 from crm.customers.models import Customer
 from crm.customers.phones import normalise_phone
 from crm.customers.saved_filters import delete_filter, save_filter
@@ -75,13 +76,15 @@ class TestCreate:
             )
         assert [c.id for c in warned.value.existing] == [existing.id]
 
-    def test_a_known_email_warns_whatever_its_case(self, agent) -> None:
-        make_customer(actor=agent, phones=[], email="zhang@example.cn")
-        with pytest.raises(services.DuplicateCustomer):
-            services.create_customer(
-                actor=agent,
-                data=services.ProfileInput(name="x", phones=[], email="ZHANG@example.cn"),
-            )
+    def test_a_known_email_is_shared_not_a_duplicate_whatever_its_case(self, agent) -> None:
+        first = make_customer(actor=agent, phones=[], email="zhang@example.cn")
+        second = services.create_customer(
+            actor=agent,
+            data=services.ProfileInput(name="x", phones=[], email="ZHANG@example.cn"),
+        )
+        assert [c.id for c in email_shared_with("Zhang@example.cn", exclude_id=second.id)] == [
+            first.id
+        ]
 
     def test_the_user_may_create_it_anyway(self, agent) -> None:
         make_customer(actor=agent, phones=["13800138000"])

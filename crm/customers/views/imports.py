@@ -21,6 +21,7 @@ from crm.core.limits import megabytes
 from crm.customers import imports
 from crm.customers.models import ImportBatch, ImportMode, ImportStatus
 from crm.errors import DomainError
+from crm.exports import csv_response
 from crm.extensions import db
 from crm.i18n import gettext as _
 
@@ -81,8 +82,8 @@ def _render(batch: ImportBatch, plans: list[imports.RowPlan] | None = None, stat
     table = imports.batch_table(batch) if batch.content is not None else None
     shown = None
     if plans is not None:
-        rejected = [plan for plan in plans if plan.action == "reject"]
-        others = [plan for plan in plans if plan.action != "reject"][:100]
+        rejected = [p for p in plans if p.action in ("reject", "conflict", "duplicate")]
+        others = [p for p in plans if p.action in ("create", "update", "unchanged")][:100]
         shown = (rejected[:REPORT_LIMIT], others, len(rejected) > REPORT_LIMIT)
     html = render_template(
         "customers/import_batch.html",
@@ -124,6 +125,32 @@ def check(batch_id: int) -> tuple[str, int]:
     return _render(batch, plans)
 
 
+@bp.get("/<int:batch_id>/report.csv")
+@permission_required(Permission.CUSTOMERS_MANAGE)
+def report(batch_id: int) -> BaseResponse:
+    """The rows not applied (rejected, conflicts, duplicates in the file) with their line and
+    reason, as a CSV whose cells cannot run as formulas."""
+    batch = batch_or_404(batch_id)
+    outcomes = {
+        "reject": _("Rejected"),
+        "conflict": _("Conflict"),
+        "duplicate": _("Duplicate in the file"),
+    }
+    rows = (
+        [
+            row["line"],
+            outcomes.get(row["action"], row["action"]),
+            row["name"],
+            row["reason"],
+            row["message"],
+            row["customer_id"],
+        ]
+        for row in imports.report_rows(batch)
+    )
+    header = [_("Line"), _("Outcome"), _("Name"), _("Reason"), _("Why"), _("Customer")]
+    return csv_response(f"import-{batch.id}-report.csv", header, rows)
+
+
 @bp.post("/<int:batch_id>/commit")
 @permission_required(Permission.CUSTOMERS_MANAGE)
 def commit(batch_id: int) -> BaseResponse:
@@ -163,7 +190,7 @@ def undo(batch_id: int) -> BaseResponse:
                 "%(skipped)d edited since and left as they are.",
                 deleted=result["deleted"],
                 restored=result["restored"],
-                skipped=len(result["skipped"]),
+                skipped=len(result["refused"]),
             ),
             "success",
         )

@@ -14,8 +14,9 @@ from crm.customers import services
 from crm.customers.access import customer_for
 from crm.customers.blueprint import bp
 from crm.customers.forms import CustomerForm
+from crm.customers.identity import email_shared_with
 from crm.customers.models import SavedFilter
-from crm.customers.phones import split_phone_input
+from crm.customers.phones import doubtful_phones, split_phone_input
 from crm.customers.queries import DEFAULT_SORT, CustomerFilters, customer_listing
 from crm.customers.search import search_customers
 from crm.customers.timeline import KINDS, Cursor, timeline_page
@@ -111,6 +112,20 @@ def create() -> str | tuple[str, int] | BaseResponse:
         else:
             db.session.commit()
             flash(_("Customer %(name)s created.", name=customer.name), "success")
+            for number in doubtful_phones([phone.number for phone in customer.phones]):
+                flash(
+                    _("%(phone)s is possible but not in a known number range.", phone=number),
+                    "warning",
+                )
+            shared = email_shared_with(customer.email, exclude_id=customer.id)
+            if shared:
+                flash(
+                    _(
+                        "The e-mail is also used by %(names)s, who stay as they are.",
+                        names=", ".join(f"{c.name} (#{c.id})" for c in shared),
+                    ),
+                    "warning",
+                )
             return redirect(url_for("customers.show", customer_id=customer.id))
     status = 400 if form.is_submitted() else 200
     html = render_template("customers/form.html", form=form, customer=None, duplicates=duplicates)
