@@ -141,6 +141,12 @@ def test_two_schedulers_at_once_over_five_rounds_do_everything_exactly_once(
                 )
             )
         )
+        assignees = dict(db.session.execute(select(Case.id, Case.assignee_id)).all())
+        supervisors = set(
+            db.session.scalars(
+                select(Notification.user_id).where(Notification.kind.startswith("case.breach"))
+            )
+        ) - set(assignees.values())
         flagged = db.session.scalar(
             select(func.count())
             .select_from(Case)
@@ -151,8 +157,15 @@ def test_two_schedulers_at_once_over_five_rounds_do_everything_exactly_once(
     assert len(events) == 2 * cases and set(events.values()) == {1}, events
     assert breaches == events
     assert tasks and set(tasks.values()) == {1}
-    breach_notices = {key: n for key, n in notices.items() if key[1].startswith("case.breach")}
-    assert len(breach_notices) == 2 * cases
+    breach_notices = {key for key in notices if key[1].startswith("case.breach")}
+    # the assignee and the supervisors hear of each breach, each of them once
+    for case_id, assignee in assignees.items():
+        for kind in ("case.breach_response", "case.breach_resolution"):
+            assert (assignee, kind, "case", case_id) in breach_notices
+            assert any((boss, kind, "case", case_id) in breach_notices for boss in supervisors), (
+                case_id,
+                kind,
+            )
     assert set(notices.values()) == {1}
 
 

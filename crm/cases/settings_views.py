@@ -18,6 +18,7 @@ from crm.cases.models import (
     Priority,
     SlaPolicy,
 )
+from crm.core.ids import parse_id
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
@@ -54,7 +55,8 @@ def index() -> str:
 @bp.post("/supervisors")
 @permission_required(Permission.SLA_MANAGE)
 def save_supervisors() -> BaseResponse:
-    ids = request.form.getlist("user_id", type=int)
+    # a value that cannot name a row names nobody
+    ids = {parse_id(raw) for raw in request.form.getlist("user_id")} - {None}
     try:
         supervisors.set_department_supervisors(
             actor=signed_in_user(),

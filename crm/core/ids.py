@@ -16,13 +16,28 @@ MAX_ID = 2**63 - 1
 _DIGITS = re.compile(r"[0-9]{1,19}")
 
 
+def _pattern_up_to(limit: int) -> str:
+    """A regular expression for the whole numbers 1..``limit`` in ASCII digits without leading
+    zeros: shorter numbers freely, numbers as long as ``limit`` digit by digit below it."""
+    digits = str(limit)
+    width = len(digits)
+    branches = [f"[1-9][0-9]{{0,{width - 2}}}"]
+    for position, digit in enumerate(digits):
+        low = 1 if position == 0 else 0
+        if int(digit) > low:
+            rest = width - position - 1
+            branches.append(f"{digits[:position]}[{low}-{int(digit) - 1}][0-9]{{{rest}}}")
+    branches.append(digits)
+    return "(?:" + "|".join(branches) + ")"
+
+
 class IdConverter(IntegerConverter):
     """``<int:x>`` for ids: ASCII digits only (not every Unicode digit, as ``\\d`` allows), and
-    a value in 1..2^63-1; a path with any other value does not match, so it answers 404 (or
-    405 where the same path takes other methods: Werkzeug weighs the method first)."""
+    a value in 1..2^63-1. The pattern itself refuses every other value, so such a path matches
+    no rule and answers 404 whatever the method (a value refused only after matching would
+    answer 405 where the path takes other methods: Werkzeug weighs the method first)."""
 
-    #: at most 19 digits, so longer numbers fail the pattern itself, before any conversion
-    regex = r"[0-9]{1,19}"
+    regex = _pattern_up_to(MAX_ID)
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min", 1)
