@@ -143,7 +143,7 @@ GROUPS: tuple[NavGroup, ...] = (
     ),
     NavGroup(
         "admin",
-        _l("Administration"),
+        _l("Admin"),
         (
             NavItem(_l("Users"), "users.index", "users.manage", prefix="users."),
             NavItem(_l("SLA policies"), "sla.index", "sla.manage", prefix="sla."),

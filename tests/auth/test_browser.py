@@ -33,7 +33,7 @@ TEXT = {
         "password": "Password",
         "users": "Users",
         "audit": "Audit log",
-        "admin": "Administration",
+        "admin": "Admin",
         "sign_out": "Sign out",
         "signed_out": "You have signed out.",
         "no_access": "No access",

@@ -1,5 +1,6 @@
-"""The navigation bar in Chromium: one row with no label broken across lines at 1280 and 1440 px
-for every role, and a toggler that opens the same links on a phone."""
+"""The navigation bar in Chromium: at 1280 and 1440 px, for every role and in both languages, one
+row with no label broken across lines or pushed off the screen; on a phone, a toggler that opens
+the same links."""
 
 from __future__ import annotations
 
@@ -29,7 +30,10 @@ MEASURE = """() => {
     }
   }
   const items = [...bar.querySelectorAll('.navbar-nav > li')].filter(li => li.offsetParent);
+  const right = Math.max(...[...bar.querySelectorAll('*')]
+    .filter(e => e.offsetParent).map(e => e.getBoundingClientRect().right));
   return {
+    overflow: right > document.documentElement.clientWidth,
     broken,
     tops: items.map(li => Math.round(li.getBoundingClientRect().top)),
     labels: items.map(li => li.innerText.trim()),
@@ -46,25 +50,36 @@ def people(app) -> list[str]:
     return [f"nav.{role.value}" for role in Role]
 
 
-def sign_in(browser: Browser, url: str, username: str) -> Page:
+#: the login form's labels, by the language chosen on the login page
+LOGIN_TEXT = {
+    "简体中文": ("用户名", "密码", "登录"),
+    "English": ("Username", "Password", "Sign in"),
+}
+
+
+def sign_in(browser: Browser, url: str, username: str, language: str = "简体中文") -> Page:
     page = browser.new_context(locale="zh-CN").new_page()
     page.goto(f"{url}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
+    page.get_by_role("button", name=language).click()
+    user_label, password_label, button = LOGIN_TEXT[language]
+    page.get_by_label(user_label).fill(username)
+    page.get_by_label(password_label, exact=True).fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name=button, exact=True).click()
     expect(page.get_by_test_id("main-nav")).to_be_visible()
     return page
 
 
+@pytest.mark.parametrize("language", ["简体中文", "English"])
 def test_the_bar_is_one_unbroken_row_on_laptops_for_every_role(
-    browser: Browser, live_server, people
+    browser: Browser, live_server, people, language
 ) -> None:
     for username in people:
-        page = sign_in(browser, live_server.url, username)
+        page = sign_in(browser, live_server.url, username, language)
         for width in (1280, 1440):
             page.set_viewport_size({"width": width, "height": 800})
             seen = page.evaluate(MEASURE)
             assert seen["broken"] == [], (username, width, seen)
+            assert not seen["overflow"], (username, width, seen)
             assert len(set(seen["tops"])) == 1, (username, width, seen)
             assert page.locator("nav.navbar").bounding_box()["height"] < 72, (username, width)
             expect(page.locator(".navbar-toggler")).to_be_hidden()
