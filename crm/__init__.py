@@ -30,6 +30,7 @@ from crm.core.assets import register_assets
 from crm.core.errors import register_error_pages
 from crm.core.header import page_header
 from crm.core.ids import IdConverter
+from crm.core.nav import main_nav
 from crm.core.views import bp as core_bp
 from crm.customers.models import TIER_LABELS
 from crm.customers.phones import display_phone
@@ -178,4 +179,5 @@ def register_template_helpers(app: Flask) -> None:
             **_label_tables(locale),
             "page_header": (lambda: page_header(signed_in_user())) if signed_in else None,
             "unread_badge_cap": UNREAD_BADGE_CAP,
+            "main_nav": main_nav,
         }

@@ -19,6 +19,7 @@ TEXT = {
         "password": "密码",
         "users": "用户管理",
         "audit": "审计日志",
+        "admin": "管理",
         "sign_out": "退出登录",
         "signed_out": "您已退出登录。",
         "no_access": "无权访问",
@@ -32,6 +33,7 @@ TEXT = {
         "password": "Password",
         "users": "Users",
         "audit": "Audit log",
+        "admin": "Admin",
         "sign_out": "Sign out",
         "signed_out": "You have signed out.",
         "no_access": "No access",
@@ -65,6 +67,7 @@ def test_an_admin_signs_in_sees_admin_navigation_and_signs_out(
     text = TEXT[lang]
     sign_in(page, live_server.url, lang, "chen.jing")
     nav = page.get_by_test_id("main-nav")
+    nav.get_by_role("button", name=text["admin"]).click()
     expect(nav.get_by_role("link", name=text["users"])).to_be_visible()
     expect(nav.get_by_role("link", name=text["audit"])).to_be_visible()
     page.get_by_role("button", name=text["sign_out"]).click()
@@ -84,6 +87,7 @@ def test_an_agent_sees_only_agent_navigation_and_gets_403_on_admin_pages(
     expect(nav.get_by_role("link", name=text["home"])).to_be_visible()
     expect(nav.get_by_role("link", name=text["users"])).to_have_count(0)
     expect(nav.get_by_role("link", name=text["audit"])).to_have_count(0)
+    expect(nav.get_by_role("button", name=text["admin"])).to_have_count(0)
     response = page.goto(f"{live_server.url}/admin/users/")
     assert response.status == 403
     expect(page.get_by_test_id("error-page")).to_contain_text(text["no_access"])

@@ -44,10 +44,12 @@ def sign_out(page: Page) -> None:
 def test_draw_score_dispute_accept_and_report(page: Page, live_server, staff) -> None:
     url = live_server.url
     sign_in(page, url, "qa.zhou")
+    page.get_by_role("button", name="质检", exact=True).click()
     page.get_by_role("link", name="质量监控", exact=True).click()
     page.get_by_role("button", name="抽取样本").click()
     expect(page.get_by_role("alert").filter(has_text="已向样本添加 1 条服务记录")).to_be_visible()
 
+    page.get_by_role("button", name="质检", exact=True).click()
     page.get_by_role("link", name="质检任务").click()
     page.get_by_test_id("my-queue").get_by_role("link", name="去评分").click()
     expect(page.get_by_text("咨询退货流程")).to_be_visible()
@@ -81,6 +83,7 @@ def test_draw_score_dispute_accept_and_report(page: Page, live_server, staff) ->
     sign_out(page)
 
     sign_in(page, url, "boss.wang")
+    page.get_by_role("button", name="质检", exact=True).click()
     page.get_by_role("link", name="质量监控", exact=True).click()
     page.get_by_role("link", name="申诉", exact=True).click()
     page.get_by_test_id("disputes").get_by_role("link").first.click()

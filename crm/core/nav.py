@@ -1,0 +1,202 @@
+"""The main navigation: a few groups of links, each link shown only to the roles that may use it.
+
+The table below is the one place that says which page sits in which group; ``base.html`` draws a
+group with one visible link as that link and a group with several as a dropdown menu, so every
+role's bar stays one row wide on a laptop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import url_for
+
+from crm.core.header import PageHeader
+from crm.i18n import LazyText
+from crm.i18n import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: LazyText
+    endpoint: str
+    #: shown to those who have it (None: to everyone signed in)
+    permission: str | None = None
+    #: shown only to those who lack it (the own-record page stands in for the full one)
+    unless: str | None = None
+    #: the endpoints of the pages this link marks as current: exact names ...
+    current: tuple[str, ...] = ()
+    #: ... or a blueprint prefix such as "users.", minus ``not_current``
+    prefix: str | None = None
+    not_current: tuple[str, ...] = ()
+    #: a count from the page header shown beside the label, and the badge's colour
+    badge: str | None = None
+    badge_class: str = "text-bg-light"
+    badge_title: LazyText | None = None
+
+    def is_current(self, endpoint: str) -> bool:
+        if endpoint in self.not_current:
+            return False
+        return endpoint in self.current or bool(self.prefix and endpoint.startswith(self.prefix))
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    key: str
+    label: LazyText
+    items: tuple[NavItem, ...]
+
+
+GROUPS: tuple[NavGroup, ...] = (
+    NavGroup("home", _l("Home"), (NavItem(_l("Home"), "core.home", current=("core.home",)),)),
+    NavGroup(
+        "customers",
+        _l("Customers"),
+        (NavItem(_l("Customers"), "customers.index", "customers.view", prefix="customers."),),
+    ),
+    NavGroup(
+        "service",
+        _l("Service"),
+        (
+            NavItem(
+                _l("My cases"),
+                "cases.mine",
+                "cases.work",
+                current=("cases.mine", "cases.show", "cases.new"),
+                badge="my_open_cases",
+            ),
+            NavItem(
+                _l("Case queue"),
+                "cases.queue",
+                "cases.supervise",
+                current=("cases.queue",),
+                badge="breached_cases",
+                badge_class="text-bg-danger",
+                badge_title=_l("Breached"),
+            ),
+            NavItem(
+                _l("Surveys"),
+                "surveys.survey_figures",
+                "cases.supervise",
+                current=("surveys.survey_figures",),
+            ),
+        ),
+    ),
+    NavGroup(
+        "callbacks",
+        _l("Callbacks"),
+        (
+            NavItem(
+                _l("My callbacks"),
+                "callbacks.worklist",
+                "callbacks.work",
+                current=("callbacks.worklist",),
+            ),
+            NavItem(
+                _l("Callback board"),
+                "callbacks.board",
+                "callbacks.plan",
+                prefix="callbacks.",
+                not_current=("callbacks.worklist",),
+            ),
+        ),
+    ),
+    NavGroup(
+        "quality",
+        _l("QA"),
+        (
+            NavItem(_l("QA queue"), "qa.queue", "qa.review", current=("qa.queue",)),
+            NavItem(
+                _l("Quality"),
+                "qa.overview",
+                "qa.view",
+                prefix="qa.",
+                not_current=("qa.queue", "qa.mine"),
+            ),
+            NavItem(_l("My QA reviews"), "qa.mine", "interactions.log", current=("qa.mine",)),
+        ),
+    ),
+    NavGroup(
+        "training",
+        _l("Training"),
+        (
+            NavItem(
+                _l("Training"),
+                "training.overview",
+                "training.view",
+                prefix="training.",
+                not_current=("training.my_record",),
+            ),
+            NavItem(
+                _l("My training"),
+                "training.my_record",
+                unless="training.view",
+                current=("training.my_record",),
+            ),
+        ),
+    ),
+    NavGroup(
+        "reports",
+        _l("Reports"),
+        (NavItem(_l("Dashboard"), "reports.dashboard", "reports.view", prefix="reports."),),
+    ),
+    NavGroup(
+        "admin",
+        _l("Admin"),
+        (
+            NavItem(_l("Users"), "users.index", "users.manage", prefix="users."),
+            NavItem(_l("SLA policies"), "sla.index", "sla.manage", prefix="sla."),
+            NavItem(_l("Audit log"), "audit.index", "audit.view", prefix="audit."),
+            NavItem(
+                _l("Contingency"), "contingency.index", "contingency.manage", prefix="contingency."
+            ),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: LazyText
+    url: str
+    current: bool
+    badge: int
+    badge_class: str
+    badge_title: LazyText | None
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    key: str
+    label: LazyText
+    links: tuple[NavLink, ...]
+
+    @property
+    def current(self) -> bool:
+        return any(link.current for link in self.links)
+
+
+def main_nav(
+    can: Callable[[str], bool], endpoint: str | None, badges: PageHeader
+) -> list[NavEntry]:
+    """The groups ``can`` sees, each with its visible links, the current page's marked."""
+    endpoint = endpoint or ""
+    entries = []
+    for group in GROUPS:
+        links = tuple(
+            NavLink(
+                label=item.label,
+                url=url_for(item.endpoint),
+                current=item.is_current(endpoint),
+                badge=getattr(badges, item.badge) if item.badge else 0,
+                badge_class=item.badge_class,
+                badge_title=item.badge_title,
+            )
+            for item in group.items
+            if (item.permission is None or can(item.permission))
+            and not (item.unless and can(item.unless))
+        )
+        if links:
+            entries.append(NavEntry(group.key, group.label, links))
+    return entries
