@@ -45,6 +45,9 @@ NOT_PAGES = {
     "auth.login",
 }
 
+#: paths that answer a file to download, not a page
+DOWNLOADS = (".csv", ".xlsx", ".json")
+
 
 def pages_for(role: Role, ids: dict[str, int]) -> list[str]:
     granted = ROLE_PERMISSIONS[role]
@@ -53,6 +56,7 @@ def pages_for(role: Role, ids: dict[str, int]) -> list[str]:
         for (endpoint, method), route in MATRIX.items()
         if method == "GET"
         and endpoint not in NOT_PAGES
+        and not route.path.endswith(DOWNLOADS)
         and (route.access in (LOGIN, PUBLIC) or route.access in granted)
     ]
 
