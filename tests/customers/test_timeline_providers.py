@@ -186,3 +186,22 @@ def test_a_merge_moves_one_of_every_kind_to_the_survivor(everything) -> None:
     assert {model: rows_of(model, [kept.id]) for model in MODELS} == before
     kinds = [e.kind for e in timeline_page(kept.id, viewer=supervisor, size=100).entries]
     assert kinds.count("review") == 2 and kinds.count("survey") == 2
+
+
+def test_the_api_timeline_uses_the_same_providers_and_rules(app, client, everything) -> None:
+    from crm.api.tokens import create_token
+
+    supervisor, _people, outsider, customer, _card = everything
+    tokens = {
+        user.username: create_token(actor=user, name="接口", now=utcnow())[1]
+        for user in (supervisor, outsider)
+    }
+    db.session.commit()
+
+    def kinds_for(username: str) -> set[str]:
+        headers = {"Authorization": f"Bearer {tokens[username]}"}
+        detail = client.get(f"/api/v1/customers/{customer.id}", headers=headers).json
+        return {entry["kind"] for entry in detail["timeline"]}
+
+    assert kinds_for("boss") == ALL_KINDS
+    assert kinds_for("other.agent") == ALL_KINDS - {"review"}
