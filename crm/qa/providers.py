@@ -53,7 +53,11 @@ def register_providers(_state: Any = None) -> None:
             at=Review.submitted_at,
             customer_id=Interaction.customer_id,
             join=lambda: (Interaction, Review.interaction_id == Interaction.id),
-            live=lambda: [Review.submitted_at.is_not(None), Review.calibration_id.is_(None)],
+            live=lambda: [
+                Review.submitted_at.is_not(None),
+                Review.calibration_id.is_(None),
+                Interaction.deleted_at.is_(None),
+            ],
             not_shown=lambda: [lazyload(Review.scorecard_version), lazyload(Review.calibration)],
             audience=_audience,
             scoped=_scoped,

@@ -205,3 +205,14 @@ def test_the_api_timeline_uses_the_same_providers_and_rules(app, client, everyth
 
     assert kinds_for("boss") == ALL_KINDS
     assert kinds_for("other.agent") == ALL_KINDS - {"review"}
+
+
+def test_a_review_leaves_the_timeline_with_its_deleted_interaction(everything) -> None:
+    from crm.interactions.services import delete_interaction
+
+    supervisor, _people, _outsider, customer, _card = everything
+    review = db.session.scalar(select(Review))
+    delete_interaction(actor=supervisor, interaction=review.interaction, reason="录错客户")
+    db.session.commit()
+    kinds = {entry.kind for entry in timeline_page(customer.id, viewer=supervisor).entries}
+    assert "review" not in kinds and "interaction" in kinds
