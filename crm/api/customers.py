@@ -8,6 +8,7 @@ from crm.api import schemas
 from crm.api.framework import ApiError, operation
 from crm.auth.models import User
 from crm.auth.permissions import Permission
+from crm.core.providers import timeline_providers
 from crm.customers.access import customer_for
 from crm.customers.models import Customer
 from crm.customers.phones import normalise_phone
@@ -26,14 +27,6 @@ from crm.extensions import db
 CLEARABLE = {"company", "email", "region", "industry", "notes"}
 #: timeline entries returned with a customer
 LATEST = 10
-SUMMARY_FIELDS = {
-    "interaction": "summary",
-    "case": "subject",
-    "purchase": "product",
-    "feedback": "content",
-    "survey": "comment",
-    "callback": "note",
-}
 
 
 def customer_out(customer: Customer) -> schemas.CustomerOut:
@@ -96,13 +89,14 @@ def search(user: User, query: schemas.CustomerQuery) -> schemas.CustomerList:
 )
 def read_customer(user: User, customer_id: int) -> schemas.CustomerDetail:
     customer = customer_for(user, customer_id)
-    page = timeline_page(customer.id, size=LATEST)
+    page = timeline_page(customer.id, viewer=user, size=LATEST)
+    summaries = {provider.kind: provider.summary for provider in timeline_providers()}
     timeline = [
         schemas.TimelineEntryOut(
             kind=entry.kind,
             id=entry.item.id,
             at=entry.at,
-            summary=(getattr(entry.item, SUMMARY_FIELDS[entry.kind]) or "")[:200],
+            summary=(summaries[entry.kind](entry.item) or "")[:200],
         )
         for entry in page.entries
     ]

@@ -24,6 +24,7 @@ from crm.callbacks.forms import (
     SkipForm,
 )
 from crm.callbacks.models import TASK_STATUS_LABELS, CallbackPlan, CallbackTask, TaskStatus
+from crm.callbacks.providers import register_providers
 from crm.core.ids import arg_id
 from crm.customers.access import customer_for
 from crm.database import utcnow
@@ -35,6 +36,7 @@ from crm.pagination import paginate
 from crm.timezones import department_today, month_from_arg
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
+bp.record_once(register_providers)
 
 
 def _today() -> date:

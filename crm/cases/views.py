@@ -22,6 +22,7 @@ from crm.cases.models import (
     CaseStatus,
     Department,
 )
+from crm.cases.providers import register_providers
 from crm.core.ids import arg_id
 from crm.customers.access import customer_for
 from crm.database import utcnow
@@ -34,6 +35,7 @@ from crm.surveys.models import Survey
 from crm.timezones import local_now, local_to_utc
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+bp.record_once(register_providers)
 
 
 def _assignees(empty: str) -> list[SelectChoice]:

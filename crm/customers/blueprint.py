@@ -2,4 +2,7 @@
 
 from flask import Blueprint
 
+from crm.customers.providers import register_providers
+
 bp = Blueprint("customers", __name__, url_prefix="/customers")
+bp.record_once(register_providers)

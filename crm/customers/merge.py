@@ -1,7 +1,8 @@
 """Merging two records of the same customer: everything moves to the one kept, nothing is lost.
 
-Every table that points at a customer is listed in ``CUSTOMER_REFERENCES``; a module that adds
-one (cases, callbacks, ...) appends to it, and the merge moves its rows too.
+Every domain whose rows point at a customer registers a merge provider
+(``crm.core.providers.register_merge_provider``) that counts and moves them; the merge asks
+each, so a new kind of record follows a merged customer by registering.
 """
 
 from __future__ import annotations
@@ -9,31 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
-
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
-from crm.callbacks.models import CallbackPlan, CallbackTask
-from crm.cases.models import Case
-from crm.customers.models import Customer, CustomerPhone, Feedback, Purchase
+from crm.core.providers import merge_providers
+from crm.customers.models import Customer, CustomerPhone
 from crm.customers.services import clean_tags, refresh_search_text
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
-from crm.interactions.models import Interaction
 from crm.interactions.services import touch_last_contact
 
-#: (label, customer_id column) of every table whose rows follow a merged customer
-CUSTOMER_REFERENCES: list[tuple[str, Any]] = [
-    ("interactions", Interaction.customer_id),
-    ("purchases", Purchase.customer_id),
-    ("feedback", Feedback.customer_id),
-    ("callback plans", CallbackPlan.customer_id),
-    ("callbacks", CallbackTask.customer_id),
-    ("cases", Case.customer_id),
-]
 #: profile fields the kept customer takes from the other one when its own are empty
 FILLABLE = ("company", "email", "region", "industry", "notes", "owner_id")
 
@@ -42,8 +30,10 @@ FILLABLE = ("company", "email", "region", "industry", "notes", "owner_id")
 class MergePreview:
     source: Customer
     target: Customer
-    #: rows that will move, by table label
+    #: rows that will move, by the name of the provider that moves them
     moves: dict[str, int] = field(default_factory=dict)
+    #: the text of each name in ``moves``
+    labels: dict[str, Any] = field(default_factory=dict)
     #: phone numbers the kept customer gains
     new_phones: list[str] = field(default_factory=list)
     #: empty fields of the kept customer that the other one fills: {field: value}
@@ -65,10 +55,9 @@ def preview_merge(*, actor: User, source: Customer, target: Customer) -> MergePr
     """What merging ``source`` into ``target`` would do, without changing anything."""
     _check(actor, source, target)
     preview = MergePreview(source=source, target=target)
-    for label, column in CUSTOMER_REFERENCES:
-        preview.moves[label] = db.session.scalar(
-            select(func.count()).select_from(column.table).where(column == source.id)
-        )
+    for provider in merge_providers():
+        preview.moves[provider.name] = provider.count(source)
+        preview.labels[provider.name] = provider.label
     kept = {phone.number for phone in target.phones}
     preview.new_phones = [p.number for p in source.phones if p.number not in kept]
     for name in FILLABLE:
@@ -84,13 +73,8 @@ def merge_customers(*, actor: User, source: Customer, target: Customer) -> Merge
     """Move everything of ``source`` to ``target`` and retire ``source`` (soft-deleted, pointing
     at ``target``), auditing both. :raises PermissionDenied, DomainError:"""
     preview = preview_merge(actor=actor, source=source, target=target)
-    for _label, column in CUSTOMER_REFERENCES:
-        db.session.execute(
-            update(column.table)
-            .where(column == source.id)
-            .values({column.key: target.id})
-            .execution_options(synchronize_session=False)
-        )
+    for provider in merge_providers():
+        provider.reassign_customer(source, target, actor)
     moving = [p for p in source.phones if p.number in preview.new_phones]
     for phone in moving:
         source.phones.remove(phone)

@@ -15,9 +15,11 @@ from crm.i18n import gettext as _
 from crm.interactions import services
 from crm.interactions.forms import DeleteInteractionForm, InteractionForm
 from crm.interactions.models import Interaction
+from crm.interactions.providers import register_providers
 from crm.timezones import local_to_utc, utc_to_local
 
 bp = Blueprint("interactions", __name__)
+bp.record_once(register_providers)
 
 
 def interaction_for(actor: User, interaction_id: int) -> Interaction:

@@ -18,10 +18,12 @@ from crm.extensions import db
 from crm.i18n import gettext as _
 from crm.ratelimit import allow
 from crm.surveys import queries, services
+from crm.surveys.providers import register_providers
 from crm.timezones import local_day_end_utc, local_day_start_utc, month_from_arg
 
 public = Blueprint("survey", __name__, url_prefix="/s")
 staff = Blueprint("surveys", __name__)
+staff.record_once(register_providers)
 
 
 def masked_name(name: str) -> str:

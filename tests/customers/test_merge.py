@@ -60,6 +60,7 @@ def test_the_preview_counts_what_would_move_and_changes_nothing(pair) -> None:
         "callback plans": 0,
         "callbacks": 0,
         "cases": 0,
+        "surveys": 0,
     }
     assert preview.new_phones == ["+8613911112222"]
     assert preview.filled == {"company": "武当科技", "email": "zs@example.cn"}

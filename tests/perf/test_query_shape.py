@@ -106,3 +106,56 @@ def test_the_case_queue_reads_a_fixed_number_of_statements(app, client, agent) -
     few = statements_for(app, client, "/cases/queue")
     customer_with_history(app, agent, 30)
     assert statements_for(app, client, "/cases/queue") == few
+
+
+def customer_with_reviews_and_plans(app: Flask, agent_id: int, entries: int) -> int:
+    """A customer whose interactions are QA-reviewed and who has planned callbacks: every
+    page shows the same kinds (one load each), only the number of rows differs."""
+    from decimal import Decimal
+
+    from crm.qa.models import Review
+    from crm.qa.scorecards import create_scorecard
+    from tests.qa.support import SMALL_CARD
+
+    with app.app_context():
+        agent = db.session.get(User, agent_id)
+        qa = make_user(roles=["qa"])
+        worker = make_user(roles=["agent"])
+        card = create_scorecard(
+            actor=qa,
+            name=f"卡{entries}",
+            style="weighted",
+            pass_mark=Decimal(80),
+            criteria=SMALL_CARD,
+        )
+        customer = make_customer(actor=agent)
+        plan = make_plan(actor=agent, customer=customer, assignee=worker)
+        for number in range(entries):
+            at = utcnow() - timedelta(hours=number)
+            interaction = make_interaction(customer=customer, actor=agent, occurred_at=at)
+            db.session.add(
+                Review(
+                    interaction_id=interaction.id,
+                    agent_id=agent.id,
+                    reviewer_id=qa.id,
+                    scorecard_version_id=card.current.id,
+                    reason="random",
+                    status="submitted",
+                    submitted_at=at,
+                    final_score=90,
+                )
+            )
+        # Planned calls sort by when they were planned (now): a few are on top of either page.
+        for days in range(3):
+            make_task(plan, department_today(utcnow()) + timedelta(days=days + 1))
+        db.session.commit()
+        return customer.id
+
+
+def test_reviews_and_planned_calls_keep_the_customer_page_fixed(app, client, agent) -> None:
+    few = customer_with_reviews_and_plans(app, agent, 2)
+    many = customer_with_reviews_and_plans(app, agent, 25)
+    login(client, "agent.shape")
+    assert statements_for(app, client, f"/customers/{few}") == statements_for(
+        app, client, f"/customers/{many}"
+    )

@@ -19,7 +19,7 @@ from crm.customers.models import SavedFilter
 from crm.customers.phones import doubtful_phones, split_phone_input
 from crm.customers.queries import DEFAULT_SORT, CustomerFilters, customer_listing
 from crm.customers.search import search_customers
-from crm.customers.timeline import KINDS, Cursor, timeline_page
+from crm.customers.timeline import Cursor, kind_choices, timeline_kinds, timeline_page
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error
@@ -135,15 +135,17 @@ def create() -> str | tuple[str, int] | BaseResponse:
 @bp.get("/<int:customer_id>")
 @permission_required(Permission.CUSTOMERS_VIEW)
 def show(customer_id: int) -> str:
-    customer = customer_for(signed_in_user(), customer_id)
+    viewer = signed_in_user()
+    customer = customer_for(viewer, customer_id)
     kinds, category = _timeline_filters()
-    page = timeline_page(customer.id, kinds=kinds, category=category)
+    page = timeline_page(customer.id, viewer=viewer, kinds=kinds, category=category)
     interaction_form = InteractionForm(formdata=None, occurred_at=local_now())
     return render_template(
         "customers/show.html",
         customer=customer,
         page=page,
         kinds=kinds,
+        kind_choices=kind_choices(),
         category=category,
         interaction_form=interaction_form,
     )
@@ -152,7 +154,7 @@ def show(customer_id: int) -> str:
 def _timeline_filters() -> tuple[set[str] | None, str | None]:
     kind = request.args.get("kind", "")
     category = request.args.get("category", "")
-    kinds = {kind} if kind in KINDS else None
+    kinds = {kind} if kind in timeline_kinds() else None
     return kinds, category if category in {c.value for c in Category} else None
 
 
@@ -160,10 +162,12 @@ def _timeline_filters() -> tuple[set[str] | None, str | None]:
 @permission_required(Permission.CUSTOMERS_VIEW)
 def timeline(customer_id: int) -> str:
     """The next page of the timeline, appended by htmx below the entries already shown."""
-    customer = customer_for(signed_in_user(), customer_id)
+    viewer = signed_in_user()
+    customer = customer_for(viewer, customer_id)
     kinds, category = _timeline_filters()
     page = timeline_page(
         customer.id,
+        viewer=viewer,
         cursor=Cursor.decode(request.args.get("cursor")),
         kinds=kinds,
         category=category,

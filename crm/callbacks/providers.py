@@ -1,0 +1,59 @@
+"""What callbacks add to a customer's timeline and merge (``crm.core.providers``).
+
+A call that was made is an interaction already; the timeline adds the planned calls that were
+skipped or moved (with their reason) and the calls still planned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import lazyload
+
+from crm.callbacks.models import CallbackPlan, CallbackTask, TaskStatus
+from crm.core.providers import (
+    TimelineProvider,
+    register_merge_provider,
+    register_timeline_provider,
+    rows_following_customer,
+)
+from crm.i18n import lazy_gettext as _l
+
+
+def register_providers(_state: Any = None) -> None:
+    """Called once per app while its blueprint is registered."""
+    register_timeline_provider(
+        "callback",
+        TimelineProvider(
+            kind="callback",
+            label=_l("Skipped or moved callbacks"),
+            model=CallbackTask,
+            at=CallbackTask.closed_at,
+            customer_id=CallbackTask.customer_id,
+            live=lambda: [
+                CallbackTask.status.in_([TaskStatus.SKIPPED.value, TaskStatus.RESCHEDULED.value])
+            ],
+            not_shown=lambda: [lazyload(CallbackTask.customer)],
+            summary=lambda item: item.note,
+        ),
+    )
+    # Placed on the timeline when it was planned; the entry says the day it is due.
+    register_timeline_provider(
+        "planned_callback",
+        TimelineProvider(
+            kind="planned_callback",
+            label=_l("Planned callbacks"),
+            model=CallbackTask,
+            at=CallbackTask.created_at,
+            customer_id=CallbackTask.customer_id,
+            live=lambda: [CallbackTask.status == TaskStatus.DUE.value],
+            not_shown=lambda: [lazyload(CallbackTask.customer)],
+            summary=lambda item: item.plan.purpose,
+        ),
+    )
+    register_merge_provider(
+        rows_following_customer("callback plans", _l("Callback plans"), CallbackPlan.customer_id)
+    )
+    register_merge_provider(
+        rows_following_customer("callbacks", _l("Callbacks"), CallbackTask.customer_id)
+    )

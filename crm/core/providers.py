@@ -1,0 +1,123 @@
+"""What other domains contribute to a customer's pages, registered instead of imported.
+
+The customer timeline and the merge ask every domain that registered a provider here
+(ARCHITECTURE.md §13), so ``customers/`` imports none of their models and a new kind of record
+appears by registering. Each domain registers from its blueprint's ``record_once`` hook, that
+is while ``create_app`` registers the blueprint; registering the same kind or name again
+replaces the earlier provider, so building several apps is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, func, select, update
+
+from crm.extensions import db
+
+if TYPE_CHECKING:
+    from crm.auth.models import User
+    from crm.customers.models import Customer
+
+#: the audience that sees a kind's every row, and the one that sees none of them
+EVERYONE, NOBODY = "everyone", "nobody"
+
+
+def _everyone(_viewer: User | None) -> str:
+    return EVERYONE
+
+
+def _no_conditions(_audience: str) -> list[ColumnElement[bool]]:
+    return []
+
+
+@dataclass(frozen=True, eq=False)
+class TimelineProvider:
+    """One kind of timeline entry, described as a keyset query so that the timeline reads all
+    kinds of a page in one statement (each kind through its (customer, time, id) index) and
+    loads each kind's rows in one more.
+
+    The entries a provider yields for a customer are the rows of ``model`` whose
+    ``customer_id`` is the customer's and ``live()`` holds, newest ``at`` first.
+    """
+
+    kind: str
+    #: the filter option's text (a lazy translation)
+    label: Any
+    model: Any
+    #: the entry's time, the keyset's first key (the model's ``id`` is the second)
+    at: Any
+    #: the customer column; on another table when ``join`` names it
+    customer_id: Any
+    #: extra conditions (e.g. hide deleted entries)
+    live: Callable[[], list[ColumnElement[bool]]] = list
+    #: the column a category filter applies to; kinds without one drop out under a filter
+    category: Any = None
+    #: loader options for what the entry links to but the timeline does not show
+    not_shown: Callable[[], list[Any]] = list
+    #: (table, on clause) joined when ``customer_id`` is on another table
+    join: Callable[[], tuple[Any, Any]] | None = None
+    #: which audience the viewer belongs to: EVERYONE, NOBODY or a name ``scoped`` knows
+    audience: Callable[[User | None], str] = _everyone
+    #: the conditions of an audience; they may use the bind parameter ``viewer_id``
+    scoped: Callable[[str], list[ColumnElement[bool]]] = _no_conditions
+    #: the object rule each loaded row is checked against (``crm.access``), if any
+    may_read: Callable[[User, Any], bool] | None = None
+    #: one line of text for the API
+    summary: Callable[[Any], str | None] = lambda _item: None
+
+
+@dataclass(frozen=True, eq=False)
+class MergeProvider:
+    """A domain's rows that follow a merged customer."""
+
+    #: the key of the merge preview's count
+    name: str
+    #: the preview's text (a lazy translation)
+    label: Any
+    count: Callable[[Customer], int]
+    #: moves the domain's rows of ``from_customer`` to ``to_customer``; flushes, never commits
+    reassign_customer: Callable[[Customer, Customer, User], None]
+
+
+_timeline: dict[str, TimelineProvider] = {}
+_merge: dict[str, MergeProvider] = {}
+
+
+def register_timeline_provider(kind: str, provider: TimelineProvider) -> None:
+    if provider.kind != kind:
+        raise ValueError(f"provider of {provider.kind!r} registered as {kind!r}")
+    _timeline[kind] = provider
+
+
+def register_merge_provider(provider: MergeProvider) -> None:
+    _merge[provider.name] = provider
+
+
+def timeline_providers() -> tuple[TimelineProvider, ...]:
+    """The registered kinds, in a stable order (by kind)."""
+    return tuple(_timeline[kind] for kind in sorted(_timeline))
+
+
+def merge_providers() -> tuple[MergeProvider, ...]:
+    return tuple(_merge.values())
+
+
+def rows_following_customer(name: str, label: Any, column: Any) -> MergeProvider:
+    """The merge provider of a table with a customer column: it counts and moves its rows."""
+
+    def count(customer: Customer) -> int:
+        query = select(func.count()).select_from(column.table).where(column == customer.id)
+        return db.session.scalar(query) or 0
+
+    def reassign_customer(from_customer: Customer, to_customer: Customer, _actor: User) -> None:
+        db.session.execute(
+            update(column.table)
+            .where(column == from_customer.id)
+            .values({column.key: to_customer.id})
+            .execution_options(synchronize_session=False)
+        )
+
+    return MergeProvider(name, label, count, reassign_customer)

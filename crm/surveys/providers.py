@@ -1,0 +1,34 @@
+"""What satisfaction surveys add to a customer's timeline and merge (``crm.core.providers``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm.core.providers import (
+    TimelineProvider,
+    register_merge_provider,
+    register_timeline_provider,
+    rows_following_customer,
+)
+from crm.i18n import lazy_gettext as _l
+from crm.surveys.models import Survey
+
+
+def register_providers(_state: Any = None) -> None:
+    """Called once per app while its blueprint is registered."""
+    register_timeline_provider(
+        "survey",
+        TimelineProvider(
+            kind="survey",
+            label=_l("Satisfaction surveys"),
+            model=Survey,
+            at=Survey.answered_at,
+            customer_id=Survey.customer_id,
+            # Only answered surveys: a sent link is not yet something the customer said.
+            live=lambda: [Survey.answered_at.is_not(None)],
+            summary=lambda item: item.comment,
+        ),
+    )
+    register_merge_provider(
+        rows_following_customer("surveys", _l("Satisfaction surveys"), Survey.customer_id)
+    )
