@@ -1,0 +1,38 @@
+"""Chinese labels that were wrong: each form names its own thing, and counts agree in number."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_babel import force_locale, ngettext
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("roles", "path", "shown", "wrong"),
+    [
+        (["qa"], "/qa/calibrations", "新建校准会", "新建培训"),
+        (["qa"], "/qa/scorecards/new", "评分表名称", ">姓名<"),
+        (["qa"], "/qa/scorecards", "评分表名称", ">姓名<"),
+        (["agent"], "/account/tokens/", "令牌名称", ">姓名<"),
+        (["admin"], "/admin/sla/", "节假日名称", ">姓名<"),
+    ],
+)
+def test_a_form_names_its_own_thing(login_as, client, roles, path, shown, wrong) -> None:
+    login_as(*roles)
+    page = client.get(path).get_data(as_text=True)
+    assert shown in page
+    assert wrong not in page
+
+
+def test_a_figure_from_one_row_says_row(app: Flask) -> None:
+    with app.test_request_context(), force_locale("en"):
+        assert ngettext("from %(num)d row", "from %(num)d rows", 1) == "from 1 row"
+        assert ngettext("%(num)d row", "%(num)d rows", 2) == "2 rows"
+    for name in ("dashboard.html", "drill.html"):
+        template = (ROOT / "crm/templates/reports" / name).read_text(encoding="utf-8")
+        assert 'ngettext("from %(num)d row", "from %(num)d rows"' in template
+        assert "rows\", n=" not in template
