@@ -35,4 +35,4 @@ def test_a_figure_from_one_row_says_row(app: Flask) -> None:
     for name in ("dashboard.html", "drill.html"):
         template = (ROOT / "crm/templates/reports" / name).read_text(encoding="utf-8")
         assert 'ngettext("from %(num)d row", "from %(num)d rows"' in template
-        assert "rows\", n=" not in template
+        assert 'rows", n=' not in template
