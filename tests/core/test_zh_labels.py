@@ -36,3 +36,13 @@ def test_a_figure_from_one_row_says_row(app: Flask) -> None:
         template = (ROOT / "crm/templates/reports" / name).read_text(encoding="utf-8")
         assert 'ngettext("from %(num)d row", "from %(num)d rows"' in template
         assert 'rows", n=' not in template
+
+
+def test_the_api_reference_reads_in_chinese(login_as, client) -> None:
+    login_as("agent")
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "客服 CRM API" in page
+    assert "按电话号码查找客户（来电弹屏）" in page
+    assert "所需权限：" in page
+    assert "Find the customers who have a phone number" not in page
+    assert "Personal API tokens" not in page
