@@ -21,6 +21,7 @@ from crm.errors import DomainError
 from crm.exports import csv_response, xlsx_response
 from crm.extensions import db
 from crm.i18n import gettext as _
+from crm.i18n import ngettext
 from crm.interactions.models import CATEGORY_LABELS
 from crm.reports.dashboard import tiles
 from crm.reports.drill import drill
@@ -203,7 +204,9 @@ def targets() -> str | tuple[str, int] | BaseResponse:
             status = 400
         else:
             db.session.commit()
-            flash(_("%(n)d targets changed.", n=changed), "success")
+            flash(
+                ngettext("%(num)d target changed.", "%(num)d targets changed.", changed), "success"
+            )
             return redirect(url_for("reports.targets"))
     html = render_template(
         "reports/targets.html",

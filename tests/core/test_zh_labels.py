@@ -8,6 +8,9 @@ import pytest
 from flask import Flask
 from flask_babel import force_locale, ngettext
 
+from crm.i18n import force_locale as crm_force_locale
+from crm.i18n import ngettext as crm_ngettext
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -46,3 +49,17 @@ def test_the_api_reference_reads_in_chinese(login_as, client) -> None:
     assert "所需权限：" in page
     assert "Find the customers who have a phone number" not in page
     assert "Personal API tokens" not in page
+
+
+@pytest.mark.parametrize(
+    ("locale", "one", "two"),
+    [
+        ("en", "1 callback reassigned.", "2 callbacks reassigned."),
+        ("zh_Hans_CN", "已重新分配 1 个回访。", "已重新分配 2 个回访。"),
+    ],
+)
+def test_a_count_in_a_message_agrees_in_number(app: Flask, locale, one, two) -> None:
+    singular, plural = "%(num)d callback reassigned.", "%(num)d callbacks reassigned."
+    with app.test_request_context(), crm_force_locale(locale):
+        assert crm_ngettext(singular, plural, 1) == one
+        assert crm_ngettext(singular, plural, 2) == two
