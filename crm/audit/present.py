@@ -124,6 +124,8 @@ VALUE_LABELS: dict[str, dict[Any, Any]] = {
     "channel": {**CHANNEL_LABELS, "link": _l("Survey link")},
 }
 
+#: the kinds of object whose ``name`` is a person's
+PEOPLE = frozenset({"user", "customer"})
 #: fields whose values are user ids, shown by name
 USER_FIELDS = frozenset(
     {"assignee", "owner_id", "trainer_id", "agent_id", "reviewer_id", "reviewers"}
@@ -215,6 +217,8 @@ def present(entries: list[AuditEntry]) -> list[ShownEntry]:
             )
         for key, value in details.items():
             label = str(FIELD_LABELS.get(key, key))
+            if key == "name" and entry.object_type not in PEOPLE:
+                label = str(_l("Item name"))  # a token's, holiday's, scorecard's: not 姓名
             convert = person if key in USER_FIELDS else _labeller(VALUE_LABELS.get(key))
             if entry.action in CHANGE_ACTIONS and isinstance(value, list) and len(value) == 2:
                 before, after = convert(value[0]), convert(value[1])

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask_babel import force_locale, ngettext
 
+from crm.api.tokens import create_token
+from crm.auth.models import User
+from crm.database import utcnow
+from crm.extensions import db
 from crm.i18n import force_locale as crm_force_locale
 from crm.i18n import ngettext as crm_ngettext
 
@@ -63,3 +68,13 @@ def test_a_count_in_a_message_agrees_in_number(app: Flask, locale, one, two) -> 
     with app.test_request_context(), crm_force_locale(locale):
         assert crm_ngettext(singular, plural, 1) == one
         assert crm_ngettext(singular, plural, 2) == two
+
+
+def test_the_audit_log_names_a_tokens_name_not_a_persons(app: Flask, login_as, client) -> None:
+    admin = login_as("admin")
+    with app.app_context():
+        create_token(actor=db.session.get(User, admin.id), name="工单系统", now=utcnow())
+        db.session.commit()
+    page = client.get("/admin/audit/").get_data(as_text=True)
+    assert re.search(r"名称:</span>\s*工单系统", page)
+    assert not re.search(r"姓名:</span>\s*工单系统", page)
