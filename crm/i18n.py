@@ -102,6 +102,11 @@ def gettext(string: str, **variables: Any) -> str:
     return translated % variables if variables else translated
 
 
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """The singular or plural of a text in the current language, with ``%(num)d`` the count."""
+    return _catalog().ungettext(singular, plural, num) % {"num": num, **variables}
+
+
 class LazyText(LazyString):
     """A translated text looked up when it is shown: plain text as ``str()`` (flash, JSON,
     CSV, logs), escaped text as HTML.

@@ -119,6 +119,7 @@ def openapi(server_url: str) -> dict[str, Any]:
         }
         if operation.permission is not None:
             entry["description"] = f"Needs the permission `{operation.permission.value}`."
+            entry["x-permission"] = operation.permission.value
         if operation.body is not None:
             entry["requestBody"] = {
                 "required": True,

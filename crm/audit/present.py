@@ -13,10 +13,13 @@ from crm.audit.models import AuditEntry
 from crm.audit.services import ACTION_LABELS, CHANGE_ACTIONS
 from crm.auth.models import User
 from crm.auth.permissions import ROLE_LABELS
+from crm.callbacks.models import CADENCE_LABELS, TASK_REASON_LABELS
 from crm.cases.models import DEPARTMENT_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from crm.customers.models import Customer
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
+from crm.interactions.models import CATEGORY_LABELS, CHANNEL_LABELS
+from crm.qa.models import DISPUTE_LABELS
 
 #: the kinds of object entries are about, for the page and its filter
 OBJECT_LABELS = {
@@ -33,6 +36,13 @@ OBJECT_LABELS = {
     "sla_policy": _l("SLA"),
     "holiday": _l("Holiday"),
     "api_token": _l("API token"),
+    "department": _l("Department"),
+    "import": _l("Customer import"),
+    "incident": _l("Incident"),
+    "qa_calibration": _l("Calibration session"),
+    "qa_draw": _l("Review sample"),
+    "qa_training_rule": _l("Training rule"),
+    "report": _l("Report"),
 }
 
 #: field keys written in details, by their name on the pages
@@ -73,6 +83,32 @@ FIELD_LABELS = {
     "rows": _l("Rows"),
     "attempts": _l("Attempts"),
     "file": _l("File"),
+    "username": _l("Username"),
+    "cadence": _l("Cadence"),
+    "note": _l("Note"),
+    "feedback": _l("Feedback"),
+    "rating": _l("Rating"),
+    "purchase": _l("Purchase"),
+    "product": _l("Product"),
+    "amount": _l("Amount"),
+    "reviewers": _l("Reviewers"),
+    "decision": _l("Decision"),
+    "criteria": _l("Criteria"),
+    "criterion": _l("Criterion"),
+    "final_score": _l("Final score"),
+    "computed_score": _l("Computed score"),
+    "version": _l("Version"),
+    "below": _l("Below (%)"),
+    "topic": _l("Topic"),
+    "working": _l("Working day"),
+    "attitude": _l("Attitude"),
+    "efficiency": _l("Efficiency"),
+    "resolution": _l("Resolution"),
+    "channel": _l("Channel"),
+    "expires": _l("Expires"),
+    "title": _l("Title"),
+    "invited": _l("Invited"),
+    "cases_paused": _l("Cases paused"),
 }
 
 #: fields whose values are codes, shown by their label (a code without one stays as it is)
@@ -81,10 +117,19 @@ VALUE_LABELS: dict[str, dict[Any, Any]] = {
     "department": DEPARTMENT_LABELS,
     "priority": PRIORITY_LABELS,
     "roles": ROLE_LABELS,
+    "category": CATEGORY_LABELS,
+    "cadence": CADENCE_LABELS,
+    "decision": DISPUTE_LABELS,
+    "reason": TASK_REASON_LABELS,
+    "channel": {**CHANNEL_LABELS, "link": _l("Survey link")},
 }
 
+#: the kinds of object whose ``name`` is a person's
+PEOPLE = frozenset({"user", "customer"})
 #: fields whose values are user ids, shown by name
-USER_FIELDS = frozenset({"assignee", "owner_id", "trainer_id", "agent_id", "reviewer_id"})
+USER_FIELDS = frozenset(
+    {"assignee", "owner_id", "trainer_id", "agent_id", "reviewer_id", "reviewers"}
+)
 
 
 @dataclass(frozen=True)
@@ -141,6 +186,8 @@ def _object(entry: AuditEntry, users: dict[int, str], customers: dict[int, str])
 
 def _labeller(labels: dict[Any, Any] | None) -> Any:
     def label(value: Any) -> Any:
+        if isinstance(value, bool):
+            return str(_l("Yes") if value else _l("No"))
         if labels is None:
             return value
         if isinstance(value, list):
@@ -155,6 +202,8 @@ def present(entries: list[AuditEntry]) -> list[ShownEntry]:
     users, customers = _names(entries)
 
     def person(value: Any) -> Any:
+        if isinstance(value, list):
+            return [person(v) for v in value]
         return users.get(value, f"#{value}") if isinstance(value, int) else value
 
     shown = []
@@ -168,6 +217,8 @@ def present(entries: list[AuditEntry]) -> list[ShownEntry]:
             )
         for key, value in details.items():
             label = str(FIELD_LABELS.get(key, key))
+            if key == "name" and entry.object_type not in PEOPLE:
+                label = str(_l("Item name"))  # a token's, holiday's, scorecard's: not 姓名
             convert = person if key in USER_FIELDS else _labeller(VALUE_LABELS.get(key))
             if entry.action in CHANGE_ACTIONS and isinstance(value, list) and len(value) == 2:
                 before, after = convert(value[0]), convert(value[1])

@@ -18,6 +18,7 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error
 from crm.i18n import gettext as _
+from crm.i18n import ngettext
 from crm.security import is_safe_next
 
 bp = Blueprint("two_factor", __name__)
@@ -103,7 +104,14 @@ def verify() -> str | BaseResponse | tuple[str, int, dict[str, str]]:
         start_session(user)
         if method == "recovery":
             left = two_factor.unused_recovery_codes(user)
-            flash(_("You signed in with a recovery code; %(n)d are left.", n=left), "warning")
+            flash(
+                ngettext(
+                    "You signed in with a recovery code; %(num)d is left.",
+                    "You signed in with a recovery code; %(num)d are left.",
+                    left,
+                ),
+                "warning",
+            )
         return redirect(next_url or url_for("core.home"))
     return render_template("auth/verify.html", form=form), 400 if form.is_submitted() else 200, {}
 

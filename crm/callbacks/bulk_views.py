@@ -17,7 +17,7 @@ from crm.callbacks.views import _agent_choices, _today, bp
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error
-from crm.i18n import gettext as _
+from crm.i18n import ngettext
 
 
 def _agents(form: BulkPlanForm) -> list[User]:
@@ -53,7 +53,12 @@ def bulk_plans() -> str | tuple[str, int] | BaseResponse:
                 )
                 db.session.commit()
                 flash(
-                    _("%(n)d key accounts now have monthly callbacks.", n=len(created)), "success"
+                    ngettext(
+                        "%(num)d key account now has monthly callbacks.",
+                        "%(num)d key accounts now have monthly callbacks.",
+                        len(created),
+                    ),
+                    "success",
                 )
                 return redirect(url_for("callbacks.plans"))
             preview = bulk.preview_bulk_plans(**inputs)

@@ -32,6 +32,7 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error, flash_form_errors
 from crm.i18n import gettext as _
+from crm.i18n import ngettext
 from crm.pagination import paginate
 from crm.timezones import department_today, month_from_arg
 
@@ -225,7 +226,10 @@ def reassign() -> BaseResponse:
             flash(error.message, "danger")
         else:
             db.session.commit()
-            flash(_("%(n)d callbacks reassigned.", n=moved), "success")
+            flash(
+                ngettext("%(num)d callback reassigned.", "%(num)d callbacks reassigned.", moved),
+                "success",
+            )
     else:
         flash_form_errors(form)
     return redirect(request.form.get("back") or url_for("callbacks.board"))
@@ -312,7 +316,14 @@ def end_plan(plan_id: int) -> BaseResponse:
             actor=signed_in_user(), plan=plan, last_day=form.last_day.data
         )
         db.session.commit()
-        flash(_("Plan ended; %(n)d later callbacks cancelled.", n=cancelled), "success")
+        flash(
+            ngettext(
+                "Plan ended; %(num)d later callback cancelled.",
+                "Plan ended; %(num)d later callbacks cancelled.",
+                cancelled,
+            ),
+            "success",
+        )
     else:
         flash_form_errors(form)
     return redirect(url_for("callbacks.plan", plan_id=plan.id))

@@ -24,6 +24,15 @@ from crm.interactions.services import touch_last_contact
 
 #: profile fields the kept customer takes from the other one when its own are empty
 FILLABLE = ("company", "email", "region", "industry", "notes", "owner_id")
+#: the fillable fields by their names on the customer form
+FILLABLE_LABELS = {
+    "company": _l("Company"),
+    "email": _l("E-mail"),
+    "region": _l("Region"),
+    "industry": _l("Industry"),
+    "notes": _l("Notes"),
+    "owner_id": _l("Owner"),
+}
 
 
 @dataclass

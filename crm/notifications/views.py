@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.sessions import signed_in_user
 from crm.extensions import db
-from crm.i18n import gettext as _
+from crm.i18n import ngettext
 from crm.notifications import services
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -38,5 +38,8 @@ def read(notification_id: int) -> BaseResponse:
 def read_all() -> BaseResponse:
     count = services.mark_read(signed_in_user())
     db.session.commit()
-    flash(_("%(n)d notifications marked read.", n=count), "info")
+    flash(
+        ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.", count),
+        "info",
+    )
     return redirect(url_for("notifications.index"))

@@ -157,7 +157,7 @@ class CriterionForm(wtforms.Form):
 
 
 class ScorecardForm(Form):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Scorecard name"), validators=[DataRequired(), Length(max=100)])
     style = SelectField(
         _l("Scoring style"),
         choices=[SelectChoice(s.value, label) for s, label in STYLE_LABELS.items()],

@@ -153,7 +153,7 @@ def drill(key: str, period: Period, filters: Filters | None = None, limit: int =
             result.links.append(("review", review.id))
         return result
     if key == "callback_completion":
-        result = Drill(["customer", "due_date", "agent", "status", "attempt"])
+        result = Drill(["customer", "due_date", "agent", "task_status", "attempt"])
         if scope.filters.category is None:
             rows = db.session.execute(
                 select(CallbackTask, Customer.name)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import format_decimal
 
+from crm.callbacks.models import TASK_STATUS_LABELS
+from crm.cases.models import STATUS_LABELS
 from crm.i18n import lazy_gettext as _l
+from crm.interactions.models import CATEGORY_LABELS
 
 KPI_LABELS = {
     "satisfaction": _l("Customer satisfaction (满意度)"),
@@ -34,6 +39,7 @@ COLUMN_LABELS = {
     "subject": _l("Subject"),
     "category": _l("Category"),
     "status": _l("Status"),
+    "task_status": _l("Status"),
     "opened_at": _l("Opened"),
     "first_response_at": _l("First response"),
     "resolved_at": _l("Resolved"),
@@ -53,6 +59,25 @@ COLUMN_LABELS = {
     "taken_on": _l("Taken on"),
     "score": _l("Score"),
 }
+
+#: drill-down columns whose values are codes -> the codes' labels
+VALUE_LABELS = {
+    "category": CATEGORY_LABELS,
+    "status": STATUS_LABELS,
+    "task_status": TASK_STATUS_LABELS,
+}
+
+
+def labelled(header: list[str], rows: list[list[Any]]) -> list[list[Any]]:
+    """The rows with each code column's values shown by their labels."""
+    tables = [VALUE_LABELS.get(column) for column in header]
+    return [
+        [
+            str(table.get(value, value)) if table else value
+            for table, value in zip(tables, row, strict=True)
+        ]
+        for row in rows
+    ]
 
 
 def format_value(value: float | None, unit: str) -> str:

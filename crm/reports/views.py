@@ -21,10 +21,11 @@ from crm.errors import DomainError
 from crm.exports import csv_response, xlsx_response
 from crm.extensions import db
 from crm.i18n import gettext as _
+from crm.i18n import ngettext
 from crm.interactions.models import CATEGORY_LABELS
 from crm.reports.dashboard import tiles
 from crm.reports.drill import drill
-from crm.reports.labels import COLUMN_LABELS, KPI_LABELS, UNIT_SUFFIX, format_value
+from crm.reports.labels import COLUMN_LABELS, KPI_LABELS, UNIT_SUFFIX, format_value, labelled
 from crm.reports.models import MonthlyReport
 from crm.reports.monthly import kept_figures, period_figures
 from crm.reports.queries import KPI_KEYS, NO_CATEGORY, UNITS, Filters, Period
@@ -111,6 +112,7 @@ def kpi(key: str) -> str | BaseResponse:
     period, filters, kept = _selection()
     table = drill(key, period, filters)
     header = [str(COLUMN_LABELS[column]) for column in table.header]
+    table.rows = labelled(table.header, table.rows)
     if request.args.get("format") in EXPORT_FORMATS:
         return _export(f"{key}-{period.start.isoformat()}", header, table.rows)
     return render_template(
@@ -202,7 +204,9 @@ def targets() -> str | tuple[str, int] | BaseResponse:
             status = 400
         else:
             db.session.commit()
-            flash(_("%(n)d targets changed.", n=changed), "success")
+            flash(
+                ngettext("%(num)d target changed.", "%(num)d targets changed.", changed), "success"
+            )
             return redirect(url_for("reports.targets"))
     html = render_template(
         "reports/targets.html",

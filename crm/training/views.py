@@ -21,6 +21,7 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error, flash_form_errors
 from crm.i18n import gettext as _
+from crm.i18n import ngettext
 from crm.timezones import department_today, local_now, local_to_utc, month_from_arg
 from crm.training import queries, services
 from crm.training.forms import MarksForm, SessionForm, TopicForm
@@ -252,7 +253,7 @@ def results(session_id: int) -> tuple[str, int] | BaseResponse:
         flash(refused.message, "danger")
         return _render_session(session, row_errors=refused.errors, typed=typed, status=400)
     db.session.commit()
-    flash(_("%(n)d results saved.", n=len(entries)), "success")
+    flash(ngettext("%(num)d result saved.", "%(num)d results saved.", len(entries)), "success")
     return redirect(url_for("training.session", session_id=session.id) + "#results")
 
 
@@ -280,7 +281,11 @@ def import_results(session_id: int) -> tuple[str, int] | BaseResponse:
     flash(
         _("Dry run: nothing is saved yet. Check the scores below, then save them.")
         if not problems
-        else _("Dry run: %(n)d lines have problems; nothing is saved.", n=len(problems)),
+        else ngettext(
+            "Dry run: %(num)d line has problems; nothing is saved.",
+            "Dry run: %(num)d lines have problems; nothing is saved.",
+            len(problems),
+        ),
         "warning" if problems else "info",
     )
     typed = {line.user_id: line.score for line in lines if line.user_id}

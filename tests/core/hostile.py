@@ -3,6 +3,7 @@ the domain services, each value tagged with its kind so a test can tell which on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -75,15 +76,18 @@ def escaped(kind: str) -> str:
     return f"{kind}&lt;i id=x&gt;"
 
 
-def seed() -> dict[str, int | str]:
-    """Make the objects; returns the ids and other values the pages' URLs need."""
+def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
+    """Make the objects; returns the ids and other values the pages' URLs need.
+
+    :param value: the text typed into a field of the given kind (markup by default)
+    """
     now = utcnow()
     people: dict[str, User] = {
         role.value: veteran(f"{role.value}.one", [role.value]) for role in Role
     }
     people["qa2"] = veteran("qa.two", ["qa"])
     for user in people.values():
-        user.display_name = hostile("user")
+        user.display_name = value("user")
     agent, boss, admin, qa, trainer = (
         people["agent"],
         people["supervisor"],
@@ -93,39 +97,39 @@ def seed() -> dict[str, int | str]:
     )
     customer = make_customer(
         actor=boss,
-        name=hostile("customer"),
-        company=hostile("company"),
-        region=hostile("region"),
-        industry=hostile("region"),
-        tags=[hostile("tag")],
-        notes=hostile("notes"),
+        name=value("customer"),
+        company=value("company"),
+        region=value("region"),
+        industry=value("region"),
+        tags=[value("tag")],
+        notes=value("notes"),
         tier="key",
         owner_id=agent.id,
     )
-    other = make_customer(actor=agent, name=hostile("customer"))
+    other = make_customer(actor=agent, name=value("customer"))
     interaction = make_interaction(
         customer=customer,
         actor=agent,
-        summary=hostile("summary"),
-        details=hostile("details"),
-        outcome=hostile("outcome"),
+        summary=value("summary"),
+        details=value("details"),
+        outcome=value("outcome"),
     )
     add_purchase(
         actor=agent,
         customer=customer,
-        product=hostile("product"),
+        product=value("product"),
         amount="10",
         purchased_at=now,
-        order_number=hostile("product"),
+        order_number=value("product"),
     )
     add_feedback(
-        actor=agent, customer=customer, content=hostile("feedback"), received_at=now, rating=2
+        actor=agent, customer=customer, content=value("feedback"), received_at=now, rating=2
     )
     case = open_case(
         actor=agent,
         customer=customer,
-        subject=hostile("subject"),
-        description=hostile("description"),
+        subject=value("subject"),
+        description=value("description"),
         category="tech_support",
         now=now,
         assignee=agent,
@@ -136,15 +140,15 @@ def seed() -> dict[str, int | str]:
         department="service",
         assignee=agent,
         now=now,
-        note=hostile("transfer"),
+        note=value("transfer"),
     )
     resolved = open_case(
-        actor=agent, customer=customer, subject=hostile("subject"), category="tech_support", now=now
+        actor=agent, customer=customer, subject=value("subject"), category="tech_support", now=now
     )
-    change_status(actor=agent, case=resolved, status="resolved", now=now, note=hostile("transfer"))
+    change_status(actor=agent, case=resolved, status="resolved", now=now, note=value("transfer"))
     survey_token = create_link(actor=agent, case=resolved, now=now)
     answered = open_case(
-        actor=agent, customer=customer, subject=hostile("subject"), category="tech_support", now=now
+        actor=agent, customer=customer, subject=value("subject"), category="tech_support", now=now
     )
     change_status(actor=agent, case=answered, status="resolved", now=now)
     answer(
@@ -152,40 +156,40 @@ def seed() -> dict[str, int | str]:
         attitude=5,
         efficiency=5,
         resolution=5,
-        comment=hostile("survey"),
+        comment=value("survey"),
         now=now,
     )
-    plan = make_plan(actor=boss, customer=customer, assignee=agent, purpose=hostile("purpose"))
+    plan = make_plan(actor=boss, customer=customer, assignee=agent, purpose=value("purpose"))
     task = make_task(plan)
     skipped = make_task(plan, department_today(now) + timedelta(days=1))
-    skip_task(actor=agent, task=skipped, reason="other", note=hostile("skip"))
-    save_filter(actor=agent, name=hostile("filter"), params={"tier": "key"})
-    csv = f"姓名,手机\n{hostile('customer')},13800138000\n".encode()
-    batch, _table = start_import(actor=boss, filename=hostile("file") + ".csv", data=csv)
-    topic = add_topic(actor=trainer, name=hostile("topic"))
+    skip_task(actor=agent, task=skipped, reason="other", note=value("skip"))
+    save_filter(actor=agent, name=value("filter"), params={"tier": "key"})
+    csv = f"姓名,手机\n{value('customer')},13800138000\n".encode()
+    batch, _table = start_import(actor=boss, filename=value("file") + ".csv", data=csv)
+    topic = add_topic(actor=trainer, name=value("topic"))
     training: TrainingSession = make_session(
         actor=trainer,
         invited=[agent],
-        title=hostile("session"),
-        location=hostile("location"),
+        title=value("session"),
+        location=value("location"),
         topics=[topic],
     )
-    set_holiday(actor=admin, day=date(2026, 10, 1), name=hostile("holiday"), working=False)
+    set_holiday(actor=admin, day=date(2026, 10, 1), name=value("holiday"), working=False)
     for user in people.values():
-        create_token(actor=user, name=hostile("token"), now=now)
+        create_token(actor=user, name=value("token"), now=now)
     criteria = [
         replace(
             criterion,
-            section=hostile("section"),
-            name=hostile("criterion"),
-            definition=hostile("definition"),
-            examples=hostile("definition"),
+            section=value("section"),
+            name=value("criterion"),
+            definition=value("definition"),
+            examples=value("definition"),
         )
         for criterion in SMALL_CARD
     ]
     card = scorecards.create_scorecard(
         actor=qa,
-        name=hostile("scorecard"),
+        name=value("scorecard"),
         style="weighted",
         pass_mark=Decimal(80),
         criteria=criteria,
@@ -193,7 +197,7 @@ def seed() -> dict[str, int | str]:
     rules.add_rule(
         actor=qa, criterion_code=criteria[0].code, below_percent=Decimal(50), topic_id=topic.id
     )
-    comments = (hostile("comment"), hostile("comment"), hostile("comment"))
+    comments = (value("comment"), value("comment"), value("comment"))
     at = now - timedelta(hours=2)
     reviews = [
         scored_review(
@@ -203,23 +207,21 @@ def seed() -> dict[str, int | str]:
     ]
     first = card.current.criteria[0].id
     for review in reviews:
-        disputes.open_dispute(
-            actor=agent, review=review, items={first: hostile("dispute")}, now=now
-        )
+        disputes.open_dispute(actor=agent, review=review, items={first: value("dispute")}, now=now)
     decided = disputes.dispute_of(reviews[1])
     disputes.decide_dispute(
-        actor=boss, dispute=decided, accept=False, new_values={}, note=hostile("dispute"), now=now
+        actor=boss, dispute=decided, accept=False, new_values={}, note=value("dispute"), now=now
     )
     session = calibration.create_session(
         actor=qa,
-        title=hostile("calibration"),
+        title=value("calibration"),
         interaction=interaction,
         scorecard=card,
         reviewers=[qa, people["qa2"]],
         now=now,
     )
-    start_incident(actor=admin, reason=hostile("incident"), now=now)
-    log_update(actor=admin, body=hostile("update"), now=now)
+    start_incident(actor=admin, reason=value("incident"), now=now)
+    log_update(actor=admin, body=value("update"), now=now)
     db.session.commit()
     return {
         "user_id": agent.id,

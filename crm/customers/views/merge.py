@@ -50,7 +50,9 @@ def merge(customer_id: int) -> str | tuple[str, int]:
         return render_template(
             "customers/merge_choose.html", source=source, candidates=[], query=""
         ), 400
-    return render_template("customers/merge_preview.html", preview=preview)
+    return render_template(
+        "customers/merge_preview.html", preview=preview, field_labels=merging.FILLABLE_LABELS
+    )
 
 
 @bp.post("/<int:customer_id>/merge")
