@@ -21,6 +21,7 @@ from crm.api.models import IdempotentResponse
 from crm.api.tokens import user_for_token
 from crm.auth.models import User
 from crm.auth.permissions import Permission
+from crm.core.ids import MAX_ID
 from crm.core.limits import body_over_limit
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
@@ -31,8 +32,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Tokens, not cookies, authenticate the API, so a cross-site form cannot act through it.
 csrf.exempt(bp)
 
-#: the largest id the databases store; larger path ids are simply not found
-MAX_ID = 2**31 - 1
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 ERROR_CODES = {

@@ -1,7 +1,7 @@
 """Record ids from the request: in the path (the ``int`` URL converter) and in the query string
-(:func:`arg_id`). An id is a positive 64-bit integer written in ASCII digits; anything else
-cannot name a row, so it is refused here rather than reaching the database, where SQLite
-cannot even bind an integer past 2^63 - 1 and answers with an error."""
+(:func:`arg_id`). An id is a whole number from 1 to ``MAX_ID`` in ASCII digits; anything else
+cannot name a row, so it is refused here rather than reaching the database, which answers a
+value its column cannot hold with an error (PostgreSQL past 2^31 - 1, SQLite past 2^63 - 1)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 from flask import request
 from werkzeug.routing import IntegerConverter, Map
 
-#: the largest id any database column here can hold (BIGINT; INTEGER on SQLite)
-MAX_ID = 2**63 - 1
-_DIGITS = re.compile(r"[0-9]{1,19}")
+#: the largest id every id column can hold: they are INTEGER, 32 bits on PostgreSQL
+MAX_ID = 2**31 - 1
+_DIGITS = re.compile(f"[0-9]{{1,{len(str(MAX_ID))}}}")
 
 
 def _pattern_up_to(limit: int) -> str:
@@ -33,7 +33,7 @@ def _pattern_up_to(limit: int) -> str:
 
 class IdConverter(IntegerConverter):
     """``<int:x>`` for ids: ASCII digits only (not every Unicode digit, as ``\\d`` allows), and
-    a value in 1..2^63-1. The pattern itself refuses every other value, so such a path matches
+    a value in 1..MAX_ID. The pattern itself refuses every other value, so such a path matches
     no rule and answers 404 whatever the method (a value refused only after matching would
     answer 405 where the path takes other methods: Werkzeug weighs the method first)."""
 
@@ -47,7 +47,7 @@ class IdConverter(IntegerConverter):
 
 def parse_id(raw: str | None) -> int | None:
     """The id ``raw`` names, or None when it is missing or could not name a row (signs, spaces,
-    non-ASCII digits, zero, or past 2^63 - 1)."""
+    non-ASCII digits, zero, or past MAX_ID)."""
     if raw is None or not _DIGITS.fullmatch(raw):
         return None
     value = int(raw)

@@ -9,12 +9,13 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from crm.api.tokens import create_token
+from crm.core.ids import MAX_ID
 from crm.database import utcnow
 from crm.extensions import db
 from tests.conftest import csrf_token
 from tests.factories import make_customer, make_user
 
-BEYOND_64_BITS = [str(2**63), str(2**64), str(10**30)]
+BEYOND_64_BITS = [str(2**31), str(2**63), str(2**64), str(10**30)]
 
 
 def _id_rules(app: Flask, *, api: bool) -> list[tuple[str, str, str]]:
@@ -66,9 +67,16 @@ def test_ids_beyond_64_bits_are_404_on_the_api_before_anything_is_looked_up(app,
             assert response.json["error"]["code"] in ("not_found", "method_not_allowed")
 
 
-def test_the_largest_64_bit_id_is_still_looked_up(client, login_as) -> None:
-    login_as("admin")
-    assert client.get(f"/customers/{2**63 - 1}").status_code == 404
+def test_the_largest_id_is_still_looked_up(app, client, login_as) -> None:
+    admin = login_as("admin")
+    with app.app_context():
+        customer = make_customer(actor=admin, name="最后一位")
+        db.session.commit()
+        customer_id = customer.id
+    assert client.get(f"/customers/{customer_id}").status_code == 200
+    # a 32-bit id is looked up (and not found); one past it is refused by the URL itself
+    assert client.get(f"/customers/{MAX_ID}").status_code == 404
+    assert client.get(f"/customers/{MAX_ID + 1}").status_code == 404
     assert client.get("/customers/0").status_code == 404
 
 
