@@ -9,7 +9,7 @@ from sqlalchemy import select
 from crm.cases.breaches import record_breach
 from crm.cases.calendar import business_hours
 from crm.cases.models import Case, CaseStatus
-from crm.cases.services import sla_state
+from crm.cases.sla import sla_state
 from crm.cases.supervisors import alert_supervisors
 from crm.extensions import db
 from crm.notifications.services import notify

@@ -12,7 +12,7 @@ from crm.auth.models import User
 from crm.auth.queries import users_shown_by_name
 from crm.cases.calendar import business_hours
 from crm.cases.models import OPEN_CASE_SQL, OPEN_STATUSES, Case, CaseEvent
-from crm.cases.services import SlaState, sla_state
+from crm.cases.sla import SlaState, sla_state
 from crm.customers.models import Customer
 from crm.database import UTCDateTime
 from crm.extensions import db

@@ -1,5 +1,6 @@
 """Case rules: opening with the SLA in force, the status machine with its clock (paused while
-waiting on the customer), transfers, closed-loop complaints, breaches that stay recorded.
+waiting on the customer), transfers, breaches that stay recorded. The SLA itself is in
+``sla.py``, the complaint's closed loop in ``complaints.py``.
 
 Functions flush; the caller commits. ``now`` is passed in so that rules can be tested at any
 time.
@@ -7,20 +8,18 @@ time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
 
 from crm.access import may_change_case
-from crm.audit.services import AuditAction, changed_fields, record
+from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.cases.breaches import record_breach
-from crm.cases.calendar import business_hours, hours_for
-from crm.cases.clock import BusinessHours, add_counted_minutes, counted_minutes
+from crm.cases.calendar import hours_for
+from crm.cases.clock import add_counted_minutes, counted_minutes
 from crm.cases.models import (
     CASE_CATEGORIES,
     STATUS_LABELS,
@@ -29,8 +28,8 @@ from crm.cases.models import (
     CaseStatus,
     Department,
     Priority,
-    SlaPolicy,
 )
+from crm.cases.sla import policy_for, restart_clock
 from crm.cases.supervisors import alert, supervisors_of
 from crm.contingency.queries import active_incident
 from crm.customers.models import Customer
@@ -67,16 +66,6 @@ TRANSITIONS: dict[CaseStatus, set[CaseStatus]] = {
     },
     CaseStatus.CLOSED: {CaseStatus.REOPENED},
 }
-
-
-def policy_for(category: str, priority: str) -> SlaPolicy:
-    """The priority-specific policy of the category, else its general one."""
-    policies = db.session.scalars(select(SlaPolicy).where(SlaPolicy.category == category)).all()
-    for wanted in (priority, None):
-        for policy in policies:
-            if policy.priority == wanted:
-                return policy
-    raise DomainError(_l("No SLA policy covers this category; ask an administrator."))
 
 
 def require_change(actor: User, case: Case) -> None:
@@ -308,108 +297,3 @@ def transfer(
     if "assignee" in changes:
         told.append(new_assignee)
     alert(case, "case.transferred", [i for i in told if i != actor.id], note=note[:200])
-
-
-def record_complaint_closure(
-    *,
-    actor: User,
-    case: Case,
-    root_cause: str,
-    corrective_action: str,
-    confirmation_method: str,
-    confirmed_by: str,
-    confirmed_at: datetime,
-    now: datetime,
-) -> None:
-    """The closed-loop records of a complaint: why it happened, what was done, and how the
-    customer confirmed the outcome (by whom, when)."""
-    require_change(actor, case)
-    values = {
-        "root_cause": (root_cause or "").strip(),
-        "corrective_action": (corrective_action or "").strip(),
-        "confirmation_method": (confirmation_method or "").strip()[:100],
-        "confirmed_by": (confirmed_by or "").strip()[:100],
-    }
-    for field, value in values.items():
-        if not value:
-            raise DomainError(_l("This is needed to close the loop."), field=field)
-    if confirmed_at > now:
-        raise DomainError(_l("The confirmation cannot be in the future."), field="confirmed_at")
-    reopened_at = last_reopened_at(case)
-    if reopened_at is not None and confirmed_at < reopened_at:
-        raise DomainError(
-            _l("The case was reopened since: the customer must confirm again."),
-            field="confirmed_at",
-        )
-    after = {**values, "confirmed_at": confirmed_at}
-    before = {field: getattr(case, field) for field in after}
-    for field, value in after.items():
-        setattr(case, field, value)
-    db.session.flush()
-    add_event(case, actor, "closure", now, **values)
-    record(
-        action=AuditAction.CASE_UPDATED,
-        actor=actor,
-        object_type="case",
-        object_id=case.id,
-        details=changed_fields(before, after),
-    )
-
-
-def last_reopened_at(case: Case) -> datetime | None:
-    """When the case was last reopened, from its history (None if never)."""
-    if not case.reopen_count:
-        return None
-    events = db.session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "status")
-    )
-    return max(
-        (e.at for e in events if e.details.get("new") == CaseStatus.REOPENED.value), default=None
-    )
-
-
-def restart_clock(case: Case, now: datetime) -> None:
-    """Start a stopped SLA clock again, moving the due times on by the counted time it stood
-    still (the first-response one only while that response is still awaited)."""
-    if case.paused_since is None:
-        return
-    hours = hours_for(case.business_hours)
-    stopped = counted_minutes(case.paused_since, now, hours)
-    if case.first_response_at is None:
-        case.first_response_due_at = add_counted_minutes(case.first_response_due_at, stopped, hours)
-    case.resolution_due_at = add_counted_minutes(case.resolution_due_at, stopped, hours)
-    case.paused_since = None
-
-
-@dataclass(frozen=True)
-class SlaState:
-    #: share of the resolution time used (may exceed 1)
-    used: float
-    #: counted minutes left before the resolution is due (negative when past)
-    minutes_left: float
-    at_risk: bool
-    breached: bool
-    paused: bool
-
-
-def sla_state(case: Case, now: datetime, *, calendar: BusinessHours | None = None) -> SlaState:
-    """Where the case stands against its resolution SLA at ``now``.
-
-    :param calendar: the business calendar, when the caller has it already (a queue of cases
-        reads it once instead of once per case).
-    """
-    hours = (calendar or business_hours()) if case.business_hours else None
-    reference = case.resolved_at or case.paused_since or now
-    if reference < case.resolution_due_at:
-        left = counted_minutes(reference, case.resolution_due_at, hours)
-    else:
-        left = -counted_minutes(case.resolution_due_at, reference, hours)
-    used = 1 - left / case.resolution_minutes
-    breached = case.resolution_breached or left < 0
-    return SlaState(
-        used=used,
-        minutes_left=left,
-        at_risk=not breached and used >= current_app.config["SLA_WARNING_SHARE"],
-        breached=breached,
-        paused=case.paused_since is not None,
-    )

@@ -14,6 +14,7 @@ from crm.auth.queries import active_agents
 from crm.auth.sessions import signed_in_user
 from crm.cases import queries, services
 from crm.cases.access import case_for, case_to_change
+from crm.cases.complaints import record_complaint_closure
 from crm.cases.forms import CaseForm, ClosureForm, TransferForm
 from crm.cases.models import (
     DEPARTMENT_LABELS,
@@ -23,6 +24,7 @@ from crm.cases.models import (
     Department,
 )
 from crm.cases.providers import register_providers
+from crm.cases.sla import sla_state
 from crm.core.ids import arg_id
 from crm.customers.access import customer_for
 from crm.database import utcnow
@@ -152,7 +154,7 @@ def show(case_id: int) -> str:
         case=case,
         may_change=may_change_case(actor, case),
         survey=db.session.scalar(select(Survey).where(Survey.case_id == case.id)),
-        sla=services.sla_state(case, utcnow()),
+        sla=sla_state(case, utcnow()),
         events=queries.events(case),
         next_statuses=sorted(
             services.TRANSITIONS[CaseStatus(case.status)], key=list(CaseStatus).index
@@ -222,7 +224,7 @@ def closure(case_id: int) -> BaseResponse:
     form = ClosureForm()
     if form.validate_on_submit():
         try:
-            services.record_complaint_closure(
+            record_complaint_closure(
                 actor=actor,
                 case=case,
                 root_cause=form.root_cause.data,

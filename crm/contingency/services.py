@@ -13,7 +13,7 @@ from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.cases.models import OPEN_STATUSES, Case, CaseStatus
-from crm.cases.services import restart_clock
+from crm.cases.sla import restart_clock
 from crm.contingency.models import Incident, IncidentEntry
 from crm.contingency.queries import active_incident
 from crm.errors import DomainError, PermissionDenied

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from crm.audit.models import AuditEntry
-from crm.cases.services import open_case, record_complaint_closure, transfer
+from crm.cases.complaints import record_complaint_closure
+from crm.cases.services import open_case, transfer
 from crm.database import utcnow
 from crm.extensions import db
 from tests.factories import make_customer, make_user

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from crm.cases import services
+from crm.cases.complaints import record_complaint_closure
 from crm.errors import DomainError
 from crm.reports.drill import drill
 from crm.reports.queries import Period, kpis
@@ -18,7 +19,7 @@ OCTOBER = Period(date(2026, 10, 1), date(2026, 11, 1))
 
 
 def confirm(agent, case, at: datetime) -> None:
-    services.record_complaint_closure(
+    record_complaint_closure(
         actor=agent,
         case=case,
         root_cause="配送商延误",

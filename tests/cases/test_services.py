@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from crm.cases import services
+from crm.cases.complaints import record_complaint_closure
 from crm.cases.jobs import mark_breaches
 from crm.cases.models import CaseEvent, SlaPolicy
+from crm.cases.sla import sla_state
 from crm.errors import DomainError
 from crm.extensions import db
 from tests.factories import make_customer, make_user
@@ -74,7 +76,7 @@ def test_waiting_on_the_customer_pauses_the_clock(world) -> None:
     services.change_status(
         actor=agent, case=case, status="waiting_customer", now=T0 + timedelta(minutes=20)
     )
-    assert services.sla_state(case, T0 + timedelta(hours=5)).breached is False  # paused
+    assert sla_state(case, T0 + timedelta(hours=5)).breached is False  # paused
     services.change_status(
         actor=agent, case=case, status="in_progress", now=T0 + timedelta(minutes=50)
     )
@@ -84,10 +86,10 @@ def test_waiting_on_the_customer_pauses_the_clock(world) -> None:
 
 def test_at_risk_after_80_percent_and_breached_after_the_limit(world) -> None:
     case = open_case(world, "tech_support")
-    assert services.sla_state(case, T0 + timedelta(minutes=47)).at_risk is False
-    state = services.sla_state(case, T0 + timedelta(minutes=48))
+    assert sla_state(case, T0 + timedelta(minutes=47)).at_risk is False
+    state = sla_state(case, T0 + timedelta(minutes=48))
     assert (state.at_risk, state.breached) == (True, False)
-    late = services.sla_state(case, T0 + timedelta(minutes=61))
+    late = sla_state(case, T0 + timedelta(minutes=61))
     assert (late.at_risk, late.breached) == (False, True)
 
 
@@ -134,7 +136,7 @@ def test_a_complaint_closes_only_with_its_three_closing_records(world) -> None:
     with pytest.raises(DomainError):
         services.change_status(actor=agent, case=case, status="closed", now=T0 + timedelta(hours=4))
     with pytest.raises(DomainError) as refused:
-        services.record_complaint_closure(
+        record_complaint_closure(
             actor=agent,
             case=case,
             root_cause="配送商延误",
@@ -145,7 +147,7 @@ def test_a_complaint_closes_only_with_its_three_closing_records(world) -> None:
             now=T0 + timedelta(hours=4),
         )
     assert refused.value.field == "confirmed_by"
-    services.record_complaint_closure(
+    record_complaint_closure(
         actor=agent,
         case=case,
         root_cause="配送商延误",
