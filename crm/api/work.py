@@ -23,7 +23,7 @@ from crm.interactions.models import Interaction
 from crm.interactions.services import log_interaction
 from crm.pagination import after_position
 from crm.reports.monthly import period_figures
-from crm.reports.queries import Period
+from crm.reports.scope import Period
 from crm.timezones import department_today
 
 DEFAULT_CALL_SUMMARY = "Phone call"

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from crm.reports.models import ServiceTarget
 from crm.reports.monthly import PeriodFigures, kept_figures, kept_reports, period_figures
-from crm.reports.queries import KPI_KEYS, Figure, Filters, Period, kpis, months_back
+from crm.reports.queries import kpis
+from crm.reports.scope import KPI_KEYS, Figure, Filters, Period, months_back
 from crm.reports.targets import Standing, all_targets, display_value, standing
 
 TREND_MONTHS = 12

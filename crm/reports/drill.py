@@ -15,16 +15,14 @@ from crm.extensions import db
 from crm.qa.models import Review
 from crm.reports.queries import (
     DONE_STATUSES,
-    Filters,
-    Period,
     breached,
     complaints_closed_in,
     opened_in,
     reviews_in,
-    scope_for,
     session_ids,
     tasks_in,
 )
+from crm.reports.scope import Filters, Period, scope_for
 from crm.surveys.models import Survey
 from crm.training.models import ExamAttempt, TrainingSession
 

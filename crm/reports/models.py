@@ -27,7 +27,7 @@ class ServiceTarget(db.Model):
         ),
     )
 
-    #: one of crm.reports.queries.KPI_KEYS
+    #: one of crm.reports.scope.KPI_KEYS
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     #: None: no baseline measured yet
     baseline: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from crm.database import insert_ignoring_duplicates
 from crm.extensions import db
 from crm.reports.models import MonthlyReport
-from crm.reports.queries import KPI_KEYS, Figure, Filters, Period, kpis
+from crm.reports.queries import kpis
+from crm.reports.scope import KPI_KEYS, Figure, Filters, Period
 from crm.reports.targets import all_targets
 from crm.timezones import department_bounds_utc, department_today
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from crm.auth.queries import active_agents
-from crm.reports.queries import FIGURES, Figure, Period, scope_for
+from crm.reports.queries import FIGURES
+from crm.reports.scope import Figure, Period, scope_for
 from crm.reports.targets import all_targets, attainment, display_value
 
 #: the parts of the scorecard, in column order

@@ -16,7 +16,7 @@ from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import gettext as _
 from crm.reports.models import ServiceTarget
-from crm.reports.queries import KPI_KEYS, Figure
+from crm.reports.scope import KPI_KEYS, Figure
 
 
 class Standing(StrEnum):

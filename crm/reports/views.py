@@ -28,7 +28,7 @@ from crm.reports.drill import drill
 from crm.reports.labels import COLUMN_LABELS, KPI_LABELS, UNIT_SUFFIX, format_value, labelled
 from crm.reports.models import MonthlyReport
 from crm.reports.monthly import kept_figures, period_figures
-from crm.reports.queries import KPI_KEYS, NO_CATEGORY, UNITS, Filters, Period
+from crm.reports.scope import KPI_KEYS, NO_CATEGORY, UNITS, Filters, Period
 from crm.reports.scorecard import PARTS, agent_scorecard
 from crm.reports.targets import TargetInput, all_targets, display_value, standing, update_targets
 from crm.timezones import utc_to_local

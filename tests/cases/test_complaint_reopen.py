@@ -11,7 +11,8 @@ from crm.cases import services
 from crm.cases.complaints import record_complaint_closure
 from crm.errors import DomainError
 from crm.reports.drill import drill
-from crm.reports.queries import Period, kpis
+from crm.reports.queries import kpis
+from crm.reports.scope import Period
 from tests.factories import make_customer, make_user
 
 T0 = datetime(2026, 10, 5, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai

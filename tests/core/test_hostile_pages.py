@@ -14,7 +14,7 @@ from crm.auth.permissions import Role
 from crm.database import utcnow
 from crm.extensions import db
 from crm.reports.monthly import prepare_previous_month
-from crm.reports.queries import KPI_KEYS
+from crm.reports.scope import KPI_KEYS
 from tests.conftest import login
 from tests.core.hostile import KINDS, RAW, escaped, hostile, seed
 

@@ -12,7 +12,7 @@ from crm.database import utcnow
 from crm.extensions import db
 from crm.reports.dashboard import tiles
 from crm.reports.models import MonthlyReport
-from crm.reports.queries import KPI_KEYS, Filters, Period
+from crm.reports.scope import KPI_KEYS, Filters, Period
 from tests.factories import make_user
 
 OCTOBER = Period(date(2026, 10, 1), date(2026, 11, 1))

@@ -18,7 +18,8 @@ from crm.reports.dashboard import tiles
 from crm.reports.drill import drill
 from crm.reports.models import MonthlyReport, ServiceTarget
 from crm.reports.monthly import prepare_previous_month
-from crm.reports.queries import FIGURES, Figure, Filters, Period, kpis, scope_for
+from crm.reports.queries import FIGURES, kpis
+from crm.reports.scope import Figure, Filters, Period, scope_for
 from crm.reports.scorecard import agent_scorecard
 from crm.reports.targets import Standing, TargetInput, attainment, standing, update_targets
 from crm.scheduler import run_all

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from crm.qa import scorecards
 from crm.qa.scoring import score
-from crm.reports.queries import Period
+from crm.reports.scope import Period
 from crm.reports.scorecard import PARTS, agent_scorecard
 from tests.qa.support import SMALL_CARD, scored_review, veteran
 

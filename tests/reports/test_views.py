@@ -14,7 +14,7 @@ from crm.database import utcnow
 from crm.extensions import db
 from crm.reports.models import MonthlyReport, ServiceTarget
 from crm.reports.monthly import report_data
-from crm.reports.queries import Period
+from crm.reports.scope import Period
 from crm.surveys.models import Survey
 from crm.timezones import department_today
 from tests.conftest import csrf_token
