@@ -75,9 +75,7 @@ def undo_blockers(merge: CustomerMerge) -> list[str]:
     for name, ids in merge.moved_rows.items():
         provider = providers.get(name)
         if provider is None:
-            reasons.append(
-                str(_l("Rows of a kind this system no longer knows moved: %(kind)s.", kind=name))
-            )
+            reasons.append(str(_l("Rows of a kind no longer known moved: %(kind)s.", kind=name)))
             continue
         gone = len(ids) - provider.held(ids, target)
         if gone:
