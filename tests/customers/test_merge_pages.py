@@ -138,7 +138,7 @@ def test_a_supervisor_chooses_a_field_in_the_chinese_preview_and_merges(
     page.goto(f"{live_server.url}/customers/{dupe_id}/merge")
     page.get_by_test_id("merge-candidates").get_by_role("link", name=re.compile("王芳")).click()
     expect(page.get_by_role("heading", name="将 王芳芳 合并到 王芳")).to_be_visible()
-    region = page.get_by_role("group", name="地区")
+    region = page.get_by_role("radiogroup", name="地区")
     expect(region.get_by_role("radio", name="华东")).to_be_checked()
     region.get_by_role("radio", name="华南").check()
     expect(page.get_by_test_id("merge-moves")).to_contain_text("互动 1")
