@@ -14,6 +14,7 @@ from crm.api.tokens import create_token
 from crm.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 from crm.cases.services import open_case
 from crm.customers.imports import start_import
+from crm.customers.merge import merge_customers
 from crm.customers.models import Customer
 from crm.customers.saved_filters import save_filter
 from crm.customers.services import delete_customer
@@ -55,7 +56,7 @@ class Route(NamedTuple):
 #: (only its trainer, or an administrator, edits it), {topic} a training topic, {case} a case,
 #: {review} an unassigned QA review of another agent's interaction, {scorecard} a scorecard,
 #: {rule} a QA training rule, {calibration} a calibration session of other reviewers,
-#: {token} another user's API token.
+#: {token} another user's API token, {merge} a merge of two customers.
 MATRIX: dict[tuple[str, str], Route] = {
     ("core.home", "GET"): Route("/", LOGIN),
     ("core.healthz", "GET"): Route("/healthz", PUBLIC),
@@ -141,6 +142,12 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("customers.merge", "GET"): Route("/customers/{customer}/merge", Permission.CUSTOMERS_MANAGE),
     ("customers.confirm_merge", "POST"): Route(
         "/customers/{customer}/merge", Permission.CUSTOMERS_MANAGE
+    ),
+    ("customers.merge_record", "GET"): Route(
+        "/customers/merges/{merge}", Permission.CUSTOMERS_MANAGE
+    ),
+    ("customers.undo", "POST"): Route(
+        "/customers/merges/{merge}/undo", Permission.CUSTOMERS_MANAGE
     ),
     ("customers.export", "POST"): Route("/customers/export", Permission.CUSTOMERS_EXPORT),
     ("imports.upload", "GET"): Route("/customers/import/", Permission.CUSTOMERS_MANAGE),
@@ -382,6 +389,9 @@ def objects(app: Flask) -> dict[str, int]:
             now=utcnow(),
         )
         api_token, _raw = create_token(actor=other, name="电话系统", now=utcnow())
+        merge = merge_customers(
+            actor=boss, source=make_customer(actor=other, name="重复"), target=customer
+        )
         db.session.commit()
         return {
             "token": api_token.id,
@@ -400,6 +410,7 @@ def objects(app: Flask) -> dict[str, int]:
             "session": training.id,
             "topic": topic,
             "case": case.id,
+            "merge": merge.id,
         }
 
 

@@ -47,6 +47,12 @@ OBJECT_LABELS = {
 
 #: field keys written in details, by their name on the pages
 FIELD_LABELS = {
+    "merge_id": _l("Merge record"),
+    "absorbed": _l("Merged customer"),
+    "merged_into": _l("Merged into"),
+    "restored": _l("Restored customer"),
+    "moved": _l("Moved"),
+    "changed": _l("Changed fields"),
     "display_name": _l("Name"),
     "name": _l("Name"),
     "roles": _l("Roles"),

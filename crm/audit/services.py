@@ -32,6 +32,7 @@ class AuditAction(StrEnum):
     CUSTOMER_DELETED = "customer.deleted"
     CUSTOMER_RESTORED = "customer.restored"
     CUSTOMER_MERGED = "customer.merged"
+    CUSTOMER_MERGE_UNDONE = "customer.merge_undone"
     CUSTOMERS_IMPORTED = "customer.imported"
     IMPORT_UNDONE = "customer.import_undone"
     CUSTOMERS_EXPORTED = "customer.exported"
@@ -97,6 +98,7 @@ ACTION_LABELS = {
     AuditAction.CUSTOMER_DELETED: _l("Customer deleted"),
     AuditAction.CUSTOMER_RESTORED: _l("Customer restored"),
     AuditAction.CUSTOMER_MERGED: _l("Customers merged"),
+    AuditAction.CUSTOMER_MERGE_UNDONE: _l("Merge undone"),
     AuditAction.CUSTOMERS_IMPORTED: _l("Customers imported"),
     AuditAction.IMPORT_UNDONE: _l("Import undone"),
     AuditAction.CUSTOMERS_EXPORTED: _l("Customers exported"),

@@ -71,15 +71,20 @@ class TimelineProvider:
 
 @dataclass(frozen=True, eq=False)
 class MergeProvider:
-    """A domain's rows that follow a merged customer."""
+    """A domain's rows that follow a merged customer, and go back when the merge is undone."""
 
-    #: the key of the merge preview's count
+    #: the key of the merge preview's count and of the merge record's moved ids
     name: str
     #: the preview's text (a lazy translation)
     label: Any
     count: Callable[[Customer], int]
-    #: moves the domain's rows of ``from_customer`` to ``to_customer``; flushes, never commits
-    reassign_customer: Callable[[Customer, Customer, User], None]
+    #: moves the domain's rows of ``from_customer`` to ``to_customer`` and returns their ids,
+    #: which the merge keeps so that an undo moves back exactly these; flushes, never commits
+    reassign_customer: Callable[[Customer, Customer, User], list[int]]
+    #: how many of these ids are still rows of the customer (an undo refuses when one is not)
+    held: Callable[[list[int], Customer], int]
+    #: moves the rows of these ids back to the ``source`` customer of the undone merge
+    restore: Callable[[list[int], Customer], None]
 
 
 _timeline: dict[str, TimelineProvider] = {}
@@ -105,19 +110,53 @@ def merge_providers() -> tuple[MergeProvider, ...]:
     return tuple(_merge.values())
 
 
+#: ids per statement when moving rows back, well under every database's parameter limit
+ID_CHUNK = 500
+
+
 def rows_following_customer(name: str, label: Any, column: Any) -> MergeProvider:
-    """The merge provider of a table with a customer column: it counts and moves its rows."""
+    """The merge provider of a table with a customer column and an ``id`` key: it counts,
+    moves and moves back its rows (every domain's rows so far are such a table)."""
+    table = column.table
 
     def count(customer: Customer) -> int:
-        query = select(func.count()).select_from(column.table).where(column == customer.id)
+        query = select(func.count()).select_from(table).where(column == customer.id)
         return db.session.scalar(query) or 0
 
-    def reassign_customer(from_customer: Customer, to_customer: Customer, _actor: User) -> None:
-        db.session.execute(
-            update(column.table)
+    def reassign_customer(
+        from_customer: Customer, to_customer: Customer, _actor: User
+    ) -> list[int]:
+        moved = db.session.execute(
+            update(table)
             .where(column == from_customer.id)
             .values({column.key: to_customer.id})
+            .returning(table.c.id)
             .execution_options(synchronize_session=False)
         )
+        return sorted(moved.scalars())
 
-    return MergeProvider(name, label, count, reassign_customer)
+    def held(ids: list[int], customer: Customer) -> int:
+        return sum(
+            db.session.scalar(
+                select(func.count())
+                .select_from(table)
+                .where(table.c.id.in_(chunk), column == customer.id)
+            )
+            or 0
+            for chunk in _chunks(ids)
+        )
+
+    def restore(ids: list[int], source: Customer) -> None:
+        for chunk in _chunks(ids):
+            db.session.execute(
+                update(table)
+                .where(table.c.id.in_(chunk))
+                .values({column.key: source.id})
+                .execution_options(synchronize_session=False)
+            )
+
+    return MergeProvider(name, label, count, reassign_customer, held, restore)
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[start : start + ID_CHUNK] for start in range(0, len(ids), ID_CHUNK)]

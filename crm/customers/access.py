@@ -7,8 +7,9 @@ from sqlalchemy.orm import joinedload
 
 from crm.access import may_read_customer
 from crm.auth.models import User
+from crm.auth.permissions import Permission
 from crm.auth.queries import users_shown_by_name
-from crm.customers.models import Customer
+from crm.customers.models import Customer, CustomerMerge
 from crm.extensions import db
 
 #: a profile is shown with its phones (in the same statement) and its users' names
@@ -22,3 +23,11 @@ def customer_for(actor: User, customer_id: int) -> Customer:
     if customer is None or not may_read_customer(actor, customer):
         abort(404)
     return customer
+
+
+def merge_for(actor: User, merge_id: int) -> CustomerMerge:
+    """The record of a merge, for those who may merge (and undo); a 404 for anyone else."""
+    merge = db.session.get(CustomerMerge, merge_id)
+    if merge is None or not actor.can(Permission.CUSTOMERS_MANAGE):
+        abort(404)
+    return merge

@@ -222,3 +222,37 @@ class SavedFilter(db.Model):
     #: the list's query string parameters
     params: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CustomerMerge(db.Model):
+    """What one merge did, so that it can be undone exactly: the kept customer's values before,
+    the numbers and the rows that moved."""
+
+    __tablename__ = "customer_merges"
+    __table_args__ = (
+        Index("ix_customer_merges_target_id", "target_id"),
+        Index("ix_customer_merges_source_id", "source_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the customer retired by the merge
+    source_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    #: the customer kept
+    target_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the kept customer's profile fields before and right after the merge:
+    #: {field: [before, after]}, phones included as lists of numbers
+    fields: Mapped[dict[str, list[object]]] = mapped_column(JSON, default=dict)
+    #: the kept customer's version right after the merge; another one means it was edited since
+    target_version: Mapped[int] = mapped_column(Integer)
+    #: the retired customer's numbers in their order (primary first), as it had them
+    source_phones: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: the ids of the rows moved, by merge provider name: {"interactions": [3, 9], ...}
+    moved_rows: Mapped[dict[str, list[int]]] = mapped_column(JSON, default=dict)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    source: Mapped[Customer] = relationship(foreign_keys=[source_id])
+    target: Mapped[Customer] = relationship(foreign_keys=[target_id])
+    actor: Mapped[User] = relationship(foreign_keys=[actor_id])

@@ -98,15 +98,23 @@ def filtered_customers(filters: CustomerFilters) -> Select[tuple[Customer]]:
     return query
 
 
-def customer_listing(filters: CustomerFilters, *, sort: str, page: int) -> Page[Customer]:
+def sorted_customers(filters: CustomerFilters, sort: str) -> tuple[str, Select[tuple[Customer]]]:
+    """The filtered customers in the list's order, and the sort key actually applied."""
     sort, order = sort_clause(sort, CUSTOMER_SORTS, default=DEFAULT_SORT)
     nulls_last = [clause.nulls_last() for clause in order]
-    query = filtered_customers(filters).order_by(*nulls_last, Customer.id.desc())
+    return sort, filtered_customers(filters).order_by(*nulls_last, Customer.id.desc())
+
+
+def customer_listing(filters: CustomerFilters, *, sort: str, page: int) -> Page[Customer]:
+    sort, query = sorted_customers(filters, sort)
     return paginate(query, page=page, sort=sort, filters=filters.as_args())
 
 
-def export_rows(filters: CustomerFilters) -> tuple[list[str], Iterator[list[Cell]], int]:
-    """The header, the rows (streamed, in batches) and their count for an export of the list."""
+def export_rows(
+    filters: CustomerFilters, *, sort: str = DEFAULT_SORT
+) -> tuple[list[str], Iterator[list[Cell]], int]:
+    """The header, the rows (streamed, in batches) and their count for an export of the list,
+    in the order the list shows them."""
     header = [
         str(_("Name")),
         str(_("Company")),
@@ -120,8 +128,8 @@ def export_rows(filters: CustomerFilters) -> tuple[list[str], Iterator[list[Cell
         str(_("Last contact")),
         str(_("Notes")),
     ]
-    query = filtered_customers(filters).order_by(Customer.id)
-    count = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    _sort, query = sorted_customers(filters, sort)
+    count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     tiers = {tier.value: str(label) for tier, label in TIER_LABELS.items()}
 
     def rows() -> Iterator[list[Cell]]:
@@ -140,4 +148,4 @@ def export_rows(filters: CustomerFilters) -> tuple[list[str], Iterator[list[Cell
                 customer.notes,
             ]
 
-    return header, rows(), count
+    return header, rows(), count or 0

@@ -114,10 +114,8 @@ def clean_profile(data: ProfileInput) -> dict[str, Any]:
     }
 
 
-def find_duplicates(
-    *, phones: list[str], email: str | None = None, exclude_id: int | None = None
-) -> list[Customer]:
-    """Live customers holding any of these E.164 numbers. The e-mail is not asked: it never
+def find_duplicates(*, phones: list[str], exclude_id: int | None = None) -> list[Customer]:
+    """Live customers holding any of these E.164 numbers. There is no e-mail to ask: it never
     makes two people one (``identity``)."""
     return phone_owners(phones, exclude_id=exclude_id)
 

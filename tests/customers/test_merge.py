@@ -63,7 +63,9 @@ def test_the_preview_counts_what_would_move_and_changes_nothing(pair) -> None:
         "surveys": 0,
     }
     assert preview.new_phones == ["+8613911112222"]
-    assert preview.filled == {"company": "武当科技", "email": "zs@example.cn"}
+    defaults = {choice.name: choice.default for choice in preview.fields if choice.differs}
+    # Empty on the kept record: the other's value by default; tags put together.
+    assert defaults == {"name": "keep", "company": "take", "email": "take", "tags": "both"}
     assert rows_of(Interaction, [kept.id]) == 2
 
 

@@ -13,7 +13,7 @@ from crm.auth.sessions import signed_in_user
 from crm.customers import saved_filters
 from crm.customers.blueprint import bp
 from crm.customers.forms import SavedFilterForm
-from crm.customers.queries import CustomerFilters, export_rows
+from crm.customers.queries import DEFAULT_SORT, CustomerFilters, export_rows
 from crm.errors import DomainError
 from crm.exports import csv_response, xlsx_response
 from crm.extensions import db
@@ -63,13 +63,20 @@ def export() -> BaseResponse:
     writer = EXPORT_FORMATS.get(request.form.get("format", ""))
     if writer is None:
         abort(400)
-    filters = CustomerFilters.from_args(dict(parse_qsl(request.form.get("params", ""))))
+    shown = dict(parse_qsl(request.form.get("params", "")))
+    filters = CustomerFilters.from_args(shown)
     filters.deleted = False
-    header, rows, count = export_rows(filters)
+    sort = shown.get("sort", DEFAULT_SORT)
+    header, rows, count = export_rows(filters, sort=sort)
     record(
         action=AuditAction.CUSTOMERS_EXPORTED,
         actor=actor,
-        details={"filters": filters.as_args(), "rows": count, "format": request.form["format"]},
+        details={
+            "filters": filters.as_args(),
+            "sort": sort[:30],
+            "rows": count,
+            "format": request.form["format"],
+        },
     )
     db.session.commit()
     stamp = local_now().strftime("%Y%m%d-%H%M")

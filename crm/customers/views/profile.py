@@ -15,6 +15,7 @@ from crm.customers.access import customer_for
 from crm.customers.blueprint import bp
 from crm.customers.forms import CustomerForm
 from crm.customers.identity import email_shared_with
+from crm.customers.merge_undo import merges_of
 from crm.customers.models import SavedFilter
 from crm.customers.phones import doubtful_phones, split_phone_input
 from crm.customers.queries import DEFAULT_SORT, CustomerFilters, customer_listing
@@ -148,6 +149,7 @@ def show(customer_id: int) -> str:
         kind_choices=kind_choices(),
         category=category,
         interaction_form=interaction_form,
+        merges=merges_of(customer) if viewer.can(Permission.CUSTOMERS_MANAGE) else [],
     )
 
 
