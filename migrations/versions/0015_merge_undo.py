@@ -1,6 +1,6 @@
 """Merge records: what each customer merge did, so that it can be undone exactly.
 
-Revision ID: 0016
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-05 10:00:00
 
@@ -13,7 +13,7 @@ import crm.database
 
 
 # revision identifiers, used by Alembic.
-revision = "0016"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
