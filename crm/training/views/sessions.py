@@ -21,6 +21,7 @@ from crm.forms import flash_form_errors
 from crm.i18n import gettext as _
 from crm.i18n import ngettext
 from crm.timezones import department_today
+from crm.training import attendance as attendance_rules
 from crm.training import queries, services
 from crm.training.forms import MarksForm
 from crm.training.models import (
@@ -49,6 +50,13 @@ def _owned_session(session_id: int) -> TrainingSession:
     if not _owns(signed_in_user(), session):
         abort(403)
     return session
+
+
+def _exam_day(session: TrainingSession) -> date:
+    """The day results are dated by default: the session's own day, so that results typed in
+    later for a past session are not dated the day they were typed; today for one ahead."""
+    today = department_today(utcnow())
+    return min(today, department_today(session.starts_at))
 
 
 def _render_session(
@@ -90,7 +98,7 @@ def _render_session(
         marks_form=MarksForm(
             formdata=None, max_score=session.max_score, pass_mark=session.pass_mark
         ),
-        today=department_today(utcnow()),
+        exam_day=_exam_day(session),
         max_attempts=current_app.config["TRAINING_MAX_ATTEMPTS"],
     )
     return html, status
@@ -114,7 +122,7 @@ def attendance(session_id: int) -> tuple[str, int] | BaseResponse:
         for p in session.participants
     }
     try:
-        services.record_attendance(actor=signed_in_user(), session=session, marks=marks)
+        attendance_rules.record_attendance(actor=signed_in_user(), session=session, marks=marks)
     except services.RowErrors as refused:
         db.session.rollback()
         flash(refused.message, "danger")
@@ -129,6 +137,20 @@ def attendance(session_id: int) -> tuple[str, int] | BaseResponse:
     return redirect(url_for("training.session", session_id=session.id) + "#attendance")
 
 
+@bp.post("/sessions/<int:session_id>/attendance/all-present")
+@permission_required(Permission.TRAINING_MANAGE)
+def all_present(session_id: int) -> BaseResponse:
+    session = _owned_session(session_id)
+    marked = attendance_rules.mark_all_present(actor=signed_in_user(), session=session)
+    db.session.commit()
+    flash(
+        ngettext("%(num)d person marked present.", "%(num)d people marked present.", marked),
+        "success",
+    )
+    # On to the scores, the cursor in the first one: the next thing a trainer does.
+    return redirect(url_for("training.session", session_id=session.id, focus="results"))
+
+
 @bp.post("/sessions/<int:session_id>/results")
 @permission_required(Permission.TRAINING_MANAGE)
 def results(session_id: int) -> tuple[str, int] | BaseResponse:
@@ -136,7 +158,7 @@ def results(session_id: int) -> tuple[str, int] | BaseResponse:
     try:
         taken_on = date.fromisoformat(request.form.get("taken_on", ""))
     except ValueError:
-        taken_on = department_today(utcnow())
+        taken_on = _exam_day(session)
     typed = {
         p.user_id: (request.form.get(f"score-{p.user_id}") or "").strip()
         for p in session.participants
@@ -183,7 +205,7 @@ def import_results(session_id: int) -> tuple[str, int] | BaseResponse:
             session,
             filename=upload.filename,
             data=upload.read(),
-            taken_on=department_today(utcnow()),
+            taken_on=_exam_day(session),
         )
     except DomainError as error:
         flash(error.message, "danger")
@@ -211,9 +233,7 @@ def paste_results(session_id: int) -> tuple[str, int]:
     """The preview of a paste into the grid (called by score-grid.js): who gets which score,
     or why the paste is refused. Nothing is saved."""
     session = _owned_session(session_id)
-    preview = preview_paste(
-        session, request.form.get("text", ""), taken_on=department_today(utcnow())
-    )
+    preview = preview_paste(session, request.form.get("text", ""), taken_on=_exam_day(session))
     html = render_template("training/_paste_preview.html", preview=preview)
     return html, 422 if preview.error else 200
 
