@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from crm.extensions import db
+from tests.core.test_accessibility import context_page, findings  # noqa: F401 (a fixture)
 from tests.customers.test_browser import sign_in
 from tests.factories import make_customer, make_user
 
@@ -98,3 +99,20 @@ def test_enter_without_a_chosen_hit_still_searches_the_list(page: Page, live_ser
     expect(page.get_by_role("listbox")).to_have_count(0)
     page.keyboard.press("Enter")
     page.wait_for_url("**/customers/?q=zs")
+
+
+def test_the_open_list_of_hits_has_no_serious_accessibility_finding(
+    context_page: Page,  # noqa: F811 (the fixture imported above)
+    live_server,
+    zhang_san,
+) -> None:
+    page = context_page
+    sign_in(page, live_server.url)
+    page.get_by_test_id("quick-search").focus()
+    page.keyboard.type("zs")
+    expect(page.get_by_role("listbox").get_by_role("option")).to_have_count(1)
+    page.keyboard.press("ArrowDown")
+    assert findings(page, "search hits:") == []
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_url("**?log=1")
+    assert findings(page, "customer page, log form focused:") == []

@@ -13,6 +13,7 @@ from crm.database import utcnow
 from crm.extensions import db
 from crm.qa.models import Review
 from crm.qa.scorecards import CriterionInput, create_scorecard
+from tests.core.test_accessibility import context_page, findings  # noqa: F401 (a fixture)
 from tests.factories import make_customer, make_interaction, make_user
 from tests.qa.test_browser import sign_in
 
@@ -128,3 +129,16 @@ def test_a_failing_value_moves_to_its_comment_and_n_marks_not_applicable(
     page.keyboard.press("9")  # not on a 1-5 scale: nothing changes
     expect(page.get_by_role("combobox", name="结束语")).to_have_value("")
     expect(page.get_by_role("combobox", name="结束语")).to_be_focused()
+
+
+def test_the_scoring_form_has_no_serious_accessibility_finding(
+    context_page: Page,  # noqa: F811 (the fixture imported above)
+    live_server,
+    review_id,
+) -> None:
+    page = context_page
+    page.set_viewport_size({"width": 1440, "height": 900})
+    sign_in(page, live_server.url, "qa.zhou")
+    page.goto(f"{live_server.url}/qa/reviews/{review_id}")
+    page.keyboard.press("1")  # a failing value: the comment it needs has the focus
+    assert findings(page, "review form:") == []

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from crm.extensions import db
+from tests.core.test_accessibility import context_page, findings  # noqa: F401 (a fixture)
 from tests.factories import DEFAULT_PASSWORD, make_session, make_user
 
 pytestmark = pytest.mark.browser
@@ -109,3 +110,15 @@ def test_the_grids_move_like_a_spreadsheet(page: Page, live_server, session_id) 
     expect(reason).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_label("学员02 的缺席原因")).to_be_focused()
+
+
+def test_the_grids_have_no_serious_accessibility_finding(
+    context_page: Page,  # noqa: F811 (the fixture imported above)
+    live_server,
+    session_id,
+) -> None:
+    page = context_page
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/training/sessions/{session_id}")
+    expect(page.get_by_role("button", name="全部出席")).to_be_visible()
+    assert findings(page, "session grids:") == []
