@@ -210,6 +210,11 @@ MATRIX: dict[tuple[str, str], Route] = {
         Permission.TRAINING_MANAGE,
         on_others=Permission.USERS_MANAGE,
     ),
+    ("training.all_present", "POST"): Route(
+        "/training/sessions/{session}/attendance/all-present",
+        Permission.TRAINING_MANAGE,
+        on_others=Permission.USERS_MANAGE,
+    ),
     ("training.results", "POST"): Route(
         "/training/sessions/{session}/results",
         Permission.TRAINING_MANAGE,

@@ -34,6 +34,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _COMPANY_SUFFIXES = re.compile(r"(股份)?(有限)?(责任)?(公司|集团)$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-().+]")
+_SPACES = re.compile(r"\s+")
 #: SQLite's trigram index serves substrings of at least this many characters
 TRIGRAM = 3
 #: text matches read before ranking name matches first
@@ -146,7 +147,7 @@ def search_customers(
     """
     # Control characters (NUL above all) cannot be part of a name and some drivers refuse them.
     query = _CONTROL.sub("", query)
-    needle = query.strip().lower()[:100]
+    needle = _SPACES.sub(" ", query.strip().lower())[:100]
     if not needle:
         return []
     #: customer id -> why it matched, best first
@@ -170,9 +171,10 @@ def search_customers(
                 db.session.scalars(_with_phone_ending(digits, include_deleted, limit)), "phone_end"
             )
         needle = digits
-    wanted = limit - len(ranked)
-    if wanted > 0:
-        take(_text_matches(needle, include_deleted, wanted, exclude=ranked.keys()), "text")
+    for text_needle in _text_needles(needle):
+        wanted = limit - len(ranked)
+        if wanted > 0:
+            take(_text_matches(text_needle, include_deleted, wanted, exclude=ranked.keys()), "text")
     if not ranked:
         return []
     loaded = {
@@ -182,6 +184,15 @@ def search_customers(
         ).unique()
     }
     return [SearchHit(loaded[customer_id], match) for customer_id, match in ranked.items()]
+
+
+def _text_needles(needle: str) -> list[str]:
+    """The needle as typed, and pinyin typed syllable by syllable ("zhang san") joined up as the
+    search text keeps it ("zhangsan"); a Latin name keeps its space and matches as typed."""
+    joined = needle.replace(" ", "")
+    if joined != needle and joined.isascii() and joined.isalpha():
+        return [needle, joined]
+    return [needle]
 
 
 def _text_matches(

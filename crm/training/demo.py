@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from crm.auth.models import User
 from crm.extensions import db
+from crm.training.attendance import record_attendance
 from crm.training.models import Attendance, SessionKind, TrainingTopic
-from crm.training.services import ScoreEntry, create_session, record_attendance, record_scores
+from crm.training.services import ScoreEntry, create_session, record_scores
 
 
 def seed_training(

@@ -1,4 +1,4 @@
-"""Training rules: topics, sessions, attendance, exam results, certificates.
+"""Training rules: topics, sessions, exam results, certificates (attendance: attendance.py).
 
 Functions flush; the caller commits.
 """
@@ -22,7 +22,6 @@ from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
 from crm.qa.training_loop import plan_assignments
 from crm.training.models import (
-    Attendance,
     Certificate,
     ExamAttempt,
     Participant,
@@ -38,8 +37,11 @@ def _require_trainer(actor: User) -> None:
         raise PermissionDenied(_l("Only trainers manage training."))
 
 
-def _require_owner(actor: User, session: TrainingSession) -> None:
-    """Trainers own their sessions; an administrator may act on any."""
+def require_owner(actor: User, session: TrainingSession) -> None:
+    """Trainers own their sessions; an administrator may act on any.
+
+    :raises PermissionDenied: for anyone else.
+    """
     _require_trainer(actor)
     if session.trainer_id != actor.id and not actor.has_role(Role.ADMIN):
         raise PermissionDenied(_l("This session belongs to another trainer."))
@@ -135,7 +137,7 @@ def create_session(
 
 def invite(*, actor: User, session: TrainingSession, users: Iterable[User]) -> int:
     """Add staff to a session; those already invited are left as they are."""
-    _require_owner(actor, session)
+    require_owner(actor, session)
     present = {p.user_id for p in session.participants}
     added = [Participant(user_id=user.id) for user in users if user.id not in present]
     session.participants.extend(added)
@@ -148,7 +150,7 @@ def change_exam_marks(
 ) -> None:
     """Change the exam's maximum and pass mark for attempts recorded from now on; past attempts
     keep the marks they were scored against."""
-    _require_owner(actor, session)
+    require_owner(actor, session)
     maximum, mark = mark_score(max_score, "max_score"), mark_score(pass_mark, "pass_mark")
     _check_marks(maximum, mark)
     before = {"max_score": str(session.max_score), "pass_mark": str(session.pass_mark)}
@@ -169,45 +171,6 @@ class RowErrors(DomainError):
     def __init__(self, errors: dict[int, str]) -> None:
         super().__init__(_l("Some rows are not valid; nothing was saved."))
         self.errors = errors
-
-
-def record_attendance(
-    *, actor: User, session: TrainingSession, marks: dict[int, tuple[str, str | None]]
-) -> int:
-    """Save the attendance grid: user id -> (attendance, absence reason). All rows or none.
-
-    :raises RowErrors: for an unknown value, a missing reason for an absence, or someone not
-        invited to the session.
-    """
-    _require_owner(actor, session)
-    by_user = {p.user_id: p for p in session.participants}
-    errors: dict[int, str] = {}
-    for user_id, (attendance, reason) in marks.items():
-        if user_id not in by_user:
-            errors[user_id] = str(_l("Not invited to this session."))
-        elif attendance not in {a.value for a in Attendance}:
-            errors[user_id] = str(_l("Choose present, late or absent."))
-        elif attendance == Attendance.ABSENT and not (reason or "").strip():
-            errors[user_id] = str(_l("Give the reason for the absence."))
-    if errors:
-        raise RowErrors(errors)
-    changed = 0
-    for user_id, (attendance, reason) in marks.items():
-        participant = by_user[user_id]
-        reason = (reason or "").strip()[:200] if attendance == Attendance.ABSENT else None
-        if (participant.attendance, participant.absence_reason) != (attendance, reason):
-            participant.attendance, participant.absence_reason = attendance, reason
-            changed += 1
-    db.session.flush()
-    if changed:
-        record(
-            action=AuditAction.TRAINING_ATTENDANCE,
-            actor=actor,
-            object_type="training_session",
-            object_id=session.id,
-            details={"changed": changed},
-        )
-    return changed
 
 
 @dataclass(frozen=True)
@@ -268,7 +231,7 @@ def record_scores(
     :raises RowErrors: for a score that is not a number, negative or above the maximum, someone
         not invited to the session, or an attempt beyond the allowed number.
     """
-    _require_owner(actor, session)
+    require_owner(actor, session)
     scores, counts, errors = check_scores(session, entries)
     if errors:
         raise RowErrors(errors)

@@ -46,8 +46,8 @@ def test_an_agent_finds_the_caller_from_the_search_box(
     sign_in(page, live_server.url)
     page.get_by_test_id("quick-search").fill(typed)
     results = page.get_by_test_id("quick-results")
-    expect(results.get_by_role("link", name="张三丰")).to_be_visible()
-    expect(results.get_by_role("link")).to_have_count(1)
+    expect(results.get_by_role("option", name="张三丰")).to_be_visible()
+    expect(results.get_by_role("option")).to_have_count(1)
 
 
 def test_an_agent_opens_the_timeline_and_logs_the_call_which_appears_on_top(
@@ -55,7 +55,7 @@ def test_an_agent_opens_the_timeline_and_logs_the_call_which_appears_on_top(
 ) -> None:
     sign_in(page, live_server.url)
     page.get_by_test_id("quick-search").fill("8000")
-    page.get_by_test_id("quick-results").get_by_role("link", name="张三丰").click()
+    page.get_by_test_id("quick-results").get_by_role("option", name="张三丰").click()
     expect(page.get_by_role("heading", name="张三丰")).to_be_visible()
     timeline = page.get_by_test_id("timeline")
     expect(timeline.get_by_test_id("timeline-entry").first).to_contain_text("上次咨询保修政策")

@@ -61,3 +61,22 @@ def test_postgresql_can_answer_short_fragments_from_its_gin_index(ctx) -> None:
     connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
     plan = " ".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {compiled}"))
     assert "ix_customers_search_grams" in plan
+
+
+@pytest.mark.parametrize("typed", ["zhang san", "Zhang  San", "zhangsan", "zs", "张三", "5678"])
+def test_pinyin_typed_with_spaces_finds_the_name_like_without(ctx, typed) -> None:
+    # Agents type pinyin syllable by syllable, often with a space between them (issue 22).
+    agent = make_user(roles=["agent"])
+    make_customer(actor=agent, name="张三", phones=["13912345678"])
+    make_customer(actor=agent, name="李四", phones=["13800001111"])
+    make_customer(actor=agent, name="John Smith", phones=["13800002222"])
+    db.session.commit()
+    assert names(typed) == ["张三"]
+
+
+def test_latin_names_are_still_found_with_their_space(ctx) -> None:
+    agent = make_user(roles=["agent"])
+    make_customer(actor=agent, name="John Smith", phones=["13800002222"])
+    make_customer(actor=agent, name="Johns Mithra", phones=["13800003333"])
+    db.session.commit()
+    assert names("john smith") == ["John Smith"]

@@ -55,9 +55,9 @@ def test_draw_score_dispute_accept_and_report(page: Page, live_server, staff) ->
     expect(page.get_by_text("咨询退货流程")).to_be_visible()
 
     # Keyboard only: each criterion's value, Tab to its comment, Tab to the next criterion.
-    page.get_by_label("礼貌用语 Polite greeting and closing").focus()
-    page.keyboard.type("2")  # 25%: fails, so it needs a comment
-    page.keyboard.press("Tab")
+    page.get_by_label("礼貌用语 Polite greeting and closing", exact=True).focus()
+    page.keyboard.type("2")  # 25%: fails, so the focus moves on to the comment it needs
+    expect(page.get_by_label("对“礼貌用语 Polite greeting and closing”的评语")).to_be_focused()
     page.keyboard.type("问候语不规范")
     for _criterion in range(8):  # the others at their best; N/A for the follow-up
         page.keyboard.press("Tab")

@@ -11,7 +11,7 @@ from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.notifications.models import Notification
 from crm.scheduler import run_all
-from crm.training import services
+from crm.training import attendance, services
 from crm.training.models import Certificate, ExamAttempt
 from crm.training.queries import rates_for, training_record
 from crm.training.services import RowErrors, ScoreEntry
@@ -51,7 +51,7 @@ def worked_example(trainer, staff):
     person rate 3/5 = 60%, first-attempt rate 2/5 = 40%, attempt rate 3/7 ~ 42.86%
     """
     session = make_session(actor=trainer, invited=[staff[n] for n in "abcdef"])
-    services.record_attendance(
+    attendance.record_attendance(
         actor=trainer,
         session=session,
         marks={
@@ -129,12 +129,12 @@ def test_attempts_stop_at_the_allowed_number(worked_example, trainer, staff) -> 
 
 def test_an_absence_needs_a_reason_and_only_owners_record(worked_example, trainer, staff) -> None:
     with pytest.raises(RowErrors):
-        services.record_attendance(
+        attendance.record_attendance(
             actor=trainer, session=worked_example, marks={staff["a"].id: ("absent", " ")}
         )
     other_trainer = make_user(username="trainer.wang", roles=["trainer"])
     with pytest.raises(PermissionDenied):
-        services.record_attendance(
+        attendance.record_attendance(
             actor=other_trainer, session=worked_example, marks={staff["a"].id: ("present", None)}
         )
     with pytest.raises(PermissionDenied):
@@ -181,3 +181,22 @@ def test_add_months_keeps_the_day_or_takes_the_last_of_a_shorter_month() -> None
     assert services.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert services.add_months(date(2026, 3, 2), 12) == date(2027, 3, 2)
     assert services.add_months(date(2028, 2, 29), 12) == date(2029, 2, 28)
+
+
+def test_all_present_marks_only_those_not_marked_yet(trainer, staff) -> None:
+    session = make_session(actor=trainer, invited=[staff[n] for n in "abc"])
+    attendance.record_attendance(
+        actor=trainer, session=session, marks={staff["b"].id: ("absent", "病假")}
+    )
+    assert attendance.mark_all_present(actor=trainer, session=session) == 2
+    marks = {p.user_id: (p.attendance, p.absence_reason) for p in session.participants}
+    assert marks == {
+        staff["a"].id: ("present", None),
+        staff["b"].id: ("absent", "病假"),
+        staff["c"].id: ("present", None),
+    }
+    assert attendance.mark_all_present(actor=trainer, session=session) == 0
+    with pytest.raises(PermissionDenied):
+        attendance.mark_all_present(
+            actor=make_user(username="trainer.wang", roles=["trainer"]), session=session
+        )

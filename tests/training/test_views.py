@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.training.models import ExamAttempt
+from crm.training.models import ExamAttempt, Participant
 from tests.conftest import csrf_token
 from tests.factories import make_session, make_user
 
@@ -95,3 +95,28 @@ def test_a_results_file_is_a_dry_run_that_fills_the_grid_and_saves_nothing(
         },
     )
     assert attempts(app) == 1
+
+
+def test_results_of_a_past_session_are_dated_on_its_day_by_default(app, client, setup) -> None:
+    # Typed in months later, the scores belong to the exam day, not to the day of typing.
+    session_id, _on_it, _outsider = setup
+    page = client.get(f"/training/sessions/{session_id}").get_data(as_text=True)
+    assert 'id="taken_on" name="taken_on" value="2026-03-02"' in page
+
+
+def test_all_present_marks_the_unmarked_and_goes_on_to_the_scores(app, client, setup) -> None:
+    session_id, on_it, _outsider = setup
+    page = client.get(f"/training/sessions/{session_id}").get_data(as_text=True)
+    assert "全部出席" in page and "1 人尚未登记出勤" in page
+    answer = client.post(
+        f"/training/sessions/{session_id}/attendance/all-present",
+        data={"csrf_token": csrf_token(client, f"/training/sessions/{session_id}")},
+    )
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith(f"/training/sessions/{session_id}?focus=results")
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "已将 1 人登记为出席。" in page
+    assert "全部出席" not in page  # nobody is left to mark
+    with app.app_context():
+        marked = db.session.scalar(select(Participant.attendance).filter_by(user_id=on_it))
+    assert marked == "present"

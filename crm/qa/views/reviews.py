@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from crm.auth.models import User
 from crm.auth.permissions import Permission, permission_required
 from crm.auth.sessions import signed_in_user
+from crm.cases import queries as case_queries
 from crm.cases.models import Case
 from crm.database import utcnow
 from crm.errors import DomainError
@@ -31,7 +32,7 @@ from crm.qa.models import (
     STATUS_LABELS,
     Review,
 )
-from crm.qa.scoring import credit, fails
+from crm.qa.scoring import credit, fails, value_range
 from crm.qa.views.blueprint import bp
 from crm.surveys.models import Survey
 
@@ -78,6 +79,7 @@ def _render(review: Review, status: int = 200, **forms: Form) -> tuple[str, int]
         review=review,
         interaction=interaction,
         case=case,
+        case_events=case_queries.events(case) if case else [],
         survey=survey,
         criteria=review.scorecard_version.criteria,
         sections=[
@@ -93,6 +95,7 @@ def _render(review: Review, status: int = 200, **forms: Form) -> tuple[str, int]
         value_label=value_label,
         credit=credit,
         fails=fails,
+        value_range=value_range,
         status_labels=STATUS_LABELS,
         reason_labels=REASON_LABELS,
         dispute_labels=DISPUTE_LABELS,

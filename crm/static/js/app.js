@@ -66,3 +66,78 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// The search box in the navigation bar is a combobox over the hits htmx puts under it: the
+// arrow keys move the active hit (announced through aria-activedescendant while the focus stays
+// in the box, so the agent can go on typing), Enter opens it, Shift+Enter opens the customer at
+// the interaction form, Escape closes the list.
+(function () {
+  "use strict";
+
+  var box = document.getElementById("quick-search");
+  var results = document.getElementById("quick-search-results");
+  if (!box || !results) {
+    return;
+  }
+
+  function options() {
+    return Array.prototype.slice.call(results.querySelectorAll("[role=option]"));
+  }
+
+  function activate(option) {
+    options().forEach(function (other) {
+      var active = other === option;
+      other.classList.toggle("active", active);
+      other.setAttribute("aria-selected", active ? "true" : "false");
+    });
+    if (option) {
+      box.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      box.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target === results) {
+      box.setAttribute("aria-expanded", options().length ? "true" : "false");
+      activate(null);
+    }
+  });
+
+  box.addEventListener("keydown", function (event) {
+    var all = options();
+    var current = all.indexOf(document.getElementById(box.getAttribute("aria-activedescendant")));
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!all.length) {
+        return;
+      }
+      event.preventDefault();
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      activate(all[(current + step + all.length + (current < 0 && step < 0 ? 1 : 0)) % all.length]);
+    } else if (event.key === "Enter" && current >= 0) {
+      event.preventDefault();
+      var option = all[current];
+      window.location.assign(event.shiftKey ? option.getAttribute("data-log-href") : option.href);
+    } else if (event.key === "Escape" && all.length) {
+      event.preventDefault();
+      results.textContent = "";
+      box.setAttribute("aria-expanded", "false");
+      activate(null);
+    }
+  });
+})();
+
+// ?log=1 on a customer's page (from the search box's Shift+Enter, or a link) puts the cursor in
+// the first field of the interaction form: the customer is on the line.
+(function () {
+  "use strict";
+
+  var form = document.querySelector("form[data-log-form]");
+  if (form && new URLSearchParams(window.location.search).get("log") === "1") {
+    var first = form.querySelector("select, input:not([type=hidden]), textarea");
+    if (first) {
+      first.focus();
+    }
+  }
+})();

@@ -1,5 +1,5 @@
-// The exam score grid: Enter moves to the next person, a paste from Excel is previewed by the
-// server and applied person by person, and every value is checked as it is typed.
+// The exam score grid: a paste from Excel is previewed by the server and applied person by
+// person, and every value is checked as it is typed (moving around: key-grid.js).
 (function () {
   "use strict";
 
@@ -29,19 +29,8 @@
     }
   }
 
-  inputs.forEach(function (input, index) {
+  inputs.forEach(function (input) {
     input.addEventListener("input", function () { check(input); });
-    input.addEventListener("keydown", function (event) {
-      if (event.key === "Enter") {
-        event.preventDefault();
-        var next = inputs[index + 1];
-        if (next) {
-          next.focus();
-        } else {
-          grid.querySelector("button[type=submit]").focus();
-        }
-      }
-    });
     input.addEventListener("paste", function (event) {
       var text = (event.clipboardData || window.clipboardData).getData("text");
       if (!/[\r\n\t]/.test(text.replace(/(\r?\n)$/, ""))) {
@@ -51,6 +40,14 @@
       preview(text);
     });
   });
+
+  // After "all present" the trainer goes on to the scores: the cursor waits in the first empty one.
+  if (new URLSearchParams(window.location.search).get("focus") === "results") {
+    var empty = inputs.filter(function (input) { return input.value === ""; })[0];
+    if (empty) {
+      empty.focus();
+    }
+  }
 
   // Which pasted score goes to whom is decided by the server (crm/training/paste.py), which
   // answers a preview; the grid is filled only when the trainer applies it.

@@ -1,127 +1,39 @@
-"""Training pages: the trainers' overview, sessions with their grids, topics, records."""
+"""One training session: its attendance and results grids, results from a file or a paste, its
+marks."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import SelectChoice
 
 from crm.access import may_change_training_result
-from crm.auth.models import User, UserRole
-from crm.auth.permissions import Permission, Role, permission_required
-from crm.auth.queries import active_agents
+from crm.auth.models import User
+from crm.auth.permissions import Permission, permission_required
 from crm.auth.sessions import signed_in_user
 from crm.core.ids import parse_id
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
-from crm.forms import apply_domain_error, flash_form_errors
+from crm.forms import flash_form_errors
 from crm.i18n import gettext as _
 from crm.i18n import ngettext
-from crm.timezones import department_today, local_now, local_to_utc, month_from_arg
+from crm.timezones import department_today
+from crm.training import attendance as attendance_rules
 from crm.training import queries, services
-from crm.training.forms import MarksForm, SessionForm, TopicForm
+from crm.training.forms import MarksForm
 from crm.training.models import (
     ATTENDANCE_LABELS,
     KIND_LABELS,
     Attendance,
     ExamAttempt,
     TrainingSession,
-    TrainingTopic,
 )
 from crm.training.paste import preview_paste
-from crm.training.queue import assigned_queue
 from crm.training.results_import import read_results
-
-bp = Blueprint("training", __name__, url_prefix="/training")
-
-
-def _target() -> float:
-    return current_app.config["TRAINING_PASS_TARGET"]
-
-
-@bp.get("/")
-@permission_required(Permission.TRAINING_VIEW)
-def overview() -> str:
-    month = month_from_arg(request.args.get("month"), utcnow())
-    sessions = queries.sessions_in(month)
-    return render_template(
-        "training/overview.html",
-        month=month,
-        sessions=[(s, queries.rates_for([s.id])) for s in sessions],
-        month_rates=queries.rates_for([s.id for s in sessions]),
-        breakdowns={
-            "kind": queries.breakdown(sessions, "kind"),
-            "topic": queries.breakdown(sessions, "topic"),
-            "trainer": queries.breakdown(sessions, "trainer"),
-        },
-        trend=queries.trend(month),
-        target=_target(),
-        kind_labels=KIND_LABELS,
-    )
-
-
-@bp.route("/sessions/new", methods=["GET", "POST"])
-@permission_required(Permission.TRAINING_MANAGE)
-def new_session() -> str | tuple[str, int] | BaseResponse:
-    actor = signed_in_user()
-    form = SessionForm()
-    trainers = [SelectChoice(str(uid), name) for uid, name in active_agents(Role.TRAINER)]
-    form.trainer_id.choices = trainers or [SelectChoice(str(actor.id), actor.display_name)]
-    topics = list(db.session.scalars(select(TrainingTopic).where(TrainingTopic.active.is_(True))))
-    form.topics.choices = [SelectChoice(t.id, t.name) for t in topics]
-    form.invited.choices = [SelectChoice(uid, name) for uid, name in active_agents()]
-    if request.method == "GET":
-        form.trainer_id.data = str(actor.id)
-        form.starts_at.data = local_now()
-        form.month.data = local_now().strftime("%Y-%m")
-        # "Plan a session for these people", from the queue of QA's assignments.
-        topic = request.args.get("topic", type=int)
-        if topic in {t.id for t in topics}:
-            form.topics.data = [topic]
-            form.title.data = next(t.name for t in topics if t.id == topic)
-            form.invited.data = request.args.getlist("invite", type=int)
-    if form.validate_on_submit():
-        try:
-            month = datetime.strptime(form.month.data, "%Y-%m").date()
-        except ValueError:
-            form.month.errors = [_("Choose the month.")]
-        else:
-            try:
-                session = services.create_session(
-                    actor=actor,
-                    title=form.title.data,
-                    kind=form.kind.data,
-                    trainer=db.session.get(User, int(form.trainer_id.data)),
-                    starts_at=local_to_utc(form.starts_at.data),
-                    duration_minutes=form.duration_minutes.data,
-                    location=form.location.data,
-                    month=month,
-                    topics=[t for t in topics if t.id in form.topics.data],
-                    invited=db.session.scalars(select(User).where(User.id.in_(form.invited.data))),
-                    max_score=form.max_score.data,
-                    pass_mark=form.pass_mark.data,
-                )
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
-            else:
-                db.session.commit()
-                flash(_("Session planned."), "success")
-                return redirect(url_for("training.session", session_id=session.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("training/session_form.html", form=form), status
-
-
-@bp.get("/queue")
-@permission_required(Permission.TRAINING_MANAGE)
-def queue() -> str:
-    """Who QA assigned to each topic and no session covers yet."""
-    return render_template("training/queue.html", queue=assigned_queue())
+from crm.training.views.blueprint import bp, target
 
 
 def _session_or_404(session_id: int) -> TrainingSession:
@@ -138,6 +50,13 @@ def _owned_session(session_id: int) -> TrainingSession:
     if not _owns(signed_in_user(), session):
         abort(403)
     return session
+
+
+def _exam_day(session: TrainingSession) -> date:
+    """The day results are dated by default: the session's own day, so that results typed in
+    later for a past session are not dated the day they were typed; today for one ahead."""
+    today = department_today(utcnow())
+    return min(today, department_today(session.starts_at))
 
 
 def _render_session(
@@ -170,7 +89,7 @@ def _render_session(
         attempts=attempts,
         rates=queries.rates_for([session.id]),
         month_rates=queries.rates_for([s.id for s in queries.sessions_in(session.month)]),
-        target=_target(),
+        target=target(),
         can_edit=_owns(actor, session),
         row_errors=row_errors or {},
         typed=typed or {},
@@ -179,7 +98,7 @@ def _render_session(
         marks_form=MarksForm(
             formdata=None, max_score=session.max_score, pass_mark=session.pass_mark
         ),
-        today=department_today(utcnow()),
+        exam_day=_exam_day(session),
         max_attempts=current_app.config["TRAINING_MAX_ATTEMPTS"],
     )
     return html, status
@@ -203,7 +122,7 @@ def attendance(session_id: int) -> tuple[str, int] | BaseResponse:
         for p in session.participants
     }
     try:
-        services.record_attendance(actor=signed_in_user(), session=session, marks=marks)
+        attendance_rules.record_attendance(actor=signed_in_user(), session=session, marks=marks)
     except services.RowErrors as refused:
         db.session.rollback()
         flash(refused.message, "danger")
@@ -218,6 +137,20 @@ def attendance(session_id: int) -> tuple[str, int] | BaseResponse:
     return redirect(url_for("training.session", session_id=session.id) + "#attendance")
 
 
+@bp.post("/sessions/<int:session_id>/attendance/all-present")
+@permission_required(Permission.TRAINING_MANAGE)
+def all_present(session_id: int) -> BaseResponse:
+    session = _owned_session(session_id)
+    marked = attendance_rules.mark_all_present(actor=signed_in_user(), session=session)
+    db.session.commit()
+    flash(
+        ngettext("%(num)d person marked present.", "%(num)d people marked present.", marked),
+        "success",
+    )
+    # On to the scores, the cursor in the first one: the next thing a trainer does.
+    return redirect(url_for("training.session", session_id=session.id, focus="results"))
+
+
 @bp.post("/sessions/<int:session_id>/results")
 @permission_required(Permission.TRAINING_MANAGE)
 def results(session_id: int) -> tuple[str, int] | BaseResponse:
@@ -225,7 +158,7 @@ def results(session_id: int) -> tuple[str, int] | BaseResponse:
     try:
         taken_on = date.fromisoformat(request.form.get("taken_on", ""))
     except ValueError:
-        taken_on = department_today(utcnow())
+        taken_on = _exam_day(session)
     typed = {
         p.user_id: (request.form.get(f"score-{p.user_id}") or "").strip()
         for p in session.participants
@@ -272,7 +205,7 @@ def import_results(session_id: int) -> tuple[str, int] | BaseResponse:
             session,
             filename=upload.filename,
             data=upload.read(),
-            taken_on=department_today(utcnow()),
+            taken_on=_exam_day(session),
         )
     except DomainError as error:
         flash(error.message, "danger")
@@ -300,9 +233,7 @@ def paste_results(session_id: int) -> tuple[str, int]:
     """The preview of a paste into the grid (called by score-grid.js): who gets which score,
     or why the paste is refused. Nothing is saved."""
     session = _owned_session(session_id)
-    preview = preview_paste(
-        session, request.form.get("text", ""), taken_on=department_today(utcnow())
-    )
+    preview = preview_paste(session, request.form.get("text", ""), taken_on=_exam_day(session))
     html = render_template("training/_paste_preview.html", preview=preview)
     return html, 422 if preview.error else 200
 
@@ -329,75 +260,3 @@ def marks(session_id: int) -> BaseResponse:
     else:
         flash_form_errors(form)
     return redirect(url_for("training.session", session_id=session.id))
-
-
-@bp.route("/topics", methods=["GET", "POST"])
-@permission_required(Permission.TRAINING_MANAGE)
-def topics() -> str | tuple[str, int] | BaseResponse:
-    form = TopicForm()
-    if form.validate_on_submit():
-        try:
-            services.add_topic(actor=signed_in_user(), name=form.name.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Topic added."), "success")
-            return redirect(url_for("training.topics"))
-    listed = db.session.scalars(
-        select(TrainingTopic).order_by(TrainingTopic.active.desc(), TrainingTopic.name)
-    )
-    status = 400 if form.is_submitted() else 200
-    return render_template("training/topics.html", form=form, topics=list(listed)), status
-
-
-@bp.post("/topics/<int:topic_id>/active")
-@permission_required(Permission.TRAINING_MANAGE)
-def topic_active(topic_id: int) -> BaseResponse:
-    topic = db.session.get(TrainingTopic, topic_id) or abort(404)
-    services.set_topic_active(
-        actor=signed_in_user(), topic=topic, active=request.form.get("active") == "1"
-    )
-    db.session.commit()
-    return redirect(url_for("training.topics"))
-
-
-def _render_record(user: User) -> str:
-    return render_template(
-        "training/record.html",
-        person=user,
-        record=queries.training_record(user),
-        certificate=queries.latest_certificate(user.id),
-        attendance_labels=ATTENDANCE_LABELS,
-        max_attempts=current_app.config["TRAINING_MAX_ATTEMPTS"],
-    )
-
-
-@bp.get("/me")
-@login_required
-def my_record() -> str:
-    return _render_record(signed_in_user())
-
-
-@bp.get("/people/<int:user_id>")
-@permission_required(Permission.TRAINING_VIEW)
-def record(user_id: int) -> str:
-    return _render_record(db.session.get(User, user_id) or abort(404))
-
-
-@bp.get("/certificates")
-@permission_required(Permission.TRAINING_VIEW)
-def certificates() -> str:
-    agents = list(
-        db.session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == Role.AGENT.value, User.active.is_(True))
-            .order_by(User.display_name)
-        )
-    )
-    overview = queries.certification_overview(
-        agents, department_today(utcnow()), current_app.config["TRAINING_REMINDER_DAYS"]
-    )
-    return render_template("training/certificates.html", overview=overview)

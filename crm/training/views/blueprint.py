@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app
+
+bp = Blueprint("training", __name__, url_prefix="/training")
+
+
+def target() -> float:
+    """The target person pass rate (培训合格率) the pages compare against."""
+    return current_app.config["TRAINING_PASS_TARGET"]
