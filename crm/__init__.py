@@ -29,6 +29,7 @@ from crm.contingency.views import bp as contingency_bp
 from crm.core.assets import register_assets
 from crm.core.errors import register_error_pages
 from crm.core.header import page_header
+from crm.core.home import bp as home_bp
 from crm.core.ids import IdConverter
 from crm.core.nav import main_nav
 from crm.core.views import bp as core_bp
@@ -128,6 +129,8 @@ def register_blueprints(app: Flask) -> None:
         pop_bp,
         reports_bp,
         contingency_bp,
+        # Last: it adds a URL for each home section the blueprints above registered.
+        home_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

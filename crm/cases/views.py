@@ -15,6 +15,7 @@ from crm.auth.sessions import signed_in_user
 from crm.cases import queries, services
 from crm.cases.access import case_for, case_to_change
 from crm.cases.forms import CaseForm, ClosureForm, TransferForm
+from crm.cases.home import register_home_sections
 from crm.cases.models import (
     DEPARTMENT_LABELS,
     PRIORITY_LABELS,
@@ -36,6 +37,7 @@ from crm.timezones import local_now, local_to_utc
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 bp.record_once(register_providers)
+bp.record_once(register_home_sections)
 
 
 def _assignees(empty: str) -> list[SelectChoice]:

@@ -25,6 +25,7 @@ from crm.i18n import ngettext
 from crm.timezones import department_today, local_now, local_to_utc, month_from_arg
 from crm.training import queries, services
 from crm.training.forms import MarksForm, SessionForm, TopicForm
+from crm.training.home import register_home_sections
 from crm.training.models import (
     ATTENDANCE_LABELS,
     KIND_LABELS,
@@ -38,6 +39,7 @@ from crm.training.queue import assigned_queue
 from crm.training.results_import import read_results
 
 bp = Blueprint("training", __name__, url_prefix="/training")
+bp.record_once(register_home_sections)
 
 
 def _target() -> float:
