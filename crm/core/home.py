@@ -15,10 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_login import login_required
+from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.models import User
 from crm.auth.permissions import Permission, Role, permission_required
@@ -89,6 +91,17 @@ def _poll_view(section: HomeSection) -> Callable[[], str]:
     if section.permission is None:
         return login_required(view)
     return permission_required(section.permission)(view)
+
+
+@bp.after_request
+def _sign_in_in_the_window(response: BaseResponse) -> BaseResponse:
+    """A poll whose session ended (idle limit, signed out elsewhere) is answered with a redirect
+    to the sign-in page, which htmx would follow and swap into the section: the browser is sent
+    there instead (htmx's ``HX-Redirect``)."""
+    login = url_for("auth.login")
+    if response.status_code == 302 and urlsplit(response.location or "").path == login:
+        return BaseResponse(status=204, headers={"HX-Redirect": login})
+    return response
 
 
 @bp.record_once

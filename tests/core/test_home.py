@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -36,6 +37,7 @@ WORK_LINK = re.compile(
     r'|/training/sessions/\d+|/training/people/\d+|/training/me|/admin/users/\d+|/reports/kpi/\w+[^"]*'
     r'|/callbacks/board\?[^"]+)"'
 )
+HTMX = {"HX-Request": "true"}
 POLL = re.compile(r'hx-get="/home/(\w+)" hx-trigger="every 30s"')
 
 
@@ -303,3 +305,30 @@ def test_a_section_is_escaped(app, team) -> None:
         db.session.commit()
     text = signed_in(app, "home.agent").get("/home/my_cases").get_data(as_text=True)
     assert "<script>alert(1)" not in text and "&lt;script&gt;" in text
+
+
+def test_polling_the_home_is_not_activity_that_keeps_a_session_open(client, login_as) -> None:
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        login_as("agent")
+        # A home left open on a screen: it polls, nobody uses it.
+        clock.shift(timedelta(minutes=20))
+        assert client.get("/home/my_cases", headers=HTMX).status_code == 200
+        clock.shift(timedelta(minutes=11))
+        response = client.get("/account")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_a_poll_after_the_session_ended_sends_the_browser_to_the_sign_in_page(
+    client, login_as
+) -> None:
+    """Not a redirect htmx would follow, swapping the sign-in page into the section."""
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        login_as("agent")
+        clock.shift(timedelta(minutes=31))
+        response = client.get("/home/my_cases", headers=HTMX)
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/login"
+    client.post("/logout")  # signed out elsewhere: the session's token no longer matches
+    response = client.get("/home/my_callbacks", headers=HTMX)
+    assert (response.status_code, response.headers["HX-Redirect"]) == (204, "/login")
