@@ -12,10 +12,13 @@ from flask import current_app
 from crm.auth.lockout import held_up_users
 from crm.auth.models import User
 from crm.auth.permissions import Permission, Role
-from crm.auth.queries import without_two_factor
+from crm.auth.queries import never_signed_in, without_two_factor
 from crm.auth.two_factor import ROLES_REQUIRING_2FA
 from crm.core.home import HomeSection, register_home_section
 from crm.i18n import lazy_gettext as _l
+
+#: items a list shows
+HOME_ROWS = 8
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class AccountsToSee:
     held_up: list[User]
     without_two_factor: list[User]
     two_factor_required: bool
+    never_signed_in: list[User]
 
 
 def _accounts(_actor: User, now: datetime) -> AccountsToSee:
@@ -30,6 +34,7 @@ def _accounts(_actor: User, now: datetime) -> AccountsToSee:
         held_up_users(now),
         without_two_factor(tuple(Role(r) for r in sorted(ROLES_REQUIRING_2FA))),
         current_app.config["REQUIRE_2FA"],
+        never_signed_in(HOME_ROWS),
     )
 
 

@@ -91,3 +91,16 @@ def without_two_factor(roles: tuple[Role, ...]) -> list[User]:
             .order_by(User.username)
         )
     )
+
+
+def never_signed_in(limit: int) -> list[User]:
+    """Active accounts nobody has signed in with yet, the oldest first: passwords not handed
+    over, or accounts made and forgotten."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active.is_(True), User.last_login_at.is_(None))
+            .order_by(User.created_at, User.id)
+            .limit(limit)
+        )
+    )

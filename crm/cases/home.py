@@ -18,7 +18,7 @@ from crm.i18n import lazy_gettext as _l
 
 #: items a section lists before linking to the full page
 HOME_ROWS = 8
-#: cases read per state for the wallboard; past it the wallboard links to the queue
+#: cases read per state for the wallboard (its counts stop there; the queue has them all)
 WALLBOARD_ROWS = 40
 
 
@@ -45,8 +45,6 @@ class DepartmentWatch:
 @dataclass(frozen=True)
 class Wallboard:
     departments: list[DepartmentWatch]
-    #: more cases than the wallboard read: the queue has the rest
-    more: bool
     unassigned: list[tuple[Case, SlaState]]
     unassigned_count: int
 
@@ -73,7 +71,6 @@ def _wallboard(_actor: User, now: datetime) -> Wallboard:
     unassigned = team_queue(now, state="unassigned", department=None, size=HOME_ROWS)
     return Wallboard(
         departments,
-        breached.next_after is not None or at_risk.next_after is not None,
         unassigned.rows,
         unassigned_open_count(),
     )

@@ -19,7 +19,9 @@ from crm.training.models import TrainingSession, TrainingTopic
 from crm.training.queries import (
     PassRates,
     invited_to_upcoming,
+    latest_held,
     missing_results,
+    rates_for,
     trend,
     upcoming_sessions,
 )
@@ -30,6 +32,7 @@ HOME_ROWS = 6
 #: how far back a session's missing results are still asked for
 MISSING_RESULTS_DAYS = 90
 TREND_MONTHS = 6
+RECENT_SESSIONS = 3
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class TrainerPlan:
     upcoming: list[TrainingSession]
     #: (session, people without a result)
     missing: list[tuple[TrainingSession, int]]
+    #: the latest sessions held, with their rates
+    recent: list[tuple[TrainingSession, PassRates]]
 
 
 def _plan(actor: User, now: datetime) -> TrainerPlan:
@@ -44,6 +49,10 @@ def _plan(actor: User, now: datetime) -> TrainerPlan:
     return TrainerPlan(
         upcoming_sessions(trainer_id=actor.id, now=now, limit=HOME_ROWS),
         missing_results(trainer_id=actor.id, since=since, now=now),
+        [
+            (session, rates_for([session.id]))
+            for session in latest_held(trainer_id=actor.id, now=now, limit=RECENT_SESSIONS)
+        ],
     )
 
 

@@ -213,6 +213,18 @@ def upcoming_sessions(
     return list(db.session.scalars(query.order_by(TrainingSession.starts_at).limit(limit)))
 
 
+def latest_held(*, trainer_id: int, now: datetime, limit: int) -> list[TrainingSession]:
+    """The trainer's sessions held before ``now``, the latest first."""
+    return list(
+        db.session.scalars(
+            select(TrainingSession)
+            .where(TrainingSession.trainer_id == trainer_id, TrainingSession.starts_at < now)
+            .order_by(TrainingSession.starts_at.desc())
+            .limit(limit)
+        )
+    )
+
+
 def invited_to_upcoming(user: User, now: datetime) -> list[TrainingSession]:
     """The sessions from ``now`` on that ``user`` is invited to, soonest first."""
     return list(
