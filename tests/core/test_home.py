@@ -15,6 +15,7 @@ from crm.auth.models import LoginAttempt
 from crm.cases.models import Case
 from crm.cases.services import open_case
 from crm.database import utcnow
+from crm.demo import DEMO_PASSWORD
 from crm.extensions import db
 from crm.qa.calibration import create_session as create_calibration
 from crm.qa.models import Dispute, Review, ReviewStatus, SampleDraw, Scorecard, TrainingAssignment
@@ -332,3 +333,15 @@ def test_a_poll_after_the_session_ended_sends_the_browser_to_the_sign_in_page(
     client.post("/logout")  # signed out elsewhere: the session's token no longer matches
     response = client.get("/home/my_callbacks", headers=HTMX)
     assert (response.status_code, response.headers["HX-Redirect"]) == (204, "/login")
+
+
+def test_on_the_demo_every_roles_home_links_to_at_least_three_pieces_of_work(app) -> None:
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    for username in ("admin", "supervisor", "trainer", "reviewer", "agent"):
+        client = app.test_client()
+        assert login(client, username, DEMO_PASSWORD).status_code == 302
+        page = client.get("/").get_data(as_text=True)
+        assert len(work_links(page)) >= 3, (username, work_links(page))
+        for name in POLL.findall(page):
+            assert client.get(f"/home/{name}", headers=HTMX).status_code == 200, name
