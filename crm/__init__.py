@@ -29,6 +29,7 @@ from crm.contingency.views import bp as contingency_bp
 from crm.core.assets import register_assets
 from crm.core.errors import register_error_pages
 from crm.core.header import page_header
+from crm.core.home import bp as home_bp
 from crm.core.ids import IdConverter
 from crm.core.nav import main_nav
 from crm.core.views import bp as core_bp
@@ -43,7 +44,9 @@ from crm.forms import use_fast_html_params
 from crm.i18n import (
     HTML_LANG,
     TextJSONProvider,
+    countdown,
     current_language,
+    duration,
     install_template_translations,
     select_locale,
     select_timezone,
@@ -126,6 +129,8 @@ def register_blueprints(app: Flask) -> None:
         pop_bp,
         reports_bp,
         contingency_bp,
+        # Last: it adds a URL for each home section the blueprints above registered.
+        home_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
@@ -160,6 +165,8 @@ def register_template_helpers(app: Flask) -> None:
     # In place of Flask-Babel's filters of the same names: the same text, several times faster.
     app.jinja_env.filters["datetimeformat"] = format_datetime
     app.jinja_env.filters["dateformat"] = format_date
+    app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["countdown"] = countdown
 
     @app.context_processor
     def template_helpers() -> dict[str, object]:

@@ -165,3 +165,35 @@ class TextJSONProvider(DefaultJSONProvider):
         if isinstance(o, LazyString):
             return str(o)
         return DefaultJSONProvider.default(o)
+
+
+#: from this many days on a duration is said in days only ("349 天", not "349 天 3 小时")
+_DAYS_ONLY_FROM = 7
+
+
+def duration(minutes: float) -> str:
+    """A length of time as people say it, in its two largest units and rounded down: "20 分钟",
+    "1 小时 20 分", "3 天 4 小时", and from a week on in days alone ("349 天"), never "8391
+    小时"."""
+    total = int(abs(minutes))
+    days, rest = divmod(total, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days >= _DAYS_ONLY_FROM or (days and not hours):
+        return gettext("%(days)d d", days=days)
+    if days:
+        return gettext("%(days)d d %(hours)d h", days=days, hours=hours)
+    if hours and mins:
+        return gettext("%(hours)d h %(minutes)d min", hours=hours, minutes=mins)
+    if hours:
+        return gettext("%(hours)d h", hours=hours)
+    if mins:
+        return gettext("%(minutes)d min", minutes=mins)
+    return gettext("under a minute")
+
+
+def countdown(minutes_left: float) -> str:
+    """Time left before a deadline, or how long ago it passed: "还剩 1 小时 20 分", "已超时 3
+    天"."""
+    if minutes_left < 0:
+        return gettext("%(duration)s overdue", duration=duration(minutes_left))
+    return gettext("%(duration)s left", duration=duration(minutes_left))

@@ -59,6 +59,23 @@ class Route(NamedTuple):
 #: {token} another user's API token, {merge} a merge of two customers.
 MATRIX: dict[tuple[str, str], Route] = {
     ("core.home", "GET"): Route("/", LOGIN),
+    # The home's sections, each polled by htmx from its own URL (crm/core/home.py).
+    ("home.my_callbacks", "GET"): Route("/home/my_callbacks", Permission.CALLBACKS_WORK),
+    ("home.team_callbacks", "GET"): Route("/home/team_callbacks", Permission.CALLBACKS_PLAN),
+    ("home.my_cases", "GET"): Route("/home/my_cases", Permission.CASES_WORK),
+    ("home.sla_wallboard", "GET"): Route("/home/sla_wallboard", Permission.CASES_SUPERVISE),
+    ("home.my_reviews", "GET"): Route("/home/my_reviews", LOGIN),
+    ("home.qa_queue", "GET"): Route("/home/qa_queue", Permission.QA_REVIEW),
+    ("home.qa_calibrations", "GET"): Route("/home/qa_calibrations", Permission.QA_REVIEW),
+    ("home.qa_disputes", "GET"): Route("/home/qa_disputes", Permission.QA_VIEW),
+    ("home.training_plan", "GET"): Route("/home/training_plan", Permission.TRAINING_MANAGE),
+    ("home.training_queue", "GET"): Route("/home/training_queue", Permission.TRAINING_MANAGE),
+    ("home.training_pass_rates", "GET"): Route(
+        "/home/training_pass_rates", Permission.TRAINING_VIEW
+    ),
+    ("home.my_training", "GET"): Route("/home/my_training", LOGIN),
+    ("home.month_targets", "GET"): Route("/home/month_targets", Permission.REPORTS_VIEW),
+    ("home.admin_accounts", "GET"): Route("/home/admin_accounts", Permission.USERS_MANAGE),
     ("core.healthz", "GET"): Route("/healthz", PUBLIC),
     ("core.readyz", "GET"): Route("/readyz", PUBLIC),
     ("core.set_language", "POST"): Route("/language", PUBLIC),

@@ -136,3 +136,25 @@ def prune_login_attempts(now: datetime) -> int:
             )
         )
     ).rowcount
+
+
+def held_up_users(now: datetime) -> list[User]:
+    """Active accounts with a client that must wait before its next try (passwords or codes),
+    by username: the administrators' home lists them to clear."""
+    keys = list(
+        db.session.scalars(
+            select(LoginAttempt.username)
+            .where(LoginAttempt.succeeded.is_(False), LoginAttempt.at > now - window())
+            .distinct()
+        )
+    )
+    usernames = {key.removeprefix("2fa:") for key in waiting_usernames(keys, now)}
+    if not usernames:
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.username.in_(usernames), User.active.is_(True))
+            .order_by(User.username)
+        )
+    )

@@ -74,3 +74,33 @@ def users_shown_by_name(model: Any) -> tuple[Any, ...]:
         for relation in inspect(model).relationships
         if relation.mapper.class_ is User
     )
+
+
+def without_two_factor(roles: tuple[Role, ...]) -> list[User]:
+    """Active users holding any of ``roles`` who have not enrolled two-factor sign-in."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.active.is_(True),
+                User.totp_enabled_at.is_(None),
+                exists().where(
+                    UserRole.user_id == User.id, UserRole.role.in_([r.value for r in roles])
+                ),
+            )
+            .order_by(User.username)
+        )
+    )
+
+
+def never_signed_in(limit: int) -> list[User]:
+    """Active accounts nobody has signed in with yet, the oldest first: passwords not handed
+    over, or accounts made and forgotten."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active.is_(True), User.last_login_at.is_(None))
+            .order_by(User.created_at, User.id)
+            .limit(limit)
+        )
+    )

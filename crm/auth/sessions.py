@@ -71,9 +71,9 @@ def end_session() -> None:
         session["locale"] = locale
 
 
-def session_expired() -> bool:
+def session_expired(*, activity: bool = True) -> bool:
     """True when the signed-in session is past its idle or absolute limit; otherwise marks it
-    as seen now.
+    as seen now, if the request is the user's ``activity`` (not a page polling by itself).
 
     The mark is renewed at most once every ``_SEEN_RESOLUTION`` seconds: renewing it on every
     request would re-sign and re-send the cookie with every answer, and the idle limit is
@@ -87,6 +87,6 @@ def session_expired() -> bool:
         return True
     if now - seen_at > config["SESSION_IDLE_MINUTES"] * 60:
         return True
-    if now - seen_at >= _SEEN_RESOLUTION:
+    if activity and now - seen_at >= _SEEN_RESOLUTION:
         session[_SEEN_AT] = now
     return False

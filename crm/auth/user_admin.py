@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth import lockout, queries, services, two_factor
 from crm.auth.forms import UserCreateForm, UserEditForm
+from crm.auth.home import register_home_sections
 from crm.auth.models import User
 from crm.auth.permissions import Permission, Role, permission_required
 from crm.auth.sessions import signed_in_user
@@ -17,6 +18,7 @@ from crm.forms import apply_domain_error
 from crm.i18n import gettext as _
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
+bp.record_once(register_home_sections)
 
 
 def _get_user_or_404(user_id: int) -> User:

@@ -42,7 +42,9 @@ _UNCHECKED_ENDPOINTS = {"static", "core.healthz", "core.readyz"}
 def enforce_session_limits() -> BaseResponse | None:
     if request.endpoint in _UNCHECKED_ENDPOINTS or not current_user.is_authenticated:
         return None
-    if not session_expired():
+    # The home's sections poll every 30 s by themselves: counted as activity, a home left open
+    # on a screen would never reach the idle limit.
+    if not session_expired(activity=request.blueprint != "home"):
         return None
     logout_user()
     flash(_("Your session has expired. Please sign in again."), "warning")

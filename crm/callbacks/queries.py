@@ -199,3 +199,75 @@ def agent_figures(*, month: date, today: date) -> list[AgentFigures]:
         AgentFigures(user, planned, done or 0, overdue or 0)
         for user, planned, done, overdue in rows
     ]
+
+
+@dataclass(frozen=True)
+class DueNow:
+    """The agent's open callbacks due today or earlier, the most overdue first."""
+
+    tasks: list[CallbackTask]
+    overdue: int
+    today: int
+
+
+def due_now(agent: User, today: date, limit: int) -> DueNow:
+    """At most ``limit`` of the agent's callbacks due by ``today``, and how many are overdue
+    and due today (the home's agent section)."""
+    mine = (CallbackTask.assignee_id == agent.id, CallbackTask.status == TaskStatus.DUE.value)
+    overdue, due_today = db.session.execute(
+        select(
+            func.count().filter(CallbackTask.due_date < today),
+            func.count().filter(CallbackTask.due_date == today),
+        ).where(*mine, CallbackTask.due_date <= today)
+    ).one()
+    tasks = db.session.scalars(
+        select(CallbackTask)
+        .where(*mine, CallbackTask.due_date <= today)
+        .options(*_WORKLIST_ROW)
+        .order_by(CallbackTask.due_date, CallbackTask.id)
+        .limit(limit)
+    ).unique()
+    return DueNow(list(tasks), overdue, due_today)
+
+
+@dataclass(frozen=True)
+class DayProgress:
+    agent: User
+    done: int
+    #: the day's callbacks that count (due, done, not reached, skipped)
+    total: int
+
+
+def progress_on(day: date) -> list[DayProgress]:
+    """Per agent, the callbacks due on ``day`` and how many are done (the supervisors' home)."""
+    rows = db.session.execute(
+        select(
+            User,
+            func.count(CallbackTask.id),
+            func.count().filter(CallbackTask.status == TaskStatus.DONE.value),
+        )
+        .join(CallbackTask, CallbackTask.assignee_id == User.id)
+        .where(CallbackTask.due_date == day, CallbackTask.status.in_(COUNTED))
+        .group_by(User.id)
+        .order_by(User.display_name)
+    ).all()
+    return [DayProgress(user, done, total) for user, total, done in rows]
+
+
+def without_active_agent(until: date, limit: int) -> tuple[list[CallbackTask], int]:
+    """Open callbacks due by ``until`` whose agent is deactivated, so nobody will call (a
+    task always has an assignee: "unassigned" work is this), the earliest first, and how
+    many there are."""
+    orphaned = (
+        CallbackTask.status == TaskStatus.DUE.value,
+        CallbackTask.due_date <= until,
+        CallbackTask.assignee_id.in_(select(User.id).where(User.active.is_(False))),
+    )
+    count = db.session.scalar(select(func.count()).select_from(CallbackTask).where(*orphaned))
+    tasks = db.session.scalars(
+        select(CallbackTask)
+        .where(*orphaned)
+        .order_by(CallbackTask.due_date, CallbackTask.id)
+        .limit(limit)
+    ).unique()
+    return list(tasks), count or 0

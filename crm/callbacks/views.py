@@ -22,6 +22,7 @@ from crm.callbacks.forms import (
     RescheduleForm,
     SkipForm,
 )
+from crm.callbacks.home import register_home_sections
 from crm.callbacks.models import TASK_STATUS_LABELS, CallbackTask, TaskStatus
 from crm.callbacks.providers import register_providers
 from crm.core.ids import arg_id
@@ -35,6 +36,7 @@ from crm.timezones import department_today, month_from_arg
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
 bp.record_once(register_providers)
+bp.record_once(register_home_sections)
 
 
 def _today() -> date:

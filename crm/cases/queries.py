@@ -145,3 +145,9 @@ def events(case: Case) -> list[CaseEvent]:
             .order_by(CaseEvent.at, CaseEvent.id)
         )
     )
+
+
+def unassigned_open_count() -> int:
+    """Open cases nobody holds (the supervisors' home)."""
+    query = select(func.count()).select_from(Case).where(*_open(), Case.assignee_id.is_(None))
+    return db.session.scalar(query) or 0

@@ -16,6 +16,7 @@ from crm.cases import queries, services
 from crm.cases.access import case_for, case_to_change
 from crm.cases.complaints import record_complaint_closure
 from crm.cases.forms import CaseForm, ClosureForm, TransferForm
+from crm.cases.home import register_home_sections
 from crm.cases.models import (
     DEPARTMENT_LABELS,
     PRIORITY_LABELS,
@@ -38,6 +39,7 @@ from crm.timezones import local_now, local_to_utc
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 bp.record_once(register_providers)
+bp.record_once(register_home_sections)
 
 
 def _assignees(empty: str) -> list[SelectChoice]:

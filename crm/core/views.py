@@ -10,6 +10,8 @@ from crm.auth import services as auth_services
 from crm.auth.forms import LanguageForm
 from crm.auth.sessions import signed_in_user
 from crm.core.health import readiness
+from crm.core.home import POLL_SECONDS, section_data, sections_for
+from crm.database import utcnow
 from crm.extensions import db
 from crm.security import is_safe_next
 
@@ -19,7 +21,16 @@ bp = Blueprint("core", __name__)
 @bp.get("/")
 @login_required
 def home() -> str:
-    return render_template("core/home.html")
+    """The signed-in user's workspace: the sections of each of their roles."""
+    actor, now = signed_in_user(), utcnow()
+    sections = sections_for(actor)
+    return render_template(
+        "core/home.html",
+        sections=sections,
+        data=section_data(sections, actor, now),
+        now=now,
+        poll_seconds=POLL_SECONDS,
+    )
 
 
 @bp.post("/language")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Select, select
 
@@ -120,3 +120,66 @@ def calibration_sessions() -> list[CalibrationSession]:
             )
         )
     )
+
+
+def queue_with_due_days(reviewer: User) -> list[tuple[Review, date | None]]:
+    """The counted reviews waiting for ``reviewer`` with the day after their sampling period
+    (they are due by then), the earliest due first; calibration ones are apart."""
+    rows = db.session.execute(
+        select(Review, SampleDraw.period_end)
+        .outerjoin(SampleDraw, SampleDraw.id == Review.draw_id)
+        .where(
+            Review.reviewer_id == reviewer.id,
+            Review.status.in_(EDITABLE_STATUSES),
+            Review.calibration_id.is_(None),
+        )
+        .order_by(SampleDraw.period_end, Review.created_at, Review.id)
+    ).all()
+    return [(review, period_end) for review, period_end in rows]
+
+
+def calibrations_waiting(reviewer: User) -> list[Review]:
+    """The reviewer's unscored reviews in calibration sessions still open, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Review)
+            .join(CalibrationSession, CalibrationSession.id == Review.calibration_id)
+            .where(
+                Review.reviewer_id == reviewer.id,
+                Review.status.in_(EDITABLE_STATUSES),
+                CalibrationSession.closed_at.is_(None),
+            )
+            .order_by(CalibrationSession.created_at, Review.id)
+        )
+    )
+
+
+def awaiting_answer(agent: User, submitted_since: datetime) -> list[Review]:
+    """The agent's scored reviews still waiting to be acknowledged or disputed (submitted
+    since ``submitted_since``, the start of the dispute window), oldest first."""
+    return list(
+        db.session.scalars(
+            _counted()
+            .where(
+                Review.agent_id == agent.id,
+                Review.status == ReviewStatus.SUBMITTED,
+                Review.submitted_at >= submitted_since,
+            )
+            .order_by(Review.submitted_at, Review.id)
+        )
+    )
+
+
+def open_disputes_for(actor: User, *, deciding: bool) -> list[Dispute]:
+    """Open disputes: every one but the actor's own for those who decide them, otherwise the
+    ones of reviews the actor scored."""
+    query = (
+        select(Dispute)
+        .join(Review, Review.id == Dispute.review_id)
+        .where(Dispute.status == DisputeStatus.OPEN)
+    )
+    if deciding:
+        query = query.where(Review.agent_id != actor.id)
+    else:
+        query = query.where(Review.reviewer_id == actor.id)
+    return list(db.session.scalars(query.order_by(Dispute.opened_at, Dispute.id)))

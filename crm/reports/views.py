@@ -25,6 +25,7 @@ from crm.i18n import ngettext
 from crm.interactions.models import CATEGORY_LABELS
 from crm.reports.dashboard import tiles
 from crm.reports.drill import drill
+from crm.reports.home import register_home_sections
 from crm.reports.labels import COLUMN_LABELS, KPI_LABELS, UNIT_SUFFIX, format_value, labelled
 from crm.reports.models import MonthlyReport
 from crm.reports.monthly import kept_figures, period_figures
@@ -34,6 +35,7 @@ from crm.reports.targets import TargetInput, all_targets, display_value, standin
 from crm.timezones import utc_to_local
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+bp.record_once(register_home_sections)
 EXPORT_FORMATS = ("csv", "xlsx")
 
 

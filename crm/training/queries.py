@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 
 from crm.auth.models import User
 from crm.extensions import db
@@ -201,3 +201,62 @@ def certification_overview(
             status = "valid"
         overview.append((agent, certificate, status))
     return overview
+
+
+def upcoming_sessions(
+    *, trainer_id: int | None, now: datetime, limit: int
+) -> list[TrainingSession]:
+    """The next sessions from ``now`` on, of one trainer or (None) of everyone."""
+    query = select(TrainingSession).where(TrainingSession.starts_at >= now)
+    if trainer_id is not None:
+        query = query.where(TrainingSession.trainer_id == trainer_id)
+    return list(db.session.scalars(query.order_by(TrainingSession.starts_at).limit(limit)))
+
+
+def latest_held(*, trainer_id: int, now: datetime, limit: int) -> list[TrainingSession]:
+    """The trainer's sessions held before ``now``, the latest first."""
+    return list(
+        db.session.scalars(
+            select(TrainingSession)
+            .where(TrainingSession.trainer_id == trainer_id, TrainingSession.starts_at < now)
+            .order_by(TrainingSession.starts_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def invited_to_upcoming(user: User, now: datetime) -> list[TrainingSession]:
+    """The sessions from ``now`` on that ``user`` is invited to, soonest first."""
+    return list(
+        db.session.scalars(
+            select(TrainingSession)
+            .join(Participant, Participant.session_id == TrainingSession.id)
+            .where(Participant.user_id == user.id, TrainingSession.starts_at >= now)
+            .order_by(TrainingSession.starts_at)
+        )
+    )
+
+
+def missing_results(
+    *, trainer_id: int, since: datetime, now: datetime
+) -> list[tuple[TrainingSession, int]]:
+    """The trainer's sessions held between ``since`` and ``now`` with people not marked absent
+    who have no exam result, and how many, oldest first."""
+    no_result = ~exists().where(
+        ExamAttempt.session_id == Participant.session_id,
+        ExamAttempt.user_id == Participant.user_id,
+    )
+    rows = db.session.execute(
+        select(TrainingSession, func.count())
+        .join(Participant, Participant.session_id == TrainingSession.id)
+        .where(
+            TrainingSession.trainer_id == trainer_id,
+            TrainingSession.starts_at >= since,
+            TrainingSession.starts_at < now,
+            Participant.attendance != Attendance.ABSENT.value,
+            no_result,
+        )
+        .group_by(TrainingSession.id)
+        .order_by(TrainingSession.starts_at)
+    ).all()
+    return [(session, count) for session, count in rows]

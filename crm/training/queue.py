@@ -62,3 +62,19 @@ def assigned_queue() -> list[QueueEntry]:
     for entry in entries.values():
         entry.people.sort(key=lambda p: (p.since, p.user_id))
     return sorted(entries.values(), key=lambda e: e.topic.name)
+
+
+def waiting_topics(user: User) -> list[tuple[TrainingTopic, datetime]]:
+    """The topics QA assigned ``user`` that no session has taken up yet, with since when."""
+    rows = db.session.execute(
+        select(TrainingTopic, func.min(TrainingAssignment.assigned_at))
+        .join(TrainingAssignment, TrainingAssignment.topic_id == TrainingTopic.id)
+        .where(
+            TrainingAssignment.agent_id == user.id,
+            TrainingAssignment.session_id.is_(None),
+            TrainingAssignment.withdrawn_at.is_(None),
+        )
+        .group_by(TrainingTopic.id)
+        .order_by(func.min(TrainingAssignment.assigned_at))
+    ).all()
+    return [(topic, since) for topic, since in rows]

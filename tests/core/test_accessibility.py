@@ -44,6 +44,8 @@ NOT_PAGES = {
     "survey.respond",
     "auth.login",
 }
+#: the home's sections are fragments too: each is checked on the home page it is part of
+NOT_PAGES |= {endpoint for endpoint, _method in MATRIX if endpoint.startswith("home.")}
 
 #: paths that answer a file to download, not a page
 DOWNLOADS = (".csv", ".xlsx", ".json")
