@@ -16,6 +16,7 @@ from crm.cases.services import change_status, open_case, transfer
 from crm.cases.settings import set_holiday
 from crm.contingency.services import log_update, start_incident
 from crm.customers.imports import start_import
+from crm.customers.merge import merge_customers
 from crm.customers.records import add_feedback, add_purchase
 from crm.customers.saved_filters import save_filter
 from crm.database import utcnow
@@ -222,6 +223,9 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
     )
     start_incident(actor=admin, reason=value("incident"), now=now)
     log_update(actor=admin, body=value("update"), now=now)
+    absorbed = make_customer(actor=boss, name=value("customer"), notes=value("notes"))
+    kept = make_customer(actor=boss, name=value("customer"), company=value("company"))
+    merge = merge_customers(actor=boss, source=absorbed, target=kept, choices={"notes": "take"})
     db.session.commit()
     return {
         "user_id": agent.id,
@@ -237,6 +241,7 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
         "scorecard_id": card.id,
         "review_id": reviews[0].id,
         "calibration_session": session.id,
+        "merge_id": merge.id,
         "month": (now.date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
         "topic_id": topic.id,
     }

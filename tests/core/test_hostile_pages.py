@@ -31,6 +31,7 @@ ARGUMENTS = {
     "review_id": "review_id",
     "token": "survey_token",
     "month": "month",
+    "merge_id": "merge_id",
     ("training.session", "session_id"): "training_session",
     ("qa.calibration_session", "session_id"): "calibration_session",
 }
