@@ -22,6 +22,7 @@ from crm.extensions import db
 from crm.forms import apply_domain_error, flash_form_errors
 from crm.i18n import gettext as _
 from crm.i18n import ngettext
+from crm.notifications.kinds import register_link
 from crm.timezones import department_today, local_now, local_to_utc, month_from_arg
 from crm.training import queries, services
 from crm.training.forms import MarksForm, SessionForm, TopicForm
@@ -38,6 +39,14 @@ from crm.training.queue import assigned_queue
 from crm.training.results_import import read_results
 
 bp = Blueprint("training", __name__, url_prefix="/training")
+
+
+def _register_links(_state: object = None) -> None:
+    # An expiring certificate is shown, with the others, on the certificates page.
+    register_link("certificate", lambda _user_id: url_for("training.certificates"))
+
+
+bp.record_once(_register_links)
 
 
 def _target() -> float:

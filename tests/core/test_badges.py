@@ -16,16 +16,19 @@ from tests.perf.test_query_shape import counting
 
 
 def _unread(user_id: int, count: int) -> None:
-    notify(
-        {
-            "user_id": user_id,
-            "kind": "case.breach_response",
-            "subject_type": "case",
-            "subject_id": number,
-            "payload": {"case": number, "subject": "x"},
-        }
-        for number in range(count)
-    )
+    # One notice per run: many of one kind in one run would come as one digest.
+    for number in range(count):
+        notify(
+            [
+                {
+                    "user_id": user_id,
+                    "kind": "case.breach_response",
+                    "subject_type": "case",
+                    "subject_id": number,
+                    "payload": {"case": number, "subject": "x"},
+                }
+            ]
+        )
     db.session.commit()
 
 

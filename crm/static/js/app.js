@@ -66,3 +66,24 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// A link to a form marked data-focus-form="<field id>" (the customer page's "Log contact" to
+// #log) also puts the cursor in that field, on the click and when the page opens at the anchor.
+function focusAnchoredForm(hash) {
+  var target = hash && hash.length > 1 && document.getElementById(hash.slice(1));
+  var field = target && document.getElementById(target.getAttribute("data-focus-form") || "");
+  if (field) {
+    field.focus();
+  }
+}
+
+document.addEventListener("click", function (event) {
+  var anchor = event.target.closest && event.target.closest('a[href^="#"]');
+  if (anchor) {
+    focusAnchoredForm(anchor.getAttribute("href"));
+  }
+});
+
+document.addEventListener("DOMContentLoaded", function () {
+  focusAnchoredForm(window.location.hash);
+});
