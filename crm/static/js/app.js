@@ -80,7 +80,8 @@ function focusAnchoredForm(hash) {
 document.addEventListener("click", function (event) {
   var anchor = event.target.closest && event.target.closest('a[href^="#"]');
   if (anchor) {
-    focusAnchoredForm(anchor.getAttribute("href"));
+    // After the browser's own jump to the anchor, which would otherwise take the focus back.
+    window.setTimeout(focusAnchoredForm, 0, anchor.getAttribute("href"));
   }
 });
 
