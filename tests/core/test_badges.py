@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app
+
 from crm.cases.services import open_case
 from crm.contingency.services import start_incident
 from crm.core.header import PageHeader, page_header
@@ -16,19 +18,18 @@ from tests.perf.test_query_shape import counting
 
 
 def _unread(user_id: int, count: int) -> None:
-    # One notice per run: many of one kind in one run would come as one digest.
-    for number in range(count):
-        notify(
-            [
-                {
-                    "user_id": user_id,
-                    "kind": "case.breach_response",
-                    "subject_type": "case",
-                    "subject_id": number,
-                    "payload": {"case": number, "subject": "x"},
-                }
-            ]
-        )
+    # Single notices, not the digest so many of one kind at once would come as.
+    current_app.config["NOTIFICATION_DIGEST_THRESHOLD"] = 10 * count
+    notify(
+        {
+            "user_id": user_id,
+            "kind": "case.breach_response",
+            "subject_type": "case",
+            "subject_id": number,
+            "payload": {"case": number, "subject": "x"},
+        }
+        for number in range(count)
+    )
     db.session.commit()
 
 

@@ -3,7 +3,7 @@ settings."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -63,6 +63,27 @@ def test_a_repeated_run_adds_neither_notices_nor_digests(ctx) -> None:
     assert db.session.scalar(count) == 13
 
 
+def test_notices_given_one_at_a_time_in_a_run_fold_too_and_later_ones_join(ctx) -> None:
+    supervisor = make_user(roles=["supervisor"])
+    start = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        for case in range(1, 6):
+            case_notice(supervisor.id, case)
+        assert len(_top(supervisor.id)) == 5
+        case_notice(supervisor.id, 6)
+        (digest,) = _top(supervisor.id)
+        assert digest.payload == {"count": 6}
+    services.mark_read(supervisor)
+    with time_machine.travel(start + timedelta(seconds=60), tick=False):
+        case_notice(supervisor.id, 7)
+    (digest,) = _top(supervisor.id)
+    assert digest.payload == {"count": 7} and digest.read_at is None
+    # Past the window a notice stands alone again.
+    with time_machine.travel(start + timedelta(hours=1), tick=False):
+        case_notice(supervisor.id, 8)
+    assert sorted(n.subject_type for n in _top(supervisor.id)) == ["case", DIGEST]
+
+
 def test_digests_are_per_person_and_kind(ctx) -> None:
     one, other = make_user(), make_user()
     services.notify(
@@ -84,8 +105,7 @@ def test_digests_are_per_person_and_kind(ctx) -> None:
 
 def test_a_digest_of_another_kind_links_to_its_notices(ctx) -> None:
     supervisor = make_user(roles=["supervisor"])
-    for case in range(1, 8):
-        case_notice(supervisor.id, case)
+    case_notice(supervisor.id, 1)
     services.notify(
         {
             "user_id": supervisor.id,
@@ -96,11 +116,11 @@ def test_a_digest_of_another_kind_links_to_its_notices(ctx) -> None:
         }
         for case in range(1, 8)
     )
-    digest = next(n for n in _top(supervisor.id) if n.subject_type == DIGEST)
+    single, digest = sorted(_top(supervisor.id), key=lambda n: n.subject_type)
     assert services.describe(digest) == "7 条通知：即将超时的工单"
     with ctx.test_request_context():
         assert link(digest) == f"/notifications/?digest={digest.id}"
-        assert link(_top(supervisor.id)[0]) == "/cases/1"
+        assert link(single) == "/cases/1"
 
 
 def test_the_list_groups_by_local_day_and_kind_newest_first(ctx) -> None:
@@ -123,6 +143,7 @@ def test_the_list_groups_by_local_day_and_kind_newest_first(ctx) -> None:
 
 def test_the_list_pages_by_keyset(ctx) -> None:
     agent = make_user()
+    ctx.config["NOTIFICATION_DIGEST_THRESHOLD"] = 1000
     for case in range(services.PAGE_SIZE + 3):
         case_notice(agent.id, case + 1)
     first = services.listing(agent, SHANGHAI)
