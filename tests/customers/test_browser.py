@@ -120,7 +120,7 @@ def test_a_file_over_the_upload_limit_is_refused_before_it_is_sent(
 
 def _in_first_viewport(page: Page, selector: str) -> bool:
     box = page.locator(selector).bounding_box()
-    return box is not None and box["y"] + box["height"] <= page.viewport_size["height"]
+    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"]
 
 
 def test_on_a_phone_logging_the_call_is_one_tap_from_the_top(
@@ -140,6 +140,7 @@ def test_on_a_phone_logging_the_call_is_one_tap_from_the_top(
     page.goto(f"{live_server.url}/customers/{caller}?log=1")
     page.wait_for_load_state("load")
     expect(page.get_by_label("摘要")).to_be_focused()
+    assert _in_first_viewport(page, "#summary")
     page.get_by_label("摘要").fill("回电确认地址")
     page.get_by_role("button", name="保存互动记录").click()
     expect(page.get_by_role("alert").filter(has_text="互动已记录")).to_be_visible()

@@ -85,6 +85,14 @@ document.addEventListener("click", function (event) {
   }
 });
 
+// A page opened to fill one of these forms (?log=1 marks its field autofocus) shows the field:
+// autofocus alone leaves it below the fold on a phone.
 document.addEventListener("DOMContentLoaded", function () {
-  focusAnchoredForm(window.location.hash);
+  var field = document.querySelector("[data-focus-form] [autofocus]");
+  if (field) {
+    field.scrollIntoView({ block: "center" });
+    field.focus();
+  } else {
+    focusAnchoredForm(window.location.hash);
+  }
 });
