@@ -120,7 +120,9 @@ def test_a_file_over_the_upload_limit_is_refused_before_it_is_sent(
 
 def _in_first_viewport(page: Page, selector: str) -> bool:
     box = page.locator(selector).bounding_box()
-    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"]
+    if box is None:
+        return False
+    return box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]
 
 
 def test_on_a_phone_logging_the_call_is_one_tap_from_the_top(
