@@ -115,7 +115,7 @@ def test_a_group_is_marked_read(app, client, login_as) -> None:
 def test_settings_are_saved_for_the_signed_in_user(app, client, login_as) -> None:
     agent = login_as("agent")
     page = client.get("/notifications/settings").get_data(as_text=True)
-    assert "到期回访" in page and "每日汇总邮件" in page
+    assert "到期回访" in page and "每日汇总" in page
     form = {"csrf_token": csrf_token(client, "/notifications/settings")}
     form |= {f"in_app-{kind}": "on" for kind in ("case.transferred", "qa.review")}
     form["email-callback.due"] = "daily"
