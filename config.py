@@ -165,6 +165,9 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "CRM_DB_LOCK_TIMEOUT_SECONDS": ("DB_LOCK_TIMEOUT_SECONDS", _positive_int),
     "CRM_BACKUP_DIR": ("BACKUP_DIR", _text),
     "CRM_BACKUP_KEEP": ("BACKUP_KEEP", _positive_int),
+    "CRM_NOTIFICATION_DIGEST_THRESHOLD": ("NOTIFICATION_DIGEST_THRESHOLD", _positive_int),
+    "CRM_NOTIFICATION_DIGEST_WINDOW_SECONDS": ("NOTIFICATION_DIGEST_WINDOW_SECONDS", _positive_int),
+    "CRM_NOTIFICATION_DIGEST_HOUR": ("NOTIFICATION_DIGEST_HOUR", _non_negative_int),
     "CRM_SMTP_HOST": ("SMTP_HOST", _text),
     "CRM_SMTP_PORT": ("SMTP_PORT", _positive_int),
     "CRM_SMTP_USER": ("SMTP_USER", _text),
@@ -257,6 +260,12 @@ class Config:
     BACKUP_DIR = ""
     #: daily backups kept (the newest ones)
     BACKUP_KEEP = 7
+    #: more new notices of one kind for one person than this come as one digest ...
+    NOTIFICATION_DIGEST_THRESHOLD = 5
+    #: ... within this many seconds (a scheduler run, which may notify case by case)
+    NOTIFICATION_DIGEST_WINDOW_SECONDS = 120
+    #: the hour (in each person's zone) from which their daily digest e-mail is sent
+    NOTIFICATION_DIGEST_HOUR = 8
     #: e-mail of notifications; off while SMTP_HOST is empty
     SMTP_HOST = ""
     SMTP_PORT = 25

@@ -29,7 +29,7 @@ from crm.callbacks.jobs import generate_tasks, notify_due, notify_overdue
 from crm.cases.jobs import mark_breaches
 from crm.database import utcnow
 from crm.extensions import db
-from crm.notifications.services import send_pending_email
+from crm.notifications.email import send_daily_digests, send_pending_email
 from crm.qa.report import prepare_previous_quarter
 from crm.reports.monthly import prepare_previous_month
 from crm.training.jobs import remind_expiring_certificates
@@ -55,6 +55,7 @@ JOBS: list[Job] = [
     Job("reports.prepare_monthly_report", prepare_previous_month, 3600),
     Job("backup.daily", daily_backup, 3600),
     Job("notifications.send_email", send_pending_email, 60),
+    Job("notifications.send_daily_digests", send_daily_digests, 600),
     Job("auth.prune_login_attempts", prune_login_attempts, 600),
 ]
 

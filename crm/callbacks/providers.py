@@ -1,4 +1,5 @@
-"""What callbacks add to a customer's timeline and merge (``crm.core.providers``).
+"""What callbacks add to a customer's timeline, summary card, merge and notifications
+(``crm.core.providers``).
 
 A call that was made is an interaction already; the timeline adds the planned calls that were
 skipped or moved (with their reason) and the calls still planned.
@@ -8,16 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from sqlalchemy.orm import lazyload
 
 from crm.callbacks.models import CallbackPlan, CallbackTask, TaskStatus
+from crm.callbacks.summary import next_callback
 from crm.core.providers import (
+    SummaryProvider,
     TimelineProvider,
     register_merge_provider,
+    register_summary_provider,
     register_timeline_provider,
     rows_following_customer,
 )
 from crm.i18n import lazy_gettext as _l
+from crm.notifications.kinds import register_digest_link, register_link
 
 
 def register_providers(_state: Any = None) -> None:
@@ -57,3 +63,10 @@ def register_providers(_state: Any = None) -> None:
     register_merge_provider(
         rows_following_customer("callbacks", _l("Callbacks"), CallbackTask.customer_id)
     )
+    register_summary_provider(
+        SummaryProvider("callbacks", 20, "callbacks/_summary.html", next_callback)
+    )
+    register_link("callback_task", lambda task: url_for("callbacks.task_actions", task_id=task))
+    # Many calls due at once are worked from the worklist; many overdue ones from the board.
+    register_digest_link("callback.due", lambda: url_for("callbacks.worklist"))
+    register_digest_link("callback.overdue", lambda: url_for("callbacks.board"))

@@ -1,19 +1,25 @@
-"""What cases add to a customer's timeline and merge (``crm.core.providers``)."""
+"""What cases add to a customer's timeline, summary card, merge and notifications
+(``crm.core.providers``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from sqlalchemy.orm import lazyload
 
 from crm.cases.models import Case
+from crm.cases.summary import open_cases
 from crm.core.providers import (
+    SummaryProvider,
     TimelineProvider,
     register_merge_provider,
+    register_summary_provider,
     register_timeline_provider,
     rows_following_customer,
 )
 from crm.i18n import lazy_gettext as _l
+from crm.notifications.kinds import register_link
 
 
 def register_providers(_state: Any = None) -> None:
@@ -33,3 +39,5 @@ def register_providers(_state: Any = None) -> None:
         ),
     )
     register_merge_provider(rows_following_customer("cases", _l("Cases"), Case.customer_id))
+    register_summary_provider(SummaryProvider("cases", 10, "cases/_summary.html", open_cases))
+    register_link("case", lambda case_id: url_for("cases.show", case_id=case_id))

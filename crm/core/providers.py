@@ -1,10 +1,10 @@
 """What other domains contribute to a customer's pages, registered instead of imported.
 
-The customer timeline and the merge ask every domain that registered a provider here
-(ARCHITECTURE.md §13), so ``customers/`` imports none of their models and a new kind of record
-appears by registering. Each domain registers from its blueprint's ``record_once`` hook, that
-is while ``create_app`` registers the blueprint; registering the same kind or name again
-replaces the earlier provider, so building several apps is harmless.
+The customer timeline, its summary card and the merge ask every domain that registered a
+provider here (ARCHITECTURE.md §13), so ``customers/`` imports none of their models and a new
+kind of record appears by registering. Each domain registers from its blueprint's
+``record_once`` hook, that is while ``create_app`` registers the blueprint; registering the same
+kind or name again replaces the earlier provider, so building several apps is harmless.
 """
 
 from __future__ import annotations
@@ -87,8 +87,30 @@ class MergeProvider:
     restore: Callable[[list[int], Customer], None]
 
 
+@dataclass(frozen=True, eq=False)
+class SummaryProvider:
+    """A domain's piece of the summary card at the top of a customer's page (open cases, the
+    next callback, the satisfaction trend ...)."""
+
+    name: str
+    #: the piece's place in the card, lowest first
+    order: int
+    #: the partial that shows the piece; it gets ``piece`` (what ``load`` gave) and ``customer``
+    template: str
+    #: what the viewer is shown of the customer, in a fixed number of statements; None leaves
+    #: the piece out (e.g. for a role that has no use for it)
+    load: Callable[[Customer, User], Any]
+
+
+@dataclass(frozen=True)
+class SummaryPiece:
+    template: str
+    data: Any
+
+
 _timeline: dict[str, TimelineProvider] = {}
 _merge: dict[str, MergeProvider] = {}
+_summary: dict[str, SummaryProvider] = {}
 
 
 def register_timeline_provider(kind: str, provider: TimelineProvider) -> None:
@@ -99,6 +121,20 @@ def register_timeline_provider(kind: str, provider: TimelineProvider) -> None:
 
 def register_merge_provider(provider: MergeProvider) -> None:
     _merge[provider.name] = provider
+
+
+def register_summary_provider(provider: SummaryProvider) -> None:
+    _summary[provider.name] = provider
+
+
+def summary_pieces(customer: Customer, viewer: User) -> list[SummaryPiece]:
+    """The pieces of the customer's summary card the viewer is shown, in their order."""
+    pieces = []
+    for provider in sorted(_summary.values(), key=lambda provider: (provider.order, provider.name)):
+        data = provider.load(customer, viewer)
+        if data is not None:
+            pieces.append(SummaryPiece(provider.template, data))
+    return pieces
 
 
 def timeline_providers() -> tuple[TimelineProvider, ...]:

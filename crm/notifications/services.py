@@ -1,23 +1,31 @@
-"""Creating notifications exactly once, reading them, and the e-mail job."""
+"""Creating notifications exactly once (many of a kind folded into a digest), reading them,
+marking them read, and each person's settings."""
 
 from __future__ import annotations
 
-import smtplib
+from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
-from email.message import EmailMessage
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
-from sqlalchemy import BindParameter, ScalarSelect, func, select, update
+from flask import current_app
+from sqlalchemy import BindParameter, ScalarSelect, Select, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from crm.auth.models import User
-from crm.database import insert_ignoring_duplicates, utcnow
+from crm.database import utcnow
+from crm.errors import DomainError
 from crm.extensions import db
-from crm.i18n import force_locale
 from crm.i18n import gettext as _
-from crm.notifications.models import Notification
+from crm.i18n import ngettext
+from crm.notifications.kinds import DIGEST, KIND_LABELS
+from crm.notifications.models import EmailMode, Notification, NotificationSetting
+from crm.pagination import keyset_position
+from crm.timezones import local_day_end_utc, local_day_start_utc
 
-EMAIL_BATCH = 100
+#: notices a page of the list shows
+PAGE_SIZE = 50
 
 
 def notify(rows: Iterable[dict]) -> int:
@@ -26,15 +34,103 @@ def notify(rows: Iterable[dict]) -> int:
     for that person, kind, subject and period is skipped (UNIQUE key, ON CONFLICT DO NOTHING),
     so a job may offer the same notice every run, in any number of processes.
 
+    When a person gets more new notices of one kind than NOTIFICATION_DIGEST_THRESHOLD within
+    NOTIFICATION_DIGEST_WINDOW_SECONDS, they are folded into one digest ("12 callbacks due"):
+    the bell, the list and the e-mail show the digest, and the notices stay inside it.
+
     :returns: how many were new.
     """
     now = utcnow()
     values = [{"payload": {}, "period": "", "created_at": now, **row} for row in rows]
-    return insert_ignoring_duplicates(db.session, Notification, values)
+    if not values:
+        return 0
+    table = Notification.__table__
+    module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        module.insert(table)
+        .on_conflict_do_nothing()
+        .returning(table.c.id, table.c.user_id, table.c.kind)
+    )
+    new = db.session.connection().execute(statement, values).all()
+    by_person_and_kind: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for row in new:
+        by_person_and_kind[(row.user_id, row.kind)].append(row.id)
+    for (user_id, kind), ids in by_person_and_kind.items():
+        _fold_burst(user_id, kind, ids, now)
+    return len(new)
+
+
+def _fold_burst(user_id: int, kind: str, ids: list[int], now: datetime) -> None:
+    """Fold a burst of one kind into a digest: notices that arrive while a digest of their
+    kind is recent join it; otherwise, once more unread ones than the threshold arrived within
+    NOTIFICATION_DIGEST_WINDOW_SECONDS, they become one. A window rather than one call, since
+    some jobs notify case by case within a run."""
+    config = current_app.config
+    since = now - timedelta(seconds=config["NOTIFICATION_DIGEST_WINDOW_SECONDS"])
+    mine = (
+        Notification.user_id == user_id,
+        Notification.kind == kind,
+        Notification.created_at >= since,
+    )
+    digest = db.session.scalar(
+        select(Notification)
+        .where(*mine, Notification.subject_type == DIGEST)
+        .order_by(Notification.id.desc())
+        .limit(1)
+    )
+    if digest is None:
+        burst = list(
+            db.session.scalars(
+                select(Notification.id).where(
+                    *mine,
+                    Notification.subject_type != DIGEST,
+                    Notification.digest_id.is_(None),
+                    Notification.read_at.is_(None),
+                )
+            )
+        )
+        if len(burst) <= config["NOTIFICATION_DIGEST_THRESHOLD"]:
+            return
+        ids = burst
+        # Keyed by its first notice, which no other digest can fold: a repeat is impossible.
+        digest = Notification(
+            user_id=user_id,
+            kind=kind,
+            subject_type=DIGEST,
+            subject_id=min(ids),
+            period="",
+            payload={"count": 0},
+            created_at=now,
+        )
+        db.session.add(digest)
+        db.session.flush()
+    digest.payload = {"count": digest.payload["count"] + len(ids)}
+    digest.read_at = None
+    # Read and handled for e-mail: the digest stands for them under the bell and in the mail.
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids))
+        .values(digest_id=digest.id, read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids), Notification.email_claimed_at.is_(None))
+        .values(email_claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
 
 
 #: the bell shows "99+" beyond this; counting on would read every unread row on every page
 UNREAD_BADGE_CAP = 99
+
+
+def hidden_kinds(user_id: int | BindParameter[int]) -> Select:
+    """The kinds the person turned off in the app, as a subquery."""
+    return select(NotificationSetting.kind).where(
+        NotificationSetting.user_id == user_id, NotificationSetting.in_app.is_(False)
+    )
 
 
 def unread_count(
@@ -44,26 +140,103 @@ def unread_count(
     cap), as a subquery: the navigation reads all its counts in one statement."""
     unread = (
         select(Notification.id)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .where(
+            Notification.user_id == user_id,
+            Notification.read_at.is_(None),
+            Notification.kind.not_in(hidden_kinds(user_id)),
+        )
         .limit(cap + 1)
         .subquery()
     )
     return select(func.count()).select_from(unread).scalar_subquery()
 
 
-def recent(user: User, limit: int = 50) -> list[Notification]:
-    return list(
+@dataclass
+class Group:
+    """The notices of one kind on one day (in the reader's zone)."""
+
+    day: date
+    kind: str
+    items: list[Notification]
+
+    @property
+    def unread(self) -> int:
+        return sum(1 for item in self.items if item.read_at is None)
+
+
+@dataclass
+class Listing:
+    groups: list[Group]
+    #: the keyset position of the next (older) page, None on the last
+    next_position: str | None
+    #: the digest whose notices are listed, or None for the person's list
+    digest: Notification | None
+
+
+def _position(raw: str) -> datetime:
+    return datetime.fromisoformat(raw)
+
+
+def listing(
+    user: User, zone: ZoneInfo, *, after: str | None = None, digest_id: int | None = None
+) -> Listing | None:
+    """A page of the user's notices, newest first, grouped by day and kind; with ``digest_id``
+    the notices folded into that digest of theirs (None when it is not theirs)."""
+    query = select(Notification).where(Notification.user_id == user.id)
+    digest = None
+    if digest_id is not None:
+        digest = db.session.scalar(
+            select(Notification).where(
+                Notification.id == digest_id,
+                Notification.user_id == user.id,
+                Notification.subject_type == DIGEST,
+            )
+        )
+        if digest is None:
+            return None
+        query = query.where(Notification.digest_id == digest.id)
+    else:
+        query = query.where(
+            Notification.digest_id.is_(None), Notification.kind.not_in(hidden_kinds(user.id))
+        )
+    position = keyset_position(after, _position)
+    if position is not None:
+        # Newest first: the next page holds the rows older than the last one shown.
+        last_at, last_id = position
+        query = query.where(
+            or_(
+                Notification.created_at < last_at,
+                and_(Notification.created_at == last_at, Notification.id < last_id),
+            )
+        )
+    rows = list(
         db.session.scalars(
-            select(Notification)
-            .where(Notification.user_id == user.id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .limit(limit)
+            query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(
+                PAGE_SIZE + 1
+            )
         )
     )
+    shown = rows[:PAGE_SIZE]
+    next_position = None
+    if len(rows) > PAGE_SIZE:
+        last = shown[-1]
+        next_position = f"{last.created_at.isoformat()}|{last.id}"
+    return Listing(group(shown, zone), next_position, digest)
+
+
+def group(items: list[Notification], zone: ZoneInfo) -> list[Group]:
+    """Consecutive notices by day (in ``zone``) and kind, in the order given."""
+    groups: dict[tuple[date, str], Group] = {}
+    for item in items:
+        day = item.created_at.astimezone(zone).date()
+        found = groups.setdefault((day, item.kind), Group(day, item.kind, []))
+        found.items.append(item)
+    return list(groups.values())
 
 
 def mark_read(user: User, notification_id: int | None = None) -> int:
-    """Mark one of the user's notifications (or all of them) read."""
+    """Mark one of the user's notifications (or all of them) read; another person's is left
+    alone, as if it did not exist."""
     query = update(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)
     )
@@ -74,9 +247,27 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
     ).rowcount
 
 
+def mark_group_read(user: User, *, day: date, kind: str, zone: ZoneInfo) -> int:
+    """Mark the user's notices of ``kind`` on ``day`` (a day in ``zone``) read."""
+    return db.session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user.id,
+            Notification.read_at.is_(None),
+            Notification.kind == kind,
+            Notification.created_at >= local_day_start_utc(day, zone),
+            Notification.created_at < local_day_end_utc(day, zone),
+        )
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def describe(notification: Notification) -> str:
     """The notice in the current language."""
     payload = notification.payload
+    if notification.subject_type == DIGEST:
+        return _describe_digest(notification.kind, payload["count"])
     if notification.kind == "callback.due":
         return _("Callback due %(date)s: %(customer)s", **payload)
     if notification.kind == "callback.overdue":
@@ -106,91 +297,62 @@ def describe(notification: Notification) -> str:
     return notification.kind
 
 
-#: subject type -> (endpoint, the keyword its URL takes the subject id as)
-_LINKS = {
-    "case": ("cases.show", "case_id"),
-    "qa_review": ("qa.show", "review_id"),
-    "callback_task": ("callbacks.task_actions", "task_id"),
-}
+def _describe_digest(kind: str, count: int) -> str:
+    if kind == "callback.due":
+        return ngettext("%(num)d callback is due", "%(num)d callbacks are due", count)
+    if kind == "callback.overdue":
+        return ngettext("%(num)d callback is overdue", "%(num)d callbacks are overdue", count)
+    label = KIND_LABELS.get(kind, kind)
+    return ngettext("%(num)d notice: %(kind)s", "%(num)d notices: %(kind)s", count, kind=label)
 
 
-def link(notification: Notification) -> str | None:
-    """Where the notice's object is shown (None for one without a page of its own)."""
-    if notification.subject_type == "certificate":
-        return url_for("training.certificates")
-    target = _LINKS.get(notification.subject_type)
-    if target is None or not notification.subject_id:
-        return None
-    endpoint, keyword = target
-    return url_for(endpoint, **{keyword: notification.subject_id})
+@dataclass(frozen=True)
+class KindSetting:
+    kind: str
+    in_app: bool
+    email: str
 
 
-def _claim_unsent(now: datetime) -> list[int]:
-    """Mark a batch of unsent notifications as taken by this run and return their ids; a
-    second scheduler running at the same moment gets the others, or none."""
-    pending = select(Notification.id).where(Notification.email_claimed_at.is_(None))
-    if db.session.get_bind().dialect.name == "postgresql":
-        pending = pending.with_for_update(skip_locked=True)
-    pending = pending.order_by(Notification.id).limit(EMAIL_BATCH)
-    claimed = db.session.execute(
-        update(Notification)
-        .where(
-            Notification.id.in_(pending.scalar_subquery()), Notification.email_claimed_at.is_(None)
+def settings_for(user: User) -> list[KindSetting]:
+    """The user's setting of every kind, the default (in the app, e-mailed at once) where they
+    chose nothing."""
+    chosen = {
+        row.kind: row
+        for row in db.session.scalars(
+            select(NotificationSetting).where(NotificationSetting.user_id == user.id)
         )
-        .values(email_claimed_at=now)
-        .returning(Notification.id)
-        .execution_options(synchronize_session=False)
-    )
-    return [row.id for row in claimed]
+    }
+    return [
+        KindSetting(kind, chosen[kind].in_app, chosen[kind].email)
+        if kind in chosen
+        else KindSetting(kind, True, EmailMode.IMMEDIATE.value)
+        for kind in KIND_LABELS
+    ]
 
 
-def send_pending_email(now: datetime) -> int:
-    """The e-mail job: each notification is e-mailed once to its user when SMTP is set up
-    (CRM_SMTP_HOST) and the user has an address; otherwise it is just marked handled.
+def update_settings(*, actor: User, settings: Iterable[KindSetting]) -> int:
+    """Store the actor's own settings (nobody sets another person's).
 
-    A failed send gives the notification back for the next run.
+    :raises DomainError: for an unknown kind or e-mail mode.
+    :returns: how many kinds changed.
     """
-    ids = _claim_unsent(now)
-    if not ids or not current_app.config.get("SMTP_HOST"):
-        return 0
-    sent = 0
-    rows = db.session.execute(
-        select(Notification, User)
-        .join(User, User.id == Notification.user_id)
-        .where(Notification.id.in_(ids))
-    ).all()
-    with _smtp() as smtp:
-        for notification, user in rows:
-            if not user.email:
-                continue
-            try:
-                smtp.send_message(_message(notification, user))
-            except smtplib.SMTPException:
-                current_app.logger.exception("E-mail for notification %s failed", notification.id)
-                notification.email_claimed_at = None
-                continue
-            notification.emailed_at = utcnow()
-            sent += 1
-    return sent
-
-
-def _smtp() -> smtplib.SMTP:
-    config = current_app.config
-    smtp = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30)
-    if config["SMTP_STARTTLS"]:
-        smtp.starttls()
-    if config.get("SMTP_USER"):
-        smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
-    return smtp
-
-
-def _message(notification: Notification, user: User) -> EmailMessage:
-    with force_locale(user.locale):
-        text = describe(notification)
-        subject = _("Service CRM") + ": " + text
-    message = EmailMessage()
-    message["From"] = current_app.config["SMTP_FROM"]
-    message["To"] = user.email
-    message["Subject"] = subject
-    message.set_content(text)
-    return message
+    current = {row.kind: row for row in settings_for(actor)}
+    changed = 0
+    for setting in settings:
+        if setting.kind not in KIND_LABELS or setting.email not in set(EmailMode):
+            raise DomainError(_("Unknown notification setting."))
+        if current[setting.kind] == setting:
+            continue
+        row = db.session.scalar(
+            select(NotificationSetting).where(
+                NotificationSetting.user_id == actor.id, NotificationSetting.kind == setting.kind
+            )
+        )
+        if row is None:
+            row = NotificationSetting(user_id=actor.id, kind=setting.kind)
+            db.session.add(row)
+        row.in_app = setting.in_app
+        row.email = setting.email
+        changed += 1
+    db.session.flush()
+    return changed

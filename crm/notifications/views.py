@@ -1,15 +1,23 @@
-"""The signed-in user's notifications."""
+"""The signed-in user's notifications and their settings."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.sessions import signed_in_user
+from crm.core.ids import parse_id
+from crm.errors import DomainError
 from crm.extensions import db
-from crm.i18n import ngettext
+from crm.i18n import current_zone, ngettext
+from crm.i18n import gettext as _
+from crm.i18n import lazy_gettext as _l
 from crm.notifications import services
+from crm.notifications.kinds import KIND_LABELS, link
+from crm.notifications.models import EmailMode
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -17,12 +25,24 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.get("/")
 @login_required
 def index() -> str:
+    raw_digest = request.args.get("digest")
+    digest_id = parse_id(raw_digest) if raw_digest is not None else None
+    found = services.listing(
+        signed_in_user(), current_zone(), after=request.args.get("after"), digest_id=digest_id
+    )
+    if found is None or (raw_digest is not None and digest_id is None):
+        abort(404)
     return render_template(
         "notifications/list.html",
-        notifications=services.recent(signed_in_user()),
+        listing=found,
         describe=services.describe,
-        link=services.link,
+        link=link,
+        kind_labels=KIND_LABELS,
     )
+
+
+def _back() -> BaseResponse:
+    return redirect(url_for("notifications.index"))
 
 
 @bp.post("/<int:notification_id>/read")
@@ -30,7 +50,25 @@ def index() -> str:
 def read(notification_id: int) -> BaseResponse:
     services.mark_read(signed_in_user(), notification_id)
     db.session.commit()
-    return redirect(url_for("notifications.index"))
+    return _back()
+
+
+@bp.post("/read-group")
+@login_required
+def read_group() -> BaseResponse:
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+    except ValueError:
+        abort(400)
+    count = services.mark_group_read(
+        signed_in_user(), day=day, kind=request.form.get("kind", "")[:40], zone=current_zone()
+    )
+    db.session.commit()
+    flash(
+        ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.", count),
+        "info",
+    )
+    return _back()
 
 
 @bp.post("/read-all")
@@ -42,4 +80,44 @@ def read_all() -> BaseResponse:
         ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.", count),
         "info",
     )
-    return redirect(url_for("notifications.index"))
+    return _back()
+
+
+EMAIL_LABELS = {
+    EmailMode.OFF.value: _l("No e-mail"),
+    EmailMode.IMMEDIATE.value: _l("E-mail at once"),
+    EmailMode.DAILY.value: _l("Daily digest e-mail"),
+}
+
+
+@bp.get("/settings")
+@login_required
+def settings() -> str:
+    return render_template(
+        "notifications/settings.html",
+        settings=services.settings_for(signed_in_user()),
+        kind_labels=KIND_LABELS,
+        email_labels=EMAIL_LABELS,
+    )
+
+
+@bp.post("/settings")
+@login_required
+def update_settings() -> BaseResponse | tuple[str, int]:
+    chosen = [
+        services.KindSetting(
+            kind,
+            in_app=request.form.get(f"in_app-{kind}") == "on",
+            email=request.form.get(f"email-{kind}", EmailMode.IMMEDIATE.value),
+        )
+        for kind in KIND_LABELS
+    ]
+    try:
+        services.update_settings(actor=signed_in_user(), settings=chosen)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return settings(), 400
+    db.session.commit()
+    flash(_("Notification settings saved."), "success")
+    return redirect(url_for("notifications.settings"))

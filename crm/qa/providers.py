@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from flask import url_for
 from sqlalchemy import ColumnElement, bindparam
 from sqlalchemy.orm import lazyload
 
@@ -16,6 +17,7 @@ from crm.auth.permissions import Permission
 from crm.core.providers import EVERYONE, NOBODY, TimelineProvider, register_timeline_provider
 from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import Interaction
+from crm.notifications.kinds import register_link
 from crm.qa.models import SCORED_STATUSES, Review
 
 if TYPE_CHECKING:
@@ -44,6 +46,7 @@ def _scoped(audience: str) -> list[ColumnElement[bool]]:
 
 def register_providers(_state: Any = None) -> None:
     """Called once per app while its blueprint is registered."""
+    register_link("qa_review", lambda review_id: url_for("qa.show", review_id=review_id))
     register_timeline_provider(
         "review",
         TimelineProvider(

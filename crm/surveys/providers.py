@@ -1,17 +1,21 @@
-"""What satisfaction surveys add to a customer's timeline and merge (``crm.core.providers``)."""
+"""What satisfaction surveys add to a customer's timeline, summary card and merge
+(``crm.core.providers``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from crm.core.providers import (
+    SummaryProvider,
     TimelineProvider,
     register_merge_provider,
+    register_summary_provider,
     register_timeline_provider,
     rows_following_customer,
 )
 from crm.i18n import lazy_gettext as _l
 from crm.surveys.models import Survey
+from crm.surveys.summary import satisfaction_trend
 
 
 def register_providers(_state: Any = None) -> None:
@@ -31,4 +35,7 @@ def register_providers(_state: Any = None) -> None:
     )
     register_merge_provider(
         rows_following_customer("surveys", _l("Satisfaction surveys"), Survey.customer_id)
+    )
+    register_summary_provider(
+        SummaryProvider("surveys", 30, "surveys/_summary.html", satisfaction_trend)
     )

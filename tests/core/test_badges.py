@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app
+
 from crm.cases.services import open_case
 from crm.contingency.services import start_incident
 from crm.core.header import PageHeader, page_header
@@ -16,6 +18,8 @@ from tests.perf.test_query_shape import counting
 
 
 def _unread(user_id: int, count: int) -> None:
+    # Single notices, not the digest so many of one kind at once would come as.
+    current_app.config["NOTIFICATION_DIGEST_THRESHOLD"] = 10 * count
     notify(
         {
             "user_id": user_id,

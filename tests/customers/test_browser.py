@@ -116,3 +116,33 @@ def test_a_file_over_the_upload_limit_is_refused_before_it_is_sent(
         page.get_by_role("button", name="上传").click()
         expect(page.get_by_role("alert")).to_contain_text("上传的内容超过了允许的 1 MB 上限")
         expect(page).to_have_url(f"{server.url}/customers/import/")
+
+
+def _in_first_viewport(page: Page, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    if box is None:
+        return False
+    return box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]
+
+
+def test_on_a_phone_logging_the_call_is_one_tap_from_the_top(
+    page: Page, live_server, caller
+) -> None:
+    """390 px wide: "Log contact" is in the first screen and puts the cursor in the form; a
+    link with ?log=1 (the agent home's "call") opens the page with the form focused."""
+    sign_in(page, live_server.url)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/customers/{caller}")
+    page.wait_for_load_state("load")
+    assert _in_first_viewport(page, "[data-testid=log-contact]")
+    page.get_by_test_id("log-contact").click()
+    expect(page.get_by_label("摘要")).to_be_focused()
+    assert _in_first_viewport(page, "#summary")
+
+    page.goto(f"{live_server.url}/customers/{caller}?log=1")
+    page.wait_for_load_state("load")
+    expect(page.get_by_label("摘要")).to_be_focused()
+    assert _in_first_viewport(page, "#summary")
+    page.get_by_label("摘要").fill("回电确认地址")
+    page.get_by_role("button", name="保存互动记录").click()
+    expect(page.get_by_role("alert").filter(has_text="互动已记录")).to_be_visible()

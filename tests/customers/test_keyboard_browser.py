@@ -59,7 +59,7 @@ def test_an_agent_reaches_the_log_form_in_two_key_presses_after_typing(
 
     page.wait_for_url(f"**/customers/{zhang_san}?log=1")
     expect(page.get_by_role("heading", name="张三", level=1)).to_be_visible()
-    expect(page.locator("form[data-log-form] select").first).to_be_focused()
+    expect(page.locator("form[data-log-form] #summary")).to_be_focused()
     assert keys.count <= 4
 
 

@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 from crm.auth.permissions import Permission, permission_required
 from crm.auth.queries import active_agents
 from crm.auth.sessions import signed_in_user
+from crm.core.providers import summary_pieces
 from crm.customers import services
 from crm.customers.access import customer_for
 from crm.customers.blueprint import bp
@@ -141,9 +142,16 @@ def show(customer_id: int) -> str:
     kinds, category = _timeline_filters()
     page = timeline_page(customer.id, viewer=viewer, kinds=kinds, category=category)
     interaction_form = InteractionForm(formdata=None, occurred_at=local_now())
+    if request.args.get("log") == "1":
+        # Opened to log a call (e.g. "Call" on the agent's home): the cursor waits in the form.
+        interaction_form.summary.render_kw = {
+            **(interaction_form.summary.render_kw or {}),
+            "autofocus": True,
+        }
     return render_template(
         "customers/show.html",
         customer=customer,
+        summary=summary_pieces(customer, viewer),
         page=page,
         kinds=kinds,
         kind_choices=kind_choices(),

@@ -128,16 +128,32 @@ document.addEventListener("click", function (event) {
   });
 })();
 
-// ?log=1 on a customer's page (from the search box's Shift+Enter, or a link) puts the cursor in
-// the first field of the interaction form: the customer is on the line.
-(function () {
-  "use strict";
-
-  var form = document.querySelector("form[data-log-form]");
-  if (form && new URLSearchParams(window.location.search).get("log") === "1") {
-    var first = form.querySelector("select, input:not([type=hidden]), textarea");
-    if (first) {
-      first.focus();
-    }
+// A link to a form marked data-focus-form="<field id>" (the customer page's "Log contact" to
+// #log) also puts the cursor in that field, on the click and when the page opens at the anchor.
+function focusAnchoredForm(hash) {
+  var target = hash && hash.length > 1 && document.getElementById(hash.slice(1));
+  var field = target && document.getElementById(target.getAttribute("data-focus-form") || "");
+  if (field) {
+    field.focus();
   }
-})();
+}
+
+document.addEventListener("click", function (event) {
+  var anchor = event.target.closest && event.target.closest('a[href^="#"]');
+  if (anchor) {
+    // After the browser's own jump to the anchor, which would otherwise take the focus back.
+    window.setTimeout(focusAnchoredForm, 0, anchor.getAttribute("href"));
+  }
+});
+
+// A page opened to fill one of these forms (?log=1 marks its field autofocus) shows the field:
+// autofocus alone leaves it below the fold on a phone.
+document.addEventListener("DOMContentLoaded", function () {
+  var field = document.querySelector("[data-focus-form] [autofocus]");
+  if (field) {
+    field.scrollIntoView({ block: "center" });
+    field.focus();
+  } else {
+    focusAnchoredForm(window.location.hash);
+  }
+});

@@ -1,0 +1,60 @@
+"""The kinds of notice a person can tune, and where each kind of subject is shown.
+
+The domain that owns a subject registers its page (``register_link``) from its blueprint's
+``record_once`` hook, as it registers its timeline providers (ARCHITECTURE.md §13): the
+notifications import none of the domains that notify.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import url_for
+
+from crm.i18n import lazy_gettext as _l
+from crm.notifications.models import Notification
+
+#: the subject type of a digest: many notices of one kind folded into one
+DIGEST = "digest"
+
+#: every kind a job or service notifies, with its name on the settings page
+KIND_LABELS = {
+    "callback.due": _l("Callbacks due"),
+    "callback.overdue": _l("Overdue callbacks of my plans"),
+    "case.transferred": _l("Cases transferred to me"),
+    "case.at_risk": _l("Cases close to their time limit"),
+    "case.breach_response": _l("Missed first responses"),
+    "case.breach_resolution": _l("Missed resolution times"),
+    "case.low_score": _l("Low satisfaction scores"),
+    "certificate.expiring": _l("Expiring onboarding certificates"),
+    "qa.review": _l("QA reviews of my work"),
+    "qa.dispute": _l("Disputed QA reviews"),
+    "qa.dispute_accepted": _l("Accepted disputes"),
+    "qa.dispute_rejected": _l("Rejected disputes"),
+    "qa.training": _l("Training assigned after QA"),
+}
+
+_links: dict[str, Callable[[int], str]] = {}
+_digest_links: dict[str, Callable[[], str]] = {}
+
+
+def register_link(subject_type: str, resolver: Callable[[int], str]) -> None:
+    """Where a subject of ``subject_type`` is shown: ``resolver(subject_id)`` gives its URL."""
+    _links[subject_type] = resolver
+
+
+def register_digest_link(kind: str, resolver: Callable[[], str]) -> None:
+    """The list a digest of ``kind`` opens (e.g. the callback worklist) instead of the notices
+    it folds."""
+    _digest_links[kind] = resolver
+
+
+def link(notification: Notification) -> str | None:
+    """Where the notice's object is shown (None for one without a page of its own)."""
+    if notification.subject_type == DIGEST:
+        resolver = _digest_links.get(notification.kind)
+        if resolver is not None:
+            return resolver()
+        return url_for("notifications.index", digest=notification.id)
+    found = _links.get(notification.subject_type)
+    return found(notification.subject_id) if found is not None else None
