@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
@@ -99,7 +99,8 @@ def _sign_in_in_the_window(response: BaseResponse) -> BaseResponse:
     to the sign-in page, which htmx would follow and swap into the section: the browser is sent
     there instead (htmx's ``HX-Redirect``)."""
     login = url_for("auth.login")
-    if response.status_code == 302 and urlsplit(response.location or "").path == login:
+    polled = request.headers.get("HX-Request") == "true"
+    if polled and response.status_code == 302 and urlsplit(response.location or "").path == login:
         return BaseResponse(status=204, headers={"HX-Redirect": login})
     return response
 
