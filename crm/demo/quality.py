@@ -65,7 +65,7 @@ def _score(rng: random.Random, review: Review, reviewer: User, now: datetime) ->
 
 def seed_quality(*, rng: random.Random, reviewer: User, now: datetime, count: int) -> int:
     """Draw monthly samples with the default scorecard, last month first and further back
-    until ``count`` reviews are drawn (or a year), score up to ``count`` of them oldest first
+    until ``count`` reviews and a few are drawn (or a year), score up to ``count`` of them oldest first
     a few days after their month, keeping the last few of last month's for the reviewer; the
     agents have acknowledged all but last month's. Returns how many were scored."""
     _add_rules(reviewer)
@@ -79,7 +79,7 @@ def seed_quality(*, rng: random.Random, reviewer: User, now: datetime, count: in
         drawn = db.session.scalar(
             select(func.count()).select_from(Review).where(Review.reviewer_id.is_not(None))
         )
-        if drawn >= count:
+        if drawn >= count + HELD_BACK:
             break
     past = db.session.execute(
         select(Review, SampleDraw.period_end)
