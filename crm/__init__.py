@@ -38,7 +38,7 @@ from crm.customers.views import bp as customers_bp
 from crm.customers.views.imports import bp as imports_bp
 from crm.customers.views.pop import bp as pop_bp
 from crm.database import sqlite_pragmas
-from crm.extensions import babel, csrf, db, login_manager, migrate
+from crm.extensions import babel, compress, csrf, db, login_manager, migrate
 from crm.forms import use_fast_html_params
 from crm.i18n import (
     HTML_LANG,
@@ -90,6 +90,7 @@ def register_extensions(app: Flask) -> None:
             event.listen(db.engine, "connect", sqlite_pragmas(busy_timeout_ms))
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
+    compress.init_app(app)
     use_fast_html_params()
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     install_template_translations(app)

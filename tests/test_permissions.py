@@ -58,6 +58,7 @@ class Route(NamedTuple):
 #: {token} another user's API token.
 MATRIX: dict[tuple[str, str], Route] = {
     ("core.home", "GET"): Route("/", LOGIN),
+    ("core.favicon", "GET"): Route("/favicon.ico", PUBLIC),
     ("core.healthz", "GET"): Route("/healthz", PUBLIC),
     ("core.readyz", "GET"): Route("/readyz", PUBLIC),
     ("core.set_language", "POST"): Route("/language", PUBLIC),

@@ -65,9 +65,9 @@ def _score(rng: random.Random, review: Review, reviewer: User, now: datetime) ->
 
 def seed_quality(*, rng: random.Random, reviewer: User, now: datetime, count: int) -> int:
     """Draw monthly samples with the default scorecard, last month first and further back
-    until ``count`` reviews and a few are drawn (or a year), score up to ``count`` of them oldest first
-    a few days after their month, keeping the last few of last month's for the reviewer; the
-    agents have acknowledged all but last month's. Returns how many were scored."""
+    until ``count`` reviews and a few are drawn (or a year); score up to ``count`` of them,
+    oldest first, a few days after their month, keeping the last few of last month's for the
+    reviewer. The agents have acknowledged all but last month's. Returns how many scored."""
     _add_rules(reviewer)
     scorecard = db.session.scalar(select(Scorecard).order_by(Scorecard.id))
     today = department_today(now)
