@@ -37,7 +37,7 @@ from crm.customers.phones import display_phone
 from crm.customers.views import bp as customers_bp
 from crm.customers.views.imports import bp as imports_bp
 from crm.customers.views.pop import bp as pop_bp
-from crm.database import sqlite_pragmas
+from crm.database import sqlite_pragmas, utcnow
 from crm.extensions import babel, compress, csrf, db, login_manager, migrate
 from crm.forms import use_fast_html_params
 from crm.i18n import (
@@ -58,7 +58,7 @@ from crm.reports.views import bp as reports_bp
 from crm.security import register_security
 from crm.surveys.views import public as survey_public_bp
 from crm.surveys.views import staff as surveys_bp
-from crm.timezones import format_date, format_datetime
+from crm.timezones import MonthSwitch, format_date, format_datetime
 from crm.training.views import bp as training_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -161,6 +161,8 @@ def register_template_helpers(app: Flask) -> None:
     # In place of Flask-Babel's filters of the same names: the same text, several times faster.
     app.jinja_env.filters["datetimeformat"] = format_datetime
     app.jinja_env.filters["dateformat"] = format_date
+    # The previous / this / next month links of reports, from the month a page shows.
+    app.jinja_env.globals["month_switch"] = lambda month: MonthSwitch.around(month, utcnow())
 
     @app.context_processor
     def template_helpers() -> dict[str, object]:

@@ -47,7 +47,7 @@ def _target() -> float:
 @bp.get("/")
 @permission_required(Permission.TRAINING_VIEW)
 def overview() -> str:
-    month = month_from_arg(request.args.get("month"), utcnow())
+    month = month_from_arg(request.args.get("month"), utcnow(), closed=True)
     sessions = queries.sessions_in(month)
     return render_template(
         "training/overview.html",
