@@ -8,11 +8,12 @@ import random
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from crm.auth.models import User
 from crm.extensions import db
 from crm.interactions.models import Interaction
+from crm.notifications.models import Notification
 from crm.qa.calibration import create_session as create_calibration
 from crm.qa.disputes import open_dispute
 from crm.qa.models import Review, ReviewStatus, SampleDraw, Scorecard
@@ -104,11 +105,25 @@ def seed_quality(*, rng: random.Random, reviewer: User, now: datetime, count: in
             review.status = ReviewStatus.ACKNOWLEDGED.value
             review.acknowledged_at = submitted + timedelta(days=1)
     scored = [review for review, _end in chosen]
+    _read_old_news(now)
     _dispute_one(scored, now)
     # This month's sample: the reviewer's queue, due by the month's end.
     draw_sample(actor=reviewer, day=today, scorecard=scorecard, now=now, seed=rng.getrandbits(32))
     _calibrate(reviewer, scorecard, now)
     return len(scored)
+
+
+def _read_old_news(now: datetime) -> None:
+    """The agents read (and were e-mailed) the news of the reviews they acknowledged long ago;
+    only last month's stay unread."""
+    acknowledged = select(Review.id).where(Review.status == ReviewStatus.ACKNOWLEDGED.value)
+    db.session.flush()
+    db.session.execute(
+        update(Notification)
+        .where(Notification.subject_type == "qa_review", Notification.subject_id.in_(acknowledged))
+        .values(read_at=now, emailed_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _dispute_one(scored: list[Review], now: datetime) -> None:

@@ -21,7 +21,8 @@ from crm.interactions.models import Category
 
 @dataclass(frozen=True)
 class Story:
-    subject: str
+    #: one per agent, so that the team queue does not read as one case thrice
+    subjects: tuple[str, ...]
     category: Category
     #: how long ago the customer called
     opened_ago: timedelta
@@ -37,36 +38,46 @@ SOON = timedelta(seconds=90)
 #: each agent's desk: one case of each open state, one about to breach and one breached (the
 #: SLA defaults: tech support 1 h, the others 24 h; 80 % used warns)
 DESK = (
-    Story("设备报错 E12，无法启动", Category.TECH_SUPPORT, 20 * MIN, ()),
     Story(
-        "净水器漏水，申请上门维修",
+        ("设备报错 E12，无法启动", "空气净化器屏幕不亮", "App 提示设备离线"),
+        Category.TECH_SUPPORT,
+        20 * MIN,
+        (),
+    ),
+    Story(
+        ("净水器漏水，申请上门维修", "咖啡机研磨异响，申请维修", "扫地机器人主刷损坏"),
         Category.AFTER_SALES,
         21 * HOUR,
         ((CaseStatus.ACCEPTED, SOON), (CaseStatus.IN_PROGRESS, SOON)),
         "high",
     ),
     Story(
-        "投诉配送延迟三天",
+        ("投诉配送延迟三天", "投诉安装师傅迟到", "投诉退款迟迟未到账"),
         Category.COMPLAINT,
         30 * HOUR,
         ((CaseStatus.IN_PROGRESS, SOON),),
         "high",
     ),
     Story(
-        "发票抬头开错，需要重开",
+        ("发票抬头开错，需要重开", "确认企业采购合同条款", "咨询以旧换新细则"),
         Category.INQUIRY,
         6 * HOUR,
         ((CaseStatus.IN_PROGRESS, SOON), (CaseStatus.WAITING, 2 * HOUR)),
     ),
-    Story("咨询企业采购优惠", Category.INQUIRY, 3 * HOUR, ((CaseStatus.ACCEPTED, SOON),)),
     Story(
-        "App 无法连接设备",
+        ("咨询企业采购优惠", "咨询延保服务价格", "咨询会员积分兑换"),
+        Category.INQUIRY,
+        3 * HOUR,
+        ((CaseStatus.ACCEPTED, SOON),),
+    ),
+    Story(
+        ("App 无法连接设备", "固件升级失败", "Wi-Fi 配网不成功"),
         Category.TECH_SUPPORT,
         26 * HOUR,
         ((CaseStatus.IN_PROGRESS, SOON), (CaseStatus.RESOLVED, 45 * MIN)),
     ),
     Story(
-        "更换滤芯后仍有异味",
+        ("更换滤芯后仍有异味", "维修后再次出现故障", "更换配件后仍然漏水"),
         Category.AFTER_SALES,
         4 * 24 * HOUR,
         (
@@ -78,20 +89,26 @@ DESK = (
 )
 #: web-form and e-mail requests nobody has taken yet: the supervisors' dispatch
 UNASSIGNED = (
-    Story("官网留言：咨询安装费用", Category.INQUIRY, 40 * MIN, ()),
-    Story("邮件：扫地机器人无法回充", Category.TECH_SUPPORT, 35 * MIN, ()),
-    Story("投诉客服电话无人接听", Category.COMPLAINT, 2 * HOUR, (), "urgent"),
+    Story(("官网留言：咨询安装费用",), Category.INQUIRY, 40 * MIN, ()),
+    Story(("邮件：扫地机器人无法回充",), Category.TECH_SUPPORT, 35 * MIN, ()),
+    Story(("投诉客服电话无人接听",), Category.COMPLAINT, 2 * HOUR, (), "urgent"),
 )
 
 
 def _play(
-    story: Story, *, actor: User, customer: Customer, assignee: User | None, now: datetime
+    story: Story,
+    *,
+    actor: User,
+    customer: Customer,
+    assignee: User | None,
+    now: datetime,
+    turn: int = 0,
 ) -> None:
     opened = now - story.opened_ago
     case = open_case(
         actor=actor,
         customer=customer,
-        subject=story.subject,
+        subject=story.subjects[turn % len(story.subjects)],
         category=story.category.value,
         priority=story.priority,
         assignee=assignee,
@@ -112,9 +129,9 @@ def seed_open_cases(
     picked = rng.sample(customer_ids, min(len(customer_ids), len(agents) * len(DESK) + 3))
     customers = cycle([db.session.get(Customer, customer_id) for customer_id in picked])
     made = 0
-    for agent in agents:
+    for turn, agent in enumerate(agents):
         for story in DESK:
-            _play(story, actor=agent, customer=next(customers), assignee=agent, now=now)
+            _play(story, actor=agent, customer=next(customers), assignee=agent, now=now, turn=turn)
             made += 1
     for story in UNASSIGNED:
         _play(story, actor=agents[0], customer=next(customers), assignee=None, now=now)
