@@ -60,7 +60,7 @@ def _hold(
     sitting = [uid for uid, (attendance, _) in marks.items() if attendance != Attendance.ABSENT]
     exam_day = session.starts_at.date()
     entries = [
-        ScoreEntry(uid, str(Decimal(min(100, max(30, int(rng.gauss(80, 11)))))), exam_day)
+        ScoreEntry(uid, str(Decimal(min(100, max(30, int(rng.gauss(76, 13)))))), exam_day)
         for uid in sitting[: max(0, len(sitting) - missing)]
     ]
     if entries:
