@@ -24,14 +24,19 @@ $(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.txt
 translations: $(BIN)/.installed
 	$(BIN)/pybabel compile -d crm/translations >/dev/null
 
-## Serve on http://127.0.0.1:5000 (and run the scheduler) with demo data loaded on the first start.
+## Serve on http://127.0.0.1:$(PORT) (and run the scheduler) with demo data loaded on the first
+## start. `make run PORT=8080` (or PORT in the environment) picks another port.
+PORT ?= 5000
 run: $(BIN)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	@echo "Serving http://127.0.0.1:5000 with the scheduler beside it; Ctrl-C stops both."
-	@bash -c 'trap "kill \$$(jobs -p) 2>/dev/null" INT TERM EXIT; \
+	@echo "Serving http://127.0.0.1:$(PORT) with the scheduler beside it; Ctrl-C stops both."
+	@# Ctrl-C is how one stops it, not a failure: the shell stops both servers, waits for them and
+	@# exits 0, so make reports no error.
+	@bash -c 'trap "kill \$$(jobs -p) 2>/dev/null; wait; exit 0" INT TERM; \
+		trap "kill \$$(jobs -p) 2>/dev/null" EXIT; \
 		$(FLASK) scheduler & \
-		$(FLASK) run --host 127.0.0.1 --port 5000 & \
+		$(FLASK) run --host 127.0.0.1 --port $(PORT) & \
 		wait'
 
 

@@ -287,6 +287,19 @@ class Config:
     #: most fields in one form; files are spooled to disk, not held here
     MAX_FORM_MEMORY_SIZE = 500_000
     MAX_FORM_PARTS = 1000
+    #: pages, JSON and uncompressed assets go out compressed (Flask-Compress): brotli where the
+    #: browser takes it, else gzip. Streamed answers (CSV exports) are left as they are: their
+    #: rows are written while read from the database, and the static files come gzipped already
+    COMPRESS_ALGORITHM = ("br", "gzip")
+    COMPRESS_MIMETYPES = (
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+    )
+    COMPRESS_STREAMS = False
     #: imported files (customers, exam results): data rows, characters in a cell (Excel's own
     #: limit), and what an XLSX may unpack to; the readers stop at the first one passed
     IMPORT_MAX_ROWS = 200_000

@@ -38,8 +38,8 @@ from crm.customers.phones import display_phone
 from crm.customers.views import bp as customers_bp
 from crm.customers.views.imports import bp as imports_bp
 from crm.customers.views.pop import bp as pop_bp
-from crm.database import sqlite_pragmas
-from crm.extensions import babel, csrf, db, login_manager, migrate
+from crm.database import sqlite_pragmas, utcnow
+from crm.extensions import babel, compress, csrf, db, login_manager, migrate
 from crm.forms import use_fast_html_params
 from crm.i18n import (
     HTML_LANG,
@@ -61,7 +61,7 @@ from crm.reports.views import bp as reports_bp
 from crm.security import register_security
 from crm.surveys.views import public as survey_public_bp
 from crm.surveys.views import staff as surveys_bp
-from crm.timezones import format_date, format_datetime
+from crm.timezones import MonthSwitch, format_date, format_datetime
 from crm.training.views import bp as training_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -93,6 +93,7 @@ def register_extensions(app: Flask) -> None:
             event.listen(db.engine, "connect", sqlite_pragmas(busy_timeout_ms))
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
+    compress.init_app(app)
     use_fast_html_params()
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     install_template_translations(app)
@@ -167,6 +168,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["dateformat"] = format_date
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["countdown"] = countdown
+    # The previous / this / next month links of reports, from the month a page shows.
+    app.jinja_env.globals["month_switch"] = lambda month: MonthSwitch.around(month, utcnow())
 
     @app.context_processor
     def template_helpers() -> dict[str, object]:

@@ -14,26 +14,13 @@ from crm.auth.lockout import clear_failures
 from crm.auth.permissions import Role
 from crm.auth.services import create_user, find_user_by_username
 from crm.backup import BackupError, backup_to, check, restore_from
-from crm.callbacks.demo import seed_callbacks
-from crm.cases.demo import seed_cases
-from crm.customers.demo import seed_customers, seed_interactions
 from crm.customers.import_cli import import_customers_command, import_undo_command
 from crm.database import utcnow
-from crm.demo import (
-    DEMO_PASSWORD,
-    database_is_empty,
-    demo_agents,
-    demo_planner,
-    demo_reviewer,
-    demo_trainer,
-    seed_demo_users,
-)
+from crm.demo import DEMO_PASSWORD, database_is_empty
+from crm.demo.seed import Sizes, seed_all
 from crm.errors import DomainError
 from crm.extensions import db
-from crm.qa.demo import seed_quality
-from crm.reports.monthly import keep_closed_months
 from crm.scheduler import run_once, serve
-from crm.training.demo import seed_training
 
 
 @click.command("create-user")
@@ -85,11 +72,15 @@ def unlock_user_command(username: str) -> None:
 @click.command("seed-demo")
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has any user.")
-@click.option("--customers", default=200, show_default=True, help="Customers to add.")
-@click.option("--interactions", default=2000, show_default=True, help="Interactions to add.")
-@click.option("--cases", default=300, show_default=True, help="Cases (with surveys) to add.")
-@click.option("--callbacks", default=240, show_default=True, help="Past callback tasks to add.")
-@click.option("--reviews", default=300, show_default=True, help="QA reviews to score.")
+@click.option("--customers", default=Sizes.customers, show_default=True, help="Customers to add.")
+@click.option(
+    "--interactions", default=Sizes.interactions, show_default=True, help="Interactions to add."
+)
+@click.option("--cases", default=Sizes.cases, show_default=True, help="Past cases (with surveys).")
+@click.option(
+    "--callbacks", default=Sizes.callbacks, show_default=True, help="Past callback tasks to add."
+)
+@click.option("--reviews", default=Sizes.reviews, show_default=True, help="QA reviews to score.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed (same seed, same data).")
 def seed_demo_command(
     if_empty: bool,
@@ -100,43 +91,24 @@ def seed_demo_command(
     reviews: int,
     seed: int,
 ) -> None:
-    """Load demo accounts (one per role), customers and interactions; refused in production."""
+    """Load a demo department (one account per role, customers, a year of history and today's
+    work, relative to today); refused in production."""
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("Demo data is not loaded in production (CRM_ENV=production).")
     if if_empty and not database_is_empty():
         click.echo("The database already has users; no demo data loaded.")
         return
     started = time.perf_counter()
-    created = seed_demo_users()
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
-    agents = demo_agents()
-    customer_ids = seed_customers(customers, rng=rng, owners=agents)
-    seed_interactions(interactions, rng=rng, customer_ids=customer_ids, agents=agents)
-    seed_cases(cases, rng=rng, customer_ids=customer_ids, agents=agents, now=utcnow())
-    planner = demo_planner()
-    if planner is not None:
-        seed_callbacks(
-            callbacks,
-            rng=rng,
-            customer_ids=customer_ids,
-            agents=agents,
-            planner=planner,
-            now=utcnow(),
-        )
-    trainer = demo_trainer()
-    if trainer is not None and agents:
-        seed_training(rng=rng, trainer=trainer, agents=agents, today=utcnow())
-    reviewer = demo_reviewer()
-    if reviewer is not None and agents:
-        seed_quality(rng=rng, reviewer=reviewer, now=utcnow(), count=reviews)
-    # The dashboard's trend reads closed months from their kept reports.
-    keep_closed_months(utcnow())
+    sizes = Sizes(customers, interactions, cases, callbacks, reviews)
+    seeded = seed_all(sizes, rng=rng, now=utcnow())
     db.session.commit()
-    click.echo(f"Demo accounts created: {len(created)} (password: {DEMO_PASSWORD}).")
+    click.echo(f"Demo accounts created: {seeded.accounts} (password: {DEMO_PASSWORD}).")
     click.echo(
-        f"Customers added: {customers}; interactions added: {interactions}; cases added: "
-        f"{cases}; callback tasks added: about {callbacks}; "
-        f"in {time.perf_counter() - started:.1f} s."
+        f"Customers added: {customers}; interactions added: {interactions}; past cases added: "
+        f"{cases}, open ones: {seeded.open_cases}; callback tasks added: about {callbacks}, "
+        f"one-off calls due: {seeded.due_calls}; training sessions: {seeded.sessions}; "
+        f"QA reviews scored: {seeded.scored}; in {time.perf_counter() - started:.1f} s."
     )
 
 

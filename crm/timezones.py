@@ -95,13 +95,40 @@ def parse_month(raw: str) -> date:
     return in_calendar(datetime.strptime(raw, "%Y-%m").date())
 
 
-def month_from_arg(raw: str | None, now: datetime) -> date:
-    """The first day of the month written ``YYYY-MM`` (a month input or query argument), or of
-    the department's current month when ``raw`` is missing, malformed or out of range."""
+def last_closed_month(now: datetime) -> date:
+    """The first day of the department's last complete month: what reports open on, since the
+    current month's figures are still partial."""
+    return (department_today(now).replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def month_from_arg(raw: str | None, now: datetime, *, closed: bool = False) -> date:
+    """The first day of the month written ``YYYY-MM`` (a month input or query argument); when
+    ``raw`` is missing, malformed or out of range, the department's current month, or with
+    ``closed`` its last complete one (reports)."""
     try:
         return parse_month(raw or "")
     except ValueError:
-        return department_today(now).replace(day=1)
+        return last_closed_month(now) if closed else department_today(now).replace(day=1)
+
+
+@dataclass(frozen=True)
+class MonthSwitch:
+    """The months a report links to from the one it shows."""
+
+    previous: date
+    current: date
+    #: None when the shown month is the current one: the future has no figures
+    following: date | None
+
+    @classmethod
+    def around(cls, month: date, now: datetime) -> MonthSwitch:
+        current = department_today(now).replace(day=1)
+        following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return cls(
+            previous=(month.replace(day=1) - timedelta(days=1)).replace(day=1),
+            current=current,
+            following=following if following <= current else None,
+        )
 
 
 #: the fields of a CLDR date or time pattern this module formats itself; any other field (a

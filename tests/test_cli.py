@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 
 from crm.auth.models import User
 from crm.auth.permissions import Role
-from crm.callbacks.models import CallbackTask
+from crm.callbacks.models import CallbackPlan, CallbackTask
 from crm.cases.models import Case
 from crm.database import utcnow
-from crm.demo import DEMO_PASSWORD, DEMO_USERS
+from crm.demo import DEMO_PASSWORD, DEMO_USERS, demo_agents
+from crm.demo.today import DESK, UNASSIGNED
 from crm.extensions import db
 from crm.qa.models import Review
 from crm.reports.models import MonthlyReport
@@ -69,18 +70,23 @@ def test_seed_demo_gives_every_page_a_history_to_show(app) -> None:
             model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
             for model in (Case, Survey, CallbackTask, Review)
         }
-        # Cases as asked; surveys for most resolved ones; twelve past monthly calls per plan,
-        # and the calls the scheduler makes up to its horizon.
-        assert counts["cases"] == 60
+        # Past cases as asked and every agent's open desk; surveys for most resolved ones;
+        # twelve past monthly calls per plan, the one-off calls due today or overdue, and the
+        # calls the scheduler makes up to its horizon.
+        assert counts["cases"] == 60 + len(demo_agents()) * len(DESK) + len(UNASSIGNED)
         assert 0 < counts["surveys"] < 60
         today = department_today(utcnow())
-        due_dates = db.session.scalars(select(CallbackTask.due_date)).all()
-        assert len([due for due in due_dates if due < today]) == 36
-        assert len([due for due in due_dates if due >= today]) >= 3
-        # Twenty scored; the rest of the drawn sample waits for the reviewer.
+        plan_calls = db.session.scalars(
+            select(CallbackTask.due_date)
+            .join(CallbackTask.plan)
+            .where(CallbackPlan.cadence != "once")
+        ).all()
+        assert len([due for due in plan_calls if due < today]) == 36
+        assert len([due for due in plan_calls if due >= today]) >= 3
+        # Twenty scored (one disputed); the rest of the drawn samples wait for the reviewer.
         statuses = db.session.scalars(select(Review.status)).all()
-        assert statuses.count("submitted") == 20
-        assert set(statuses) <= {"submitted", "assigned"}
+        assert len(statuses) - statuses.count("assigned") == 20
+        assert set(statuses) <= {"submitted", "acknowledged", "disputed", "assigned"}
         # The twelve closed months' reports, kept as the scheduler would have month by month.
         months = db.session.scalars(select(MonthlyReport.month).order_by(MonthlyReport.month))
         months = list(months)

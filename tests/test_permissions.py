@@ -76,6 +76,7 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("home.my_training", "GET"): Route("/home/my_training", LOGIN),
     ("home.month_targets", "GET"): Route("/home/month_targets", Permission.REPORTS_VIEW),
     ("home.admin_accounts", "GET"): Route("/home/admin_accounts", Permission.USERS_MANAGE),
+    ("core.favicon", "GET"): Route("/favicon.ico", PUBLIC),
     ("core.healthz", "GET"): Route("/healthz", PUBLIC),
     ("core.readyz", "GET"): Route("/readyz", PUBLIC),
     ("core.set_language", "POST"): Route("/language", PUBLIC),

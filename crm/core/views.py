@@ -47,6 +47,13 @@ def set_language() -> BaseResponse:
     return redirect(target if is_safe_next(target) else url_for("core.home"))
 
 
+@bp.get("/favicon.ico")
+def favicon() -> BaseResponse:
+    """Browsers and bookmark tools ask the root for the icon whatever the page links; the
+    fingerprinted file it points to is cached for a year."""
+    return redirect(url_for("static", filename="favicon.ico"))
+
+
 @bp.get("/healthz")
 def healthz() -> tuple[BaseResponse, int]:
     return jsonify(status="ok"), 200

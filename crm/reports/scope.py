@@ -17,7 +17,7 @@ from crm.timezones import (
     EARLIEST_DAY,
     LATEST_DAY,
     department_bounds_utc,
-    department_today,
+    last_closed_month,
     parse_day,
     parse_month,
 )
@@ -93,8 +93,8 @@ class Period:
     def parse(cls, args: dict[str, str], now: datetime) -> Period:
         """From ``mode`` (month, quarter or range) and ``month=YYYY-MM``, ``quarter=2026Q3``
         or ``start``/``end`` dates (inclusive, at most a year); without a mode, from whichever
-        is given. Missing, malformed or out-of-calendar values give the department's current
-        month."""
+        is given. Missing, malformed or out-of-calendar values give the department's last
+        complete month (the current one's figures are partial)."""
         mode = args.get("mode", "")
         if mode in ("", "quarter") and QUARTER.match(args.get("quarter", "")):
             year, number = int(args["quarter"][:4]), int(args["quarter"][-1])
@@ -114,7 +114,7 @@ class Period:
                 return cls.month(parse_month(args.get("month", "")))
             except ValueError:
                 pass
-        return cls.month(department_today(now))
+        return cls.month(last_closed_month(now))
 
 
 @dataclass(frozen=True)

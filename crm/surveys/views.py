@@ -128,7 +128,7 @@ def record_phone(case_id: int) -> BaseResponse:
 @staff.get("/surveys/figures")
 @permission_required(Permission.CASES_SUPERVISE)
 def survey_figures() -> str:
-    month = month_from_arg(request.args.get("month"), utcnow())
+    month = month_from_arg(request.args.get("month"), utcnow(), closed=True)
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     start, end = local_day_start_utc(month), local_day_end_utc(last)
     return render_template("surveys/figures.html", month=month, figures=queries.figures(start, end))

@@ -27,7 +27,8 @@ def test_pages_link_fingerprinted_files_that_are_sent_compressed_and_kept_a_year
         zipped = client.get(f"/static/{name}", headers={"Accept-Encoding": "gzip, br"})
         assert zipped.status_code == 200
         assert zipped.headers["Cache-Control"] == IMMUTABLE
-        if len(on_disk) >= 1024:
+        # Text files are gzipped; images (the icons) are compressed already.
+        if len(on_disk) >= 1024 and not plain.endswith(".png"):
             assert zipped.headers["Content-Encoding"] == "gzip"
             assert len(zipped.data) < len(on_disk)
             assert gzip.decompress(zipped.data) == on_disk

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -55,9 +57,14 @@ def answered_survey(app) -> int:
         return case.id
 
 
+def _this_month() -> str:
+    """The survey is answered now; reports open on the last complete month."""
+    return f"month={datetime.now(ZoneInfo('Asia/Shanghai')):%Y-%m}"
+
+
 def test_the_dashboard_shows_every_tile_with_its_target(client, login_as, answered_survey) -> None:
     login_as("supervisor")
-    html = client.get("/reports/").get_data(as_text=True)
+    html = client.get(f"/reports/?{_this_month()}").get_data(as_text=True)
     for key in ("satisfaction", "first_response_minutes", "qa_average", "callback_completion"):
         assert f'data-testid="tile-{key}"' in html
     assert 'data-testid="value-satisfaction"' in html and "100.0%" in html
@@ -68,9 +75,9 @@ def test_drill_down_and_export_guard_formulas_and_are_audited(
     app, client, login_as, answered_survey
 ) -> None:
     login_as("supervisor")
-    page = client.get("/reports/kpi/satisfaction")
+    page = client.get(f"/reports/kpi/satisfaction?{_this_month()}")
     assert page.status_code == 200 and 'data-testid="drill-rows"' in page.get_data(as_text=True)
-    export = client.get("/reports/kpi/satisfaction?format=csv")
+    export = client.get(f"/reports/kpi/satisfaction?format=csv&{_this_month()}")
     rows = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig"))))
     assert len(rows) == 2
     assert "'=1+1" in rows[1] and "'@SUM(A1)" in rows[1]
@@ -88,7 +95,7 @@ def test_an_agent_cannot_open_the_dashboard_nor_export(client, login_as) -> None
 
 def test_the_agent_scorecard_marks_missing_parts(client, login_as, answered_survey) -> None:
     login_as("supervisor")
-    html = client.get("/reports/agents").get_data(as_text=True)
+    html = client.get(f"/reports/agents?{_this_month()}").get_data(as_text=True)
     assert 'data-testid="agent-scorecard"' in html
     assert "缺" in html or "missing" in html
 

@@ -33,7 +33,7 @@ from crm.training.views.blueprint import bp, target
 @bp.get("/")
 @permission_required(Permission.TRAINING_VIEW)
 def overview() -> str:
-    month = month_from_arg(request.args.get("month"), utcnow())
+    month = month_from_arg(request.args.get("month"), utcnow(), closed=True)
     sessions = queries.sessions_in(month)
     return render_template(
         "training/overview.html",

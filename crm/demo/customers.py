@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import func, insert, select, update
 
@@ -17,92 +18,13 @@ from crm.auth.models import User
 from crm.customers.models import Customer, CustomerPhone, Purchase, Tier
 from crm.customers.search import build_search_grams, build_search_text
 from crm.database import utcnow
+from crm.demo import people
 from crm.extensions import db
 from crm.interactions.models import Category, Channel, Direction, Interaction
+from crm.timezones import department_today, department_zone
+from crm.workdays import DayRule, working_day_rule
 
 BATCH = 5_000
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
-    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
-    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-)
-GIVEN = (
-    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉斌宇浩"
-    "凯健俊帆帅旭宁欣怡佳琪雪婷晨阳博文思雨梓涵子轩浩然"
-)
-CITIES = [
-    "上海",
-    "北京",
-    "广州",
-    "深圳",
-    "杭州",
-    "南京",
-    "成都",
-    "武汉",
-    "西安",
-    "苏州",
-    "重庆",
-    "天津",
-    "长沙",
-    "郑州",
-    "青岛",
-    "厦门",
-]
-REGIONS = {
-    "上海": "华东",
-    "北京": "华北",
-    "广州": "华南",
-    "深圳": "华南",
-    "杭州": "华东",
-    "南京": "华东",
-    "成都": "西南",
-    "武汉": "华中",
-    "西安": "西北",
-    "苏州": "华东",
-    "重庆": "西南",
-    "天津": "华北",
-    "长沙": "华中",
-    "郑州": "华中",
-    "青岛": "华东",
-    "厦门": "华南",
-}
-TRADES = [
-    "科技",
-    "贸易",
-    "电子",
-    "机械",
-    "物流",
-    "食品",
-    "医药",
-    "建材",
-    "服饰",
-    "家电",
-    "网络",
-    "化工",
-]
-INDUSTRIES = ["制造业", "零售", "互联网", "医疗", "教育", "物流", "金融", "餐饮"]
-MOBILE_PREFIXES = [
-    "130",
-    "131",
-    "132",
-    "135",
-    "136",
-    "137",
-    "138",
-    "139",
-    "150",
-    "151",
-    "152",
-    "157",
-    "158",
-    "159",
-    "182",
-    "186",
-    "187",
-    "188",
-    "189",
-    "199",
-]
 PRODUCTS = [
     ("智能空气净化器 X3", "2999.00"),
     ("商用咖啡机 Pro", "12800.00"),
@@ -125,14 +47,6 @@ SUMMARIES = {
 OUTCOMES = ["已解决", "已转技术支持", "待客户确认", "已安排上门", "已记录建议"]
 
 
-def _person(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-
-
-def _mobile(rng: random.Random) -> str:
-    return "+86" + rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
-
-
 def _batches(total: int) -> Iterator[int]:
     done = 0
     while done < total:
@@ -142,21 +56,33 @@ def _batches(total: int) -> Iterator[int]:
 
 
 def seed_customers(count: int, *, rng: random.Random, owners: list[User]) -> list[int]:
-    """Insert ``count`` customers with one or two phones each; returns their ids, which are
-    consecutive."""
+    """Insert ``count`` customers, most working for a firm that a few others work for too, with
+    a mobile (sometimes two) and often the firm's landline; returns their ids, which are
+    consecutive. About one in twenty is a key account, the first ones so that even a small
+    demo has some."""
     now = utcnow()
     ids: list[int] = []
-    next_id = (db.session.scalar(select(func.max(Customer.id))) or 0) + 1
+    firms = people.companies(rng, max(8, count // 4))
+    first_id = next_id = (db.session.scalar(select(func.max(Customer.id))) or 0) + 1
     for size in _batches(count):
         customers, phones, purchases = [], [], []
         for customer_id in range(next_id, next_id + size):
-            city = rng.choice(CITIES)
-            name = _person(rng)
-            brand = rng.choice("华瑞恒达鑫盛宏信") + rng.choice("泰通源丰安科")
-            company = f"{city}{brand}{rng.choice(TRADES)}有限公司"
-            numbers = [_mobile(rng)] + ([_mobile(rng)] if rng.random() < 0.2 else [])
-            email = f"c{customer_id}@example.cn" if rng.random() < 0.6 else None
-            tier = rng.choices([t.value for t in Tier], weights=[80, 15, 5])[0]
+            firm = rng.choice(firms) if rng.random() < 0.8 else None
+            city = firm.city if firm else rng.choice(list(people.CITIES))
+            name = people.person(rng)
+            numbers = [people.mobile(rng)]
+            if firm is not None and rng.random() < 0.4:
+                numbers.append(people.landline(rng, city))
+            elif rng.random() < 0.15:
+                numbers.append(people.mobile(rng))
+            email = people.email(rng, name, firm)
+            serial = customer_id - first_id
+            tier = (
+                Tier.KEY.value
+                if serial % 20 == 0
+                else rng.choices([Tier.NORMAL.value, Tier.VIP.value], weights=[85, 15])[0]
+            )
+            company = firm.name if firm else None
             search_text = build_search_text(name=name, company=company, email=email, phones=numbers)
             customers.append(
                 {
@@ -164,11 +90,11 @@ def seed_customers(count: int, *, rng: random.Random, owners: list[User]) -> lis
                     "name": name,
                     "company": company,
                     "email": email,
-                    "region": REGIONS[city],
-                    "industry": rng.choice(INDUSTRIES),
+                    "region": people.CITIES[city][0],
+                    "industry": firm.industry if firm else None,
                     "tier": tier,
                     "tags": ["重点"] if tier == Tier.KEY.value else [],
-                    "owner_id": rng.choice(owners).id if owners else None,
+                    "owner_id": owners[serial % len(owners)].id if owners else None,
                     "search_text": search_text,
                     "search_grams": build_search_grams(search_text),
                     "created_at": now - timedelta(days=rng.randrange(400, 900)),
@@ -206,21 +132,40 @@ def seed_customers(count: int, *, rng: random.Random, owners: list[User]) -> lis
     return ids
 
 
+def office_hours_before(rng: random.Random, now: datetime, days: int, is_open: DayRule) -> datetime:
+    """A moment during office hours (9:00-18:00 in the department's zone) on a working day
+    within the last ``days`` days, before ``now``."""
+    zone = department_zone()
+    today = department_today(now)
+    while True:
+        day = today - timedelta(days=rng.randrange(days))
+        if not is_open(day):
+            continue
+        local = datetime.combine(day, time(9), tzinfo=zone) + timedelta(
+            minutes=rng.randrange(9 * 60)
+        )
+        if local < now:
+            return local.astimezone(UTC)
+
+
 def seed_interactions(
     count: int, *, rng: random.Random, customer_ids: list[int], agents: list[User]
 ) -> None:
-    """Insert ``count`` interactions spread over the last year, then set each customer's last
-    contact in one statement."""
+    """Insert ``count`` interactions in office hours on working days, three in ten of them in
+    the last month (the agents' busy present) and the rest over the year before, then set each
+    customer's last contact in one statement."""
     if not customer_ids or not agents or count <= 0:
         return
     now = utcnow()
+    is_open = cache(working_day_rule())
     categories = list(SUMMARIES)
     for size in _batches(count):
         rows = []
         for _ in range(size):
-            category = rng.choices(categories, weights=[35, 25, 20, 10, 10])[0]
+            # Complaints are rare, and QA reviews every one of them.
+            category = rng.choices(categories, weights=[40, 25, 22, 3, 10])[0]
             agent = rng.choice(agents)
-            occurred = now - timedelta(minutes=rng.randrange(5, 365 * 24 * 60))
+            occurred = office_hours_before(rng, now, 30 if rng.random() < 0.3 else 365, is_open)
             rows.append(
                 {
                     "customer_id": rng.choice(customer_ids),

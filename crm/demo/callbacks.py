@@ -1,5 +1,5 @@
 """Demo key-account callbacks: monthly plans with a year of calls behind them and the coming
-month's calls ahead, in bulk."""
+month's calls ahead, in bulk; and one-off calls due today or overdue on every agent's list."""
 
 from __future__ import annotations
 
@@ -16,6 +16,19 @@ from crm.timezones import department_today
 
 #: calls of the last few days are still open: the agents' overdue list
 STILL_OPEN_DAYS = 3
+PURPOSES = [
+    "季度回访：使用情况与满意度",
+    "月度回访：设备运行与维保需求",
+    "关键客户回访：续约意向与建议",
+]
+#: one-off calls (after a complaint, a repair, an order): how many days overdue each agent's are
+ONE_OFF = [
+    ("投诉处理结果确认回访", 0),
+    ("上门维修后满意度回访", 0),
+    ("新品试用反馈回访", 0),
+    ("大额订单到货确认", 1),
+    ("投诉处理结果确认回访", 3),
+]
 
 
 def _monthly_before(today: date, day_of_month: int, count: int) -> list[date]:
@@ -50,7 +63,7 @@ def seed_callbacks(
     plan_rows = [
         {
             "customer_id": rng.choice(customer_ids),
-            "purpose": "季度回访：使用情况与满意度",
+            "purpose": rng.choice(PURPOSES),
             "cadence": Cadence.MONTHLY.value,
             "interval_weeks": 1,
             "day_of_month": rng.randint(1, 28),
@@ -98,3 +111,46 @@ def seed_callbacks(
         db.session.execute(insert(CallbackTask), tasks[start : start + 5000])
     generate_tasks(now)
     return len(tasks)
+
+
+def seed_due_calls(
+    *,
+    rng: random.Random,
+    customer_ids: list[int],
+    agents: list[User],
+    planner: User,
+    now: datetime,
+) -> int:
+    """Give every agent the one-off calls of :data:`ONE_OFF`: three due today, two overdue;
+    returns how many."""
+    if not customer_ids or not agents:
+        return 0
+    today = department_today(now)
+    tasks = 0
+    for agent in agents:
+        for purpose, days_late in ONE_OFF:
+            due = today - timedelta(days=days_late)
+            plan = CallbackPlan(
+                customer_id=rng.choice(customer_ids),
+                purpose=purpose,
+                cadence=Cadence.ONCE.value,
+                start_date=due,
+                assignee_id=agent.id,
+                generated_until=due,
+                created_at=now - timedelta(days=days_late + 7),
+                created_by_id=planner.id,
+            )
+            db.session.add(plan)
+            db.session.flush()
+            db.session.add(
+                CallbackTask(
+                    plan_id=plan.id,
+                    customer_id=plan.customer_id,
+                    due_date=due,
+                    assignee_id=agent.id,
+                    created_at=plan.created_at,
+                )
+            )
+            tasks += 1
+    db.session.flush()
+    return tasks
