@@ -24,7 +24,8 @@ from crm.reports.scorecard import agent_scorecard
 from crm.reports.targets import Standing, TargetInput, attainment, standing, update_targets
 from crm.scheduler import run_all
 from crm.surveys.models import Survey
-from crm.training.services import ScoreEntry, record_attendance, record_scores
+from crm.training.attendance import record_attendance
+from crm.training.services import ScoreEntry, record_scores
 from tests.factories import make_customer, make_plan, make_session, make_task
 from tests.qa.support import SMALL_CARD, scored_review, veteran
 
@@ -199,7 +200,8 @@ def test_periods_from_arguments(ctx) -> None:
         date(2026, 2, 1), date(2026, 3, 1)
     )
     assert Period.parse({"start": "2026-10-09", "end": "2026-10-03"}, now).kind == "month"
-    assert Period.parse({"month": "0000-01"}, now) == Period(date(2026, 11, 1), date(2026, 12, 1))
+    # A value that is no month gives the last complete one: the current month is partial.
+    assert Period.parse({"month": "0000-01"}, now) == Period(date(2026, 10, 1), date(2026, 11, 1))
 
 
 # Targets, standing and the agent scorecard
