@@ -241,7 +241,7 @@ class ImportRow(db.Model):
     #: the customer the phone names (update, unchanged, conflict)
     customer_id: Mapped[int | None] = mapped_column(Integer)
     #: committed updates: the fields this row changed, as they were before it
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     #: committed updates: the customer's version right after this row
     version: Mapped[int | None] = mapped_column(Integer)
 
