@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
@@ -28,7 +28,16 @@ from crm.customers.imports import (
     row_values,
     write_rows,
 )
-from crm.customers.models import Customer, ImportBatch, ImportMode, ImportRow, ImportStatus
+from crm.customers.models import (
+    Customer,
+    CustomerPhone,
+    ImportBatch,
+    ImportMode,
+    ImportRow,
+    ImportStatus,
+    Tier,
+)
+from crm.customers.search import build_search_grams, build_search_text
 from crm.customers.services import refresh_search_text, set_phones
 from crm.database import utcnow
 from crm.errors import DomainError
@@ -49,15 +58,49 @@ def _apply_values(customer: Customer, values: dict[str, Any]) -> None:
     refresh_search_text(customer)
 
 
-def _create(actor: User, batch: ImportBatch, plan: RowPlan) -> None:
-    values = dict(plan.values)
-    phones = values.pop("phones")
-    customer = Customer(
-        **values, created_by_id=actor.id, updated_by_id=actor.id, import_batch_id=batch.id
-    )
-    set_phones(customer, phones)
-    refresh_search_text(customer)
-    db.session.add(customer)
+def _create_all(actor: User, batch: ImportBatch, plans: list[RowPlan]) -> None:
+    """Insert a chunk's new customers and their phones in two statements: the ORM unit of
+    work, one object at a time, was most of a large import's time."""
+    if not plans:
+        return
+    now = utcnow()
+    customers = []
+    for plan in plans:
+        values = {name: value for name, value in plan.values.items() if name != "phones"}
+        text = build_search_text(
+            name=values["name"],
+            company=values.get("company"),
+            email=values.get("email"),
+            phones=plan.values["phones"],
+        )
+        customers.append(
+            {
+                "tier": Tier.NORMAL.value,
+                **values,
+                "search_text": text,
+                "search_grams": build_search_grams(text),
+                "created_by_id": actor.id,
+                "updated_by_id": actor.id,
+                "import_batch_id": batch.id,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    ids = db.session.scalars(
+        insert(Customer).returning(Customer.id, sort_by_parameter_order=True), customers
+    ).all()
+    phones = [
+        {
+            "customer_id": customer_id,
+            "number": number,
+            "digits_reversed": number.lstrip("+")[::-1],
+            "is_primary": position == 0,
+        }
+        for customer_id, plan in zip(ids, plans, strict=True)
+        for position, number in enumerate(plan.values["phones"])
+    ]
+    db.session.execute(insert(CustomerPhone), phones)
 
 
 def _update(actor: User, plan: RowPlan, row: dict[str, Any]) -> None:
@@ -113,11 +156,10 @@ def commit_import(
         rows = []
         for plan in chunk.plans:
             row = row_values(batch, plan)
-            if plan.action == "create":
-                _create(actor, batch, plan)
-            elif plan.action == "update":
+            if plan.action == "update":
                 _update(actor, plan, row)
             rows.append(row)
+        _create_all(actor, batch, [plan for plan in chunk.plans if plan.action == "create"])
         first, last = chunk.plans[0].line, chunk.plans[-1].line
         db.session.execute(
             delete(ImportRow).where(
