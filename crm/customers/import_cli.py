@@ -17,7 +17,7 @@ from sqlalchemy import select
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.auth.services import find_user_by_username
-from crm.customers import import_commit, imports
+from crm.customers import import_commit, import_undo, imports
 from crm.customers.models import ImportBatch, ImportMode
 from crm.errors import DomainError
 from crm.extensions import db
@@ -110,7 +110,7 @@ def import_undo_command(batch_id: int, username: str | None) -> None:
     if batch is None:
         raise click.ClickException(f"There is no import {batch_id}.")
     try:
-        result = import_commit.undo_import(actor=actor, batch=batch)
+        result = import_undo.undo_import(actor=actor, batch=batch)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error.message)) from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from crm.auth.models import User
-from crm.customers import import_commit, imports
+from crm.customers import import_commit, import_undo, imports
 from crm.customers.models import ImportBatch, ImportStatus
 from crm.errors import DomainError
 from crm.extensions import db
@@ -98,7 +98,7 @@ def run_undo(job: BackgroundJob, progress: Progress) -> None:
     actor, batch = _subject(job)
     if batch.status == ImportStatus.UNDONE:
         return
-    result = import_commit.undo_import(actor=actor, batch=batch)
+    result = import_undo.undo_import(actor=actor, batch=batch)
     batch.summary = {**batch.summary, "undo": {**result, "refused": result["refused"][:1000]}}
     done = result["deleted"] + result["restored"] + len(result["refused"])
     progress(done, done)

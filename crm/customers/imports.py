@@ -2,8 +2,8 @@
 
 The planner (``import_plan``) applies the identity rules (``identity``) a chunk of rows at a
 time; each row's outcome is written to ``import_rows`` as the chunk is done, so no step holds a
-whole file's outcomes. The commit and the undo are in ``import_commit``; the scheduler runs all
-three as background jobs (``import_jobs``), the CLI in its own process.
+whole file's outcomes. The commit is in ``import_commit``, the undo in ``import_undo``; the
+scheduler runs all three as background jobs (``import_jobs``), the CLI in its own process.
 """
 
 from __future__ import annotations

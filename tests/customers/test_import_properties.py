@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from crm.customers import import_commit, imports
+from crm.customers import import_commit, import_undo, imports
 from crm.customers.models import Customer
 from crm.extensions import db
 from tests.factories import make_customer, make_user
@@ -102,7 +102,7 @@ def test_import_then_undo_is_the_identity(boss, on_file, data) -> None:
         setup(boss, on_file)
         before = archive()
         batch = run(boss, csv_file(data))
-        result = import_commit.undo_import(actor=boss, batch=batch)
+        result = import_undo.undo_import(actor=boss, batch=batch)
         assert result["refused"] == []
         assert archive() == before
     finally:

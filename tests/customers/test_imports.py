@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from crm.customers import import_commit, import_files, imports
+from crm.customers import import_commit, import_files, import_undo, imports
 from crm.customers.models import Customer, ImportBatch, ImportMode
 from crm.customers.services import ProfileInput, update_customer
 from crm.errors import DomainError, PermissionDenied
@@ -165,14 +165,14 @@ def test_undo_deletes_new_customers_and_restores_updated_ones_unless_edited_sinc
     )
     db.session.commit()
 
-    result = import_commit.undo_import(actor=supervisor, batch=batch)
+    result = import_undo.undo_import(actor=supervisor, batch=batch)
     db.session.commit()
     assert result == {"deleted": 1, "restored": 1, "refused": [edited.id]}
     assert live_customers() == 2
     assert db.session.get(Customer, kept.id).company == "甲旧"
     assert db.session.get(Customer, edited.id).company == "乙之后改的"
     with pytest.raises(DomainError):
-        import_commit.undo_import(actor=supervisor, batch=batch)
+        import_undo.undo_import(actor=supervisor, batch=batch)
 
 
 def test_agents_cannot_import(ctx) -> None:

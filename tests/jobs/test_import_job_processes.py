@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from crm.auth.models import User
-from crm.customers import import_commit, import_jobs, imports
+from crm.customers import import_jobs, import_undo, imports
 from crm.customers.models import Customer, CustomerPhone, ImportBatch, ImportRow
 from crm.extensions import db
 from crm.jobs.models import BackgroundJob
@@ -124,7 +124,7 @@ def test_a_commit_killed_mid_chunk_resumes_in_another_scheduler_exactly_once(
         assert outcomes == {"create": ROWS - 2, "update": 1, "duplicate": 1}
         assert db.session.get(Customer, held_id).company == "新公司"
 
-        result = import_commit.undo_import(actor=db.session.get(User, boss_id), batch=batch)
+        result = import_undo.undo_import(actor=db.session.get(User, boss_id), batch=batch)
         db.session.commit()
         assert result == {"deleted": ROWS - 2, "restored": 1, "refused": []}
         assert db.session.get(Customer, held_id).company == "原公司"
