@@ -41,9 +41,13 @@ class JobLost(RuntimeError):
 def enqueue(
     *, kind: str, key: str, actor: User, payload: dict[str, Any] | None = None, total: int = 0
 ) -> BackgroundJob:
-    """Queue a job, or return the one already queued under ``key`` (a repeat is a no-op)."""
+    """Queue a job, or return the one already under ``key``: a repeat is a no-op, except that
+    repeating a failed request queues it again (its handler resumes where it stopped)."""
     existing = db.session.scalar(select(BackgroundJob).where(BackgroundJob.idempotency_key == key))
     if existing is not None:
+        if existing.state == JobState.FAILED:
+            existing.state, existing.error, existing.attempts = JobState.QUEUED.value, None, 0
+            existing.finished_at = None
         return existing
     job = BackgroundJob(
         kind=kind, idempotency_key=key, actor_id=actor.id, payload=payload or {}, total=total

@@ -67,3 +67,5 @@ def test_a_failing_handler_fails_its_job_with_the_reason(app, boss) -> None:
     assert work_jobs(utcnow(), handlers={"boom": boom}) == 1
     db.session.refresh(job)
     assert job.state == JobState.FAILED and "bad cell" in job.error
+    again = enqueue(kind="boom", key="b", actor=boss)  # asking again retries it
+    assert (again.id, again.state, again.error) == (job.id, JobState.QUEUED, None)

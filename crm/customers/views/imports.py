@@ -126,7 +126,8 @@ def _outcome_page(batch: ImportBatch, outcome: str, page_number: int) -> Page[An
 def _render(batch: ImportBatch, status: int = 200) -> tuple[str, int]:
     busy = batch.job is not None and batch.job.is_open
     table = None
-    if batch.content is not None and not busy and batch.status != ImportStatus.COMMITTED:
+    # Once a commit has begun (even one that failed part-way) the mapping is fixed.
+    if batch.content is not None and not busy and not batch.committed_through:
         table = imports.batch_table(batch)
     outcome = request.args.get("outcome", "")
     if outcome not in OUTCOMES:
