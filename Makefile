@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Chromium and CJK fonts for the browser tests, PostgreSQL for the second test run.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk postgresql
 
-.PHONY: run test security lint format system-deps translations extract-messages clean-test-db bench bench-soak bench-dashboard
+.PHONY: run test security lint format system-deps translations extract-messages clean-test-db bench bench-soak bench-dashboard bench-import
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,12 @@ extract-messages: $(BIN)/.installed
 # (several minutes), then prints timings. Never part of `make test`.
 bench-dashboard: $(BIN)/.installed
 	$(BIN)/python bench/dashboard.py
+
+# A 100,000-row import worked as the scheduler works it (time, peak RSS), the pages' latency
+# while a scheduler imports, then the memory bound at 1,000,000 rows. Figures only.
+bench-import: $(BIN)/.dev-installed
+	$(BIN)/python bench/import_speed.py --latency
+	$(BIN)/python bench/import_speed.py --rows 1000000
 
 # The hot paths under load (README, "Performance"): seeds instance/bench.db and a PostgreSQL
 # database crm_bench at full size once, then serves each under gunicorn and drives it with wrk.

@@ -176,6 +176,8 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "CRM_SMTP_STARTTLS": ("SMTP_STARTTLS", _parse_bool),
     "CRM_MAX_UPLOAD_MB": ("MAX_CONTENT_LENGTH", _megabytes),
     "CRM_IMPORT_MAX_ROWS": ("IMPORT_MAX_ROWS", _positive_int),
+    "CRM_IMPORT_CHUNK_ROWS": ("IMPORT_CHUNK_ROWS", _positive_int),
+    "CRM_JOB_STALE_SECONDS": ("JOB_STALE_SECONDS", _positive_int),
     "CRM_IMPORT_MAX_CELL_CHARS": ("IMPORT_MAX_CELL_CHARS", _positive_int),
     "CRM_IMPORT_MAX_UNZIPPED_MB": ("IMPORT_MAX_UNZIPPED_BYTES", _megabytes),
 }
@@ -305,6 +307,11 @@ class Config:
     IMPORT_MAX_ROWS = 200_000
     IMPORT_MAX_CELL_CHARS = 32_767
     IMPORT_MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+    #: rows an import plans and commits per transaction (its checkpoint after each)
+    IMPORT_CHUNK_ROWS = 2000
+    #: a running background job silent this long is taken to have lost its worker and is
+    #: claimed again (well above the time one chunk of work takes)
+    JOB_STALE_SECONDS = 120
 
     def __init__(self, **overrides: Any) -> None:
         for key, value in overrides.items():

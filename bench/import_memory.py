@@ -84,11 +84,10 @@ def main() -> None:
             db.session.commit()
             read_at = time.perf_counter()
             after_read = peak_rss_mb()
-            plans = imports.dry_run(
+            counts = imports.dry_run(
                 actor=actor, batch=batch, mapping=batch.mapping, mode="skip_invalid"
             )
             done = time.perf_counter()
-            counts = imports.summarise(plans)
             db.engine.dispose()
     print(f"file: {size_mb:.1f} MB, {rows} rows; plan: {counts}")
     print(f"upload and read: {read_at - started:.1f} s; dry run: {done - read_at:.1f} s")

@@ -384,7 +384,8 @@ def import_time() -> None:
         app = app_for(url)
         with app.app_context():
             from crm.auth.services import create_user
-            from crm.customers.imports import commit_import, dry_run, start_import
+            from crm.customers.import_commit import commit_import
+            from crm.customers.imports import dry_run, start_import
 
             boss, _password = create_user(
                 actor=None, username="importer", display_name="导入", roles=["supervisor"]

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,8 +28,10 @@ from crm.auth.lockout import prune_login_attempts
 from crm.backup import daily_backup
 from crm.callbacks.jobs import generate_tasks, notify_due, notify_overdue
 from crm.cases.jobs import mark_breaches
+from crm.customers.import_jobs import HANDLERS as IMPORT_HANDLERS
 from crm.database import utcnow
 from crm.extensions import db
+from crm.jobs.services import work_jobs
 from crm.notifications.email import send_daily_digests, send_pending_email
 from crm.qa.report import prepare_previous_quarter
 from crm.reports.monthly import prepare_previous_month
@@ -57,6 +60,9 @@ JOBS: list[Job] = [
     Job("notifications.send_email", send_pending_email, 60),
     Job("notifications.send_daily_digests", send_daily_digests, 600),
     Job("auth.prune_login_attempts", prune_login_attempts, 600),
+    # Long work people asked for (imports): claimed a job at a time, progress committed as it
+    # goes, so this turn may last minutes while the other jobs keep their turns.
+    Job("jobs.work", partial(work_jobs, handlers=IMPORT_HANDLERS), 3),
 ]
 
 

@@ -171,6 +171,9 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("imports.upload", "GET"): Route("/customers/import/", Permission.CUSTOMERS_MANAGE),
     ("imports.receive", "POST"): Route("/customers/import/", Permission.CUSTOMERS_MANAGE),
     ("imports.show", "GET"): Route("/customers/import/{batch}", Permission.CUSTOMERS_MANAGE),
+    ("imports.progress", "GET"): Route(
+        "/customers/import/{batch}/progress", Permission.CUSTOMERS_MANAGE
+    ),
     ("imports.check", "POST"): Route(
         "/customers/import/{batch}/check", Permission.CUSTOMERS_MANAGE
     ),

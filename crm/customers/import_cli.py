@@ -17,7 +17,7 @@ from sqlalchemy import select
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.auth.services import find_user_by_username
-from crm.customers import imports
+from crm.customers import import_commit, import_undo, imports
 from crm.customers.models import ImportBatch, ImportMode
 from crm.errors import DomainError
 from crm.extensions import db
@@ -50,6 +50,10 @@ def _actor(username: str | None) -> User:
     raise click.ClickException("No user may import customers; pass --as USERNAME.")
 
 
+def _commit_chunk(_done: int, _total: int) -> None:
+    db.session.commit()
+
+
 def _emit(result: dict[str, Any]) -> None:
     click.echo(json.dumps(result, ensure_ascii=False))
 
@@ -59,29 +63,32 @@ def _emit(result: dict[str, Any]) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--commit", "apply", is_flag=True, help="Apply the import (else: dry run only).")
 @click.option("--as", "username", help="The user the import is done as (audited).")
-@click.option("--template", help="A saved column mapping (not available yet).")
+@click.option("--template", help="The saved column mapping of this name (see the import page).")
 def import_customers_command(
     path: Path, apply: bool, username: str | None, template: str | None
 ) -> None:
     """Import customers from a CSV or XLSX file; without --commit, a dry run that changes
     nothing. Valid rows are imported, the others reported."""
-    if template:
+    saved = imports.find_template(template) if template else None
+    if template and saved is None:
         raise click.ClickException(f"unknown template {template!r}")
     actor = _actor(username)
     try:
         with path.open("rb") as stream:
-            batch, _table = imports.start_import(actor=actor, filename=path.name, data=stream)
-        plans = imports.dry_run(
+            batch, _table = imports.start_import(
+                actor=actor, filename=path.name, data=stream, template=saved
+            )
+        imports.dry_run(
             actor=actor, batch=batch, mapping=batch.mapping, mode=ImportMode.SKIP_INVALID
         )
         if apply:
-            plans = imports.commit_import(actor=actor, batch=batch)
+            # Each chunk is its own transaction, as in the scheduler's job.
+            import_commit.commit_import(actor=actor, batch=batch, checkpoint=_commit_chunk)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error.message)) from None
-    for plan in plans:
-        if plan.action in ("reject", "conflict"):
-            click.echo(f"line {plan.line}: {plan.action}: {plan.message}")
+    for row in imports.outcome_rows(batch, ("reject", "conflict")):
+        click.echo(f"line {row.line}: {row.action}: {row.message}")
     summary = {key: batch.summary.get(key) for key in REPORTED}
     if apply:
         db.session.commit()
@@ -103,7 +110,7 @@ def import_undo_command(batch_id: int, username: str | None) -> None:
     if batch is None:
         raise click.ClickException(f"There is no import {batch_id}.")
     try:
-        result = imports.undo_import(actor=actor, batch=batch)
+        result = import_undo.undo_import(actor=actor, batch=batch)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error.message)) from None

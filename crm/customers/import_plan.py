@@ -1,7 +1,8 @@
 """Planning an import: what each row of the file would do, by the rules in ``identity``.
 
 The dry run and the commit share this planner, so what the dry run reports is what the commit
-does. Each row gets one action:
+does. It reads the file a chunk of rows at a time and looks each chunk's phones up in one go;
+only the phones seen so far (for the duplicates) outlive a chunk. Each row gets one action:
 
 - ``create``: a phone not on file (a warning when its e-mail belongs to someone else);
 - ``update`` / ``unchanged``: the phone names a customer of the same name;
@@ -14,11 +15,14 @@ does. Each row gets one action:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm.customers.identity import Directory
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from crm.customers.identity import CHUNK, Directory
 from crm.customers.import_files import Table
 from crm.customers.models import Customer, Tier
 from crm.customers.phones import doubtful_phones, split_phone_input
@@ -115,24 +119,38 @@ def wanted_changes(before: dict[str, Any], values: dict[str, Any]) -> dict[str, 
     return {k: v for k, v in wanted.items() if v not in (None, "", []) and before[k] != v}
 
 
-def _resolve(plans: list[RowPlan]) -> None:
-    good = [plan for plan in plans if plan.action != "reject"]
+def _load_customers(ids: set[int]) -> dict[int, Customer]:
+    """The customers a chunk names, with their phones, in one query per few hundred."""
+    found: dict[int, Customer] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), CHUNK):
+        query = (
+            select(Customer)
+            .where(Customer.id.in_(ordered[start : start + CHUNK]))
+            .options(selectinload(Customer.phones))
+        )
+        found.update((customer.id, customer) for customer in db.session.scalars(query))
+    return found
+
+
+def _resolve(plans: list[RowPlan], seen: dict[int, int]) -> None:
+    """Decide a chunk's actions: duplicates by ``seen`` (phone -> first line, carried from
+    chunk to chunk), then the archive, looked up once for the whole chunk."""
+    good = [plan for plan in plans if plan.action != "reject" and not _seen(plan, seen)]
     directory = Directory.load(
         (p for plan in good for p in plan.values["phones"]),
         (plan.values["email"] for plan in good if plan.values["email"]),
     )
-    first_line: dict[str, int] = {}
-    for plan in good:
-        repeated = [first_line[p] for p in plan.values["phones"] if p in first_line]
-        if repeated:
-            plan.action = "duplicate"
-            plan.message = str(_l("Same phone number as line %(line)d.", line=repeated[0]))
-            continue
-        for number in plan.values["phones"]:
-            first_line[number] = plan.line
-        found = directory.resolve(
+    found_by_line = {
+        plan.line: directory.resolve(
             name=plan.values["name"], phones=plan.values["phones"], email=plan.values["email"]
         )
+        for plan in good
+    }
+    same = {r.customer_id for r in found_by_line.values() if r.kind == "same" and r.customer_id}
+    customers = _load_customers(same)
+    for plan in good:
+        found = found_by_line[plan.line]
         plan.customer_id = found.customer_id
         if found.email_shared_with:
             ids = ", ".join(f"#{i}" for i in found.email_shared_with)
@@ -151,25 +169,86 @@ def _resolve(plans: list[RowPlan]) -> None:
                     )
                 )
         elif found.kind == "same":
-            customer = db.session.get(Customer, found.customer_id)
+            customer = customers[found.customer_id]
             changes = wanted_changes(snapshot(customer), plan.values)
             plan.action = "update" if changes else "unchanged"
 
 
-def plan_import(table: Table, mapping: dict[str, str]) -> list[RowPlan]:
-    """What each row would do, by the identity rules, with reasons and warnings."""
+def _phone_key(number: str) -> int:
+    # E.164 as a number: a 1,000,000-row file's phones then fit in tens of megabytes.
+    return int(number.lstrip("+"))
+
+
+def _seen(plan: RowPlan, seen: dict[int, int]) -> bool:
+    """Mark a row repeating an earlier line's phone as a duplicate; else remember its phones."""
+    keys = [_phone_key(p) for p in plan.values["phones"]]
+    repeated = [seen[key] for key in keys if key in seen]
+    if repeated:
+        plan.action = "duplicate"
+        plan.message = str(_l("Same phone number as line %(line)d.", line=repeated[0]))
+        return True
+    for key in keys:
+        seen[key] = plan.line
+    return False
+
+
+def _plan_row(line: int, row: list[str], mapping: dict[str, str]) -> RowPlan:
+    name = next((row[int(i)] for i, t in mapping.items() if t == "name"), "")
+    plan = RowPlan(line=line, action="create", name=name.strip()[:100])
+    _clean_row(plan, row, mapping)
+    return plan
+
+
+def check_mapping(mapping: dict[str, str]) -> None:
+    """:raises DomainError: when no column holds the name or the phones."""
     if "name" not in mapping.values():
         raise DomainError(_l("Choose which column holds the customer's name."), field="mapping")
     if "phones" not in mapping.values():
         raise DomainError(_l("Choose the column with phone numbers."), field="mapping")
-    plans: list[RowPlan] = []
+
+
+@dataclass
+class Chunk:
+    plans: list[RowPlan]
+    #: data rows read so far, this chunk's included
+    done: int
+
+
+def plan_chunks(
+    table: Table, mapping: dict[str, str], *, size: int, after_line: int = 0
+) -> Iterator[Chunk]:
+    """What each row would do, by the identity rules, a chunk of ``size`` rows at a time.
+
+    A chunk is resolved against the archive only when asked for, so a commit that applies each
+    chunk before asking for the next plans every row against what the rows before it did.
+
+    :param after_line: rows up to this line were committed already (a resumed commit): they
+        are read again only to know their phones, for the duplicates.
+    """
+    check_mapping(mapping)
+    seen: dict[int, int] = {}
+    chunk: list[RowPlan] = []
+    done = 0
     for line, row in table.iter_numbered():
-        name = next((row[int(i)] for i, t in mapping.items() if t == "name"), "")
-        plan = RowPlan(line=line, action="create", name=name.strip()[:100])
-        _clean_row(plan, row, mapping)
-        plans.append(plan)
-    _resolve(plans)
-    return plans
+        done += 1
+        plan = _plan_row(line, row, mapping)
+        if line <= after_line:
+            if plan.action != "reject":
+                _seen(plan, seen)
+            continue
+        chunk.append(plan)
+        if len(chunk) >= size:
+            _resolve(chunk, seen)
+            yield Chunk(chunk, done)
+            chunk = []
+    if chunk:
+        _resolve(chunk, seen)
+        yield Chunk(chunk, done)
+
+
+def plan_import(table: Table, mapping: dict[str, str]) -> list[RowPlan]:
+    """Every row's plan at once: for small files and tests (the jobs use ``plan_chunks``)."""
+    return [plan for chunk in plan_chunks(table, mapping, size=1000) for plan in chunk.plans]
 
 
 def summarise(plans: Iterable[RowPlan], encoding: str | None = None) -> dict[str, Any]:

@@ -1,18 +1,19 @@
-"""Importing customers from CSV or XLSX: read, map columns, dry run, commit, exact undo.
+"""Importing customers from CSV or XLSX: upload, map columns (or use a saved template), dry run.
 
-The planner (``import_plan``) applies the identity rules (``identity``); the commit plans again
-inside its own transaction and, in all-or-nothing mode, applies nothing unless every row is good.
-Each change keeps a before-image per customer and field (the value before the batch: the first
-one wins), so the undo puts every field back as it was, or refuses where a person edited since.
+The planner (``import_plan``) applies the identity rules (``identity``) a chunk of rows at a
+time; each row's outcome is written to ``import_rows`` as the chunk is done, so no step holds a
+whole file's outcomes. The commit is in ``import_commit``, the undo in ``import_undo``; the
+scheduler runs all three as background jobs (``import_jobs``), the CLI in its own process.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import Row, delete, func, insert, select
 
-from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.customers.import_files import Table, guess_mapping, read_table
@@ -20,47 +21,52 @@ from crm.customers.import_plan import (
     FIELDS,
     UPDATABLE,
     RowPlan,
+    check_mapping,
+    plan_chunks,
     plan_import,
-    snapshot,
     summarise,
-    wanted_changes,
 )
-from crm.customers.models import Customer, ImportBatch, ImportMode, ImportStatus
-from crm.customers.services import refresh_search_text, set_phones
-from crm.database import utcnow
+from crm.customers.models import ImportBatch, ImportMode, ImportRow, ImportStatus, ImportTemplate
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
 
 __all__ = ["FIELDS", "UPDATABLE", "RowPlan", "plan_import", "summarise"]
-#: rows not applied (rejected, conflicts, duplicates) kept with the batch for the report
-REPORT_ROWS = 10_000
+#: the outcomes of rows not applied, listed in the report
+NOT_APPLIED = ("reject", "conflict", "duplicate")
+#: (done, total) after each chunk; the job's edge commits there, a direct call only flushes
+Checkpoint = Callable[[int, int], None]
 
 
-def _require_manager(actor: User) -> None:
+def flush_only(_done: int, _total: int) -> None:
+    db.session.flush()
+
+
+def require_manager(actor: User) -> None:
     if not actor.can(Permission.CUSTOMERS_MANAGE):
         raise PermissionDenied(_l("Only supervisors can import customers."))
 
 
 def start_import(
-    *, actor: User, filename: str, data: bytes | IO[bytes]
+    *, actor: User, filename: str, data: bytes | IO[bytes], template: ImportTemplate | None = None
 ) -> tuple[ImportBatch, Table]:
     """Check an uploaded file and keep it for the dry run.
 
     :param data: the file's bytes, or the upload's seekable stream (read a row at a time; its
         bytes are kept only once the file has passed the limits).
+    :param template: a saved mapping to start from instead of the guesses from the header.
     :raises DomainError: for an unreadable file, or one over a limit.
     """
-    _require_manager(actor)
+    require_manager(actor)
     table = read_table(filename, data)
     if not isinstance(data, bytes):
         data.seek(0)
         data = data.read()
+    mapping = guess_mapping(table.header)
+    if template is not None:
+        mapping = template_mapping(template, table.header)
     batch = ImportBatch(
-        filename=filename[:255],
-        content=data,
-        created_by_id=actor.id,
-        mapping=guess_mapping(table.header),
+        filename=filename[:255], content=data, created_by_id=actor.id, mapping=mapping
     )
     db.session.add(batch)
     db.session.flush()
@@ -73,178 +79,153 @@ def batch_table(batch: ImportBatch) -> Table:
     return read_table(batch.filename, batch.content)
 
 
-def _report(plans: list[RowPlan]) -> list[dict[str, Any]]:
-    return [
-        {
-            "line": plan.line,
-            "action": plan.action,
-            "name": plan.name,
-            "reason": plan.reason,
-            "message": plan.message,
-            "customer_id": plan.customer_id,
-        }
-        for plan in plans
-        if plan.action in ("reject", "conflict", "duplicate")
-    ][:REPORT_ROWS]
+def template_mapping(template: ImportTemplate, header: list[str]) -> dict[str, str]:
+    """A template's mapping (by column title) for a file's columns (by position)."""
+    by_title = {title.strip().lower(): target for title, target in template.mapping.items()}
+    return {
+        str(index): by_title[title.strip().lower()]
+        for index, title in enumerate(header)
+        if title.strip().lower() in by_title
+    }
 
 
-def report_rows(batch: ImportBatch) -> list[dict[str, Any]]:
-    """The rows the last dry run or the commit did not apply, with line, reason and message."""
-    return list((batch.summary or {}).get("report", []))
+def find_template(name: str) -> ImportTemplate | None:
+    return db.session.scalar(select(ImportTemplate).where(ImportTemplate.name == name.strip()))
+
+
+def save_template(
+    *, actor: User, name: str, source: str, header: list[str], mapping: dict[str, str]
+) -> ImportTemplate:
+    """Keep a column mapping under a name for the next file from the same source; saving
+    under an existing name replaces that template's mapping.
+
+    :raises DomainError: for an empty or too long name.
+    """
+    require_manager(actor)
+    name, source = name.strip(), source.strip()
+    if not name or len(name) > 60:
+        raise DomainError(_l("Name the template (at most 60 characters)."), field="template")
+    by_title = {
+        header[int(index)].strip(): target
+        for index, target in mapping.items()
+        if int(index) < len(header) and header[int(index)].strip()
+    }
+    template = find_template(name) or ImportTemplate(name=name, created_by_id=actor.id)
+    template.source = source[:100]
+    template.mapping = by_title
+    db.session.add(template)
+    db.session.flush()
+    return template
+
+
+def row_values(batch: ImportBatch, plan: RowPlan) -> dict[str, Any]:
+    """An ``import_rows`` row for a plan."""
+    return {
+        "batch_id": batch.id,
+        "line": plan.line,
+        "action": plan.action,
+        "name": plan.name,
+        "reason": plan.reason,
+        "message": plan.message,
+        "warnings": "\n".join(plan.warnings),
+        "warning_count": len(plan.warnings),
+        "customer_id": plan.customer_id,
+        "before": None,
+        "version": None,
+    }
+
+
+def write_rows(rows: list[dict[str, Any]]) -> None:
+    if rows:
+        db.session.execute(insert(ImportRow), rows)
+
+
+def count_outcomes(batch: ImportBatch, encoding: str | None) -> dict[str, Any]:
+    """The counts per outcome from the rows written, as the dry run, commit and CLI report."""
+    actions: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    warnings = 0
+    query = (
+        select(ImportRow.action, ImportRow.reason, func.count(), func.sum(ImportRow.warning_count))
+        .where(ImportRow.batch_id == batch.id)
+        .group_by(ImportRow.action, ImportRow.reason)
+    )
+    for action, reason, count, warned in db.session.execute(query):
+        actions[action] = actions.get(action, 0) + count
+        warnings += warned or 0
+        if action == "reject":
+            reasons[reason] = reasons.get(reason, 0) + count
+    return {
+        "rows": sum(actions.values()),
+        "new": actions.get("create", 0),
+        "updated": actions.get("update", 0),
+        "unchanged": actions.get("unchanged", 0),
+        "duplicates_in_file": actions.get("duplicate", 0),
+        "conflicts": actions.get("conflict", 0),
+        "rejected": actions.get("reject", 0),
+        "rejected_by_reason": dict(sorted(reasons.items())),
+        "warnings": warnings,
+        "encoding": encoding,
+    }
+
+
+def choose(*, actor: User, batch: ImportBatch, mapping: dict[str, str], mode: str) -> None:
+    """Remember the mapping and mode for the dry run, refusing what cannot be planned."""
+    require_manager(actor)
+    if batch.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKED):
+        raise DomainError(_l("This import has already been committed."))
+    check_mapping(mapping)
+    batch.mapping = mapping
+    batch.mode = ImportMode(mode).value
+    db.session.flush()
 
 
 def dry_run(
-    *, actor: User, batch: ImportBatch, mapping: dict[str, str], mode: str
-) -> list[RowPlan]:
-    """Plan every row without changing any customer; remembers mapping, mode and counts."""
-    _require_manager(actor)
-    if batch.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKED):
+    *,
+    actor: User,
+    batch: ImportBatch,
+    mapping: dict[str, str],
+    mode: str,
+    checkpoint: Checkpoint = flush_only,
+) -> dict[str, Any]:
+    """Plan every row without changing any customer, writing each row's outcome; remembers
+    mapping, mode and counts.
+
+    :param checkpoint: called after each chunk with (rows done, rows in the file).
+    :returns: the counts (``count_outcomes``).
+    """
+    choose(actor=actor, batch=batch, mapping=mapping, mode=mode)
+    if batch.committed_through:
         raise DomainError(_l("This import has already been committed."))
     table = batch_table(batch)
-    plans = plan_import(table, mapping)
-    batch.mapping = mapping
-    batch.mode = ImportMode(mode).value
-    batch.summary = {**summarise(plans, table.encoding), "report": _report(plans)}
+    db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
+    size = current_app.config["IMPORT_CHUNK_ROWS"]
+    for chunk in plan_chunks(table, mapping, size=size):
+        write_rows([row_values(batch, plan) for plan in chunk.plans])
+        checkpoint(chunk.done, table.row_count)
+    batch.summary = count_outcomes(batch, table.encoding)
     batch.status = ImportStatus.CHECKED.value
     db.session.flush()
-    return plans
+    return batch.summary
 
 
-def _apply_values(customer: Customer, values: dict[str, Any]) -> None:
-    for name, value in values.items():
-        if name == "phones":
-            set_phones(customer, value)
-        else:
-            setattr(customer, name, value)
-    refresh_search_text(customer)
+def outcome_rows(
+    batch: ImportBatch, actions: tuple[str, ...] | None = None, after_line: int = 0
+) -> Iterator[Row[Any]]:
+    """The batch's rows in file order (of these outcomes), read a page at a time as plain rows
+    (not kept by the session, so a million of them pass through in bounded memory)."""
+    rows = ImportRow.__table__
+    while True:
+        query = select(rows).where(rows.c.batch_id == batch.id, rows.c.line > after_line)
+        if actions:
+            query = query.where(rows.c.action.in_(actions))
+        page = list(db.session.execute(query.order_by(rows.c.line).limit(1000)))
+        yield from page
+        if len(page) < 1000:
+            return
+        after_line = page[-1].line
 
 
-def _create(actor: User, batch: ImportBatch, plan: RowPlan) -> None:
-    values = dict(plan.values)
-    phones = values.pop("phones")
-    customer = Customer(
-        **values, created_by_id=actor.id, updated_by_id=actor.id, import_batch_id=batch.id
-    )
-    set_phones(customer, phones)
-    refresh_search_text(customer)
-    db.session.add(customer)
-
-
-def _update(actor: User, plan: RowPlan, previous: dict[str, dict[str, Any]]) -> None:
-    customer = db.session.get(Customer, plan.customer_id)
-    before = snapshot(customer)
-    changes = wanted_changes(before, plan.values)
-    if not changes:
-        return
-    _apply_values(customer, changes)
-    customer.updated_by_id = actor.id
-    db.session.flush()
-    entry = previous.setdefault(str(customer.id), {"before": {}, "version": None})
-    for name in changes:
-        # The value before the batch: a later row of the same file must not overwrite it.
-        entry["before"].setdefault(name, before[name])
-    entry["version"] = customer.version
-    record(
-        action=AuditAction.CUSTOMER_UPDATED,
-        actor=actor,
-        object_type="customer",
-        object_id=customer.id,
-        details={k: [before[k], changes[k]] for k in changes},
-    )
-
-
-def commit_import(*, actor: User, batch: ImportBatch) -> list[RowPlan]:
-    """Apply the checked import: new and updated rows; conflicts, duplicates and rejected
-    rows are left for a person. In all-or-nothing mode a single rejected row applies nothing.
-
-    :raises DomainError: when the dry run has not been run, or (all-or-nothing) rows are bad;
-        the caller then rolls back.
-    """
-    _require_manager(actor)
-    if batch.status != ImportStatus.CHECKED:
-        raise DomainError(_l("Run the dry run before committing."))
-    table = batch_table(batch)
-    plans = plan_import(table, batch.mapping)
-    counts = summarise(plans, table.encoding)
-    if counts["rejected"] and batch.mode == ImportMode.ALL_OR_NOTHING:
-        raise DomainError(
-            _l("%(n)d rows are invalid, so nothing was imported.", n=counts["rejected"])
-        )
-    previous: dict[str, dict[str, Any]] = {}
-    for plan in plans:
-        if plan.action == "create":
-            _create(actor, batch, plan)
-        elif plan.action == "update":
-            _update(actor, plan, previous)
-    batch.status = ImportStatus.COMMITTED.value
-    batch.committed_at = utcnow()
-    batch.created_count = counts["new"]
-    batch.updated_count = len(previous)
-    batch.previous_values = previous
-    batch.summary = {**counts, "report": _report(plans)}
-    batch.content = None
-    db.session.flush()
-    record(
-        action=AuditAction.CUSTOMERS_IMPORTED,
-        actor=actor,
-        object_type="import",
-        object_id=batch.id,
-        details={"file": batch.filename, **counts, "changed": len(previous)},
-    )
-    return plans
-
-
-def undo_import(*, actor: User, batch: ImportBatch) -> dict[str, Any]:
-    """Put the archive back as it was before the batch: its new customers are soft-deleted,
-    updated ones get each changed field's value from before the batch. A customer a person
-    changed since is refused (listed, not touched).
-
-    :returns: {"deleted": n, "restored": n, "refused": [customer ids changed since]}
-    """
-    _require_manager(actor)
-    if batch.status != ImportStatus.COMMITTED:
-        raise DomainError(_l("Only a committed import can be undone."))
-    now = utcnow()
-    created = db.session.scalars(
-        select(Customer).where(Customer.import_batch_id == batch.id, Customer.deleted_at.is_(None))
-    ).all()
-    refused: list[int] = []
-    deleted = 0
-    for customer in created:
-        if customer.version != 1:
-            refused.append(customer.id)
-            continue
-        customer.deleted_at = now
-        customer.deleted_by_id = actor.id
-        deleted += 1
-    restored = 0
-    for customer_id, saved in batch.previous_values.items():
-        customer = db.session.get(Customer, int(customer_id))
-        if customer is None or customer.is_deleted or customer.version != saved["version"]:
-            refused.append(int(customer_id))
-            continue
-        current = snapshot(customer)
-        _apply_values(customer, saved["before"])
-        customer.updated_by_id = actor.id
-        db.session.flush()
-        record(
-            action=AuditAction.CUSTOMER_UPDATED,
-            actor=actor,
-            object_type="customer",
-            object_id=customer.id,
-            details={k: [current[k], v] for k, v in saved["before"].items()},
-        )
-        restored += 1
-    batch.status = ImportStatus.UNDONE.value
-    batch.undone_at = now
-    batch.undone_by_id = actor.id
-    db.session.flush()
-    result = {"deleted": deleted, "restored": restored, "refused": sorted(refused)}
-    record(
-        action=AuditAction.IMPORT_UNDONE,
-        actor=actor,
-        object_type="import",
-        object_id=batch.id,
-        details=result,
-    )
-    return result
+def report_rows(batch: ImportBatch) -> Iterator[Row[Any]]:
+    """The rows the last dry run or the commit did not apply, with line, reason and message."""
+    return outcome_rows(batch, NOT_APPLIED)

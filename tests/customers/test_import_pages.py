@@ -8,6 +8,7 @@ import io
 import re
 
 from tests.conftest import csrf_token
+from tests.customers.jobs import work_jobs
 
 FILE = (
     "姓名,手机,邮箱\n"
@@ -37,10 +38,10 @@ def test_each_column_preselects_its_own_guess(client, login_as) -> None:
     assert chosen == {"0": ["name"], "1": ["phones"], "2": ["email"]}
 
 
-def test_the_summary_shows_counts_and_the_report_downloads(client, login_as) -> None:
+def test_the_summary_shows_counts_and_the_report_downloads(app, client, login_as) -> None:
     login_as("supervisor")
     batch_id, token = _upload(client)
-    checked = client.post(
+    client.post(
         f"/customers/import/{batch_id}/check",
         data={
             "column-0": "name",
@@ -49,7 +50,9 @@ def test_the_summary_shows_counts_and_the_report_downloads(client, login_as) -> 
             "mode": "skip_invalid",
             "csrf_token": token,
         },
-    ).get_data(as_text=True)
+    )
+    work_jobs(app)
+    checked = client.get(f"/customers/import/{batch_id}").get_data(as_text=True)
     assert "built-in method" not in checked
     assert 'data-testid="encoding"' in checked and "gb18030" in checked
     assert 'data-testid="report-download"' in checked

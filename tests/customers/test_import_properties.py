@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from crm.customers import imports
+from crm.customers import import_commit, import_undo, imports
 from crm.customers.models import Customer
 from crm.extensions import db
 from tests.factories import make_customer, make_user
@@ -78,7 +78,7 @@ def setup(boss, on_file: list[tuple[str, str, str]]):
 def run(actor, data: bytes):
     batch, _ = imports.start_import(actor=actor, filename="p.csv", data=data)
     imports.dry_run(actor=actor, batch=batch, mapping=batch.mapping, mode="skip_invalid")
-    imports.commit_import(actor=actor, batch=batch)
+    import_commit.commit_import(actor=actor, batch=batch)
     return batch
 
 
@@ -102,7 +102,7 @@ def test_import_then_undo_is_the_identity(boss, on_file, data) -> None:
         setup(boss, on_file)
         before = archive()
         batch = run(boss, csv_file(data))
-        result = imports.undo_import(actor=boss, batch=batch)
+        result = import_undo.undo_import(actor=boss, batch=batch)
         assert result["refused"] == []
         assert archive() == before
     finally:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from crm.audit.models import AuditEntry
 from crm.audit.services import AuditAction
-from crm.customers import imports
+from crm.customers import import_commit, import_undo, imports
 from crm.customers.models import Customer
 from crm.customers.services import ProfileInput, update_customer
 from crm.extensions import db
@@ -22,7 +22,7 @@ def supervisor(ctx):
 def commit(actor, text: str):
     batch, _ = imports.start_import(actor=actor, filename="a.csv", data=text.encode())
     imports.dry_run(actor=actor, batch=batch, mapping=batch.mapping, mode="skip_invalid")
-    imports.commit_import(actor=actor, batch=batch)
+    import_commit.commit_import(actor=actor, batch=batch)
     db.session.commit()
     return batch
 
@@ -57,7 +57,7 @@ def test_two_rows_updating_one_customer_then_undo_restores_every_field(superviso
         "张三,13900139000;13700137000,第二公司,,关键客户\n",
     )
     assert state(held.id)[1:4] == ("第二公司", "华北", "key")
-    result = imports.undo_import(actor=supervisor, batch=batch)
+    result = import_undo.undo_import(actor=supervisor, batch=batch)
     db.session.commit()
     assert result["restored"] == 1 and result["refused"] == []
     assert state(held.id) == before
@@ -79,7 +79,7 @@ def test_undo_refuses_customers_a_person_changed_since_and_lists_them(supervisor
         data=ProfileInput(name="李四", phones=["13800138001"], company="人改的"),
     )
     db.session.commit()
-    result = imports.undo_import(actor=supervisor, batch=batch)
+    result = import_undo.undo_import(actor=supervisor, batch=batch)
     db.session.commit()
     assert result["refused"] == [created.id]
     assert state(held.id)[1] == "原"
