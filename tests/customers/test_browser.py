@@ -118,13 +118,6 @@ def test_a_file_over_the_upload_limit_is_refused_before_it_is_sent(
         expect(page).to_have_url(f"{server.url}/customers/import/")
 
 
-def _in_first_viewport(page: Page, selector: str) -> bool:
-    box = page.locator(selector).bounding_box()
-    if box is None:
-        return False
-    return box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]
-
-
 def test_on_a_phone_logging_the_call_is_one_tap_from_the_top(
     page: Page, live_server, caller
 ) -> None:
@@ -134,15 +127,17 @@ def test_on_a_phone_logging_the_call_is_one_tap_from_the_top(
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/customers/{caller}")
     page.wait_for_load_state("load")
-    assert _in_first_viewport(page, "[data-testid=log-contact]")
+    expect(page.get_by_test_id("log-contact")).to_be_in_viewport(ratio=1)
     page.get_by_test_id("log-contact").click()
     expect(page.get_by_label("摘要")).to_be_focused()
-    assert _in_first_viewport(page, "#summary")
+    # Polled: Bootstrap scrolls smoothly to the anchor.
+    expect(page.locator("#summary")).to_be_in_viewport(ratio=1)
 
     page.goto(f"{live_server.url}/customers/{caller}?log=1")
     page.wait_for_load_state("load")
     expect(page.get_by_label("摘要")).to_be_focused()
-    assert _in_first_viewport(page, "#summary")
+    # Polled: Bootstrap scrolls smoothly to the anchor.
+    expect(page.locator("#summary")).to_be_in_viewport(ratio=1)
     page.get_by_label("摘要").fill("回电确认地址")
     page.get_by_role("button", name="保存互动记录").click()
     expect(page.get_by_role("alert").filter(has_text="互动已记录")).to_be_visible()
