@@ -242,6 +242,8 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
         "review_id": reviews[0].id,
         "calibration_session": session.id,
         "merge_id": merge.id,
+        # the drill-downs open on the last complete month; this month holds the seeded rows
+        "this_month": department_today(now).strftime("%Y-%m"),
         "month": (now.date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
         "topic_id": topic.id,
     }

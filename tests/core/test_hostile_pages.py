@@ -62,7 +62,10 @@ def page_paths(app: Flask, values: dict[str, int | str]) -> list[str]:
         if endpoint.startswith("api.") and endpoint != "api.reference":
             continue
         if endpoint == "reports.kpi":
-            paths += [f"/reports/kpi/{key}" for key in KPI_KEYS]
+            this_month = f"?month={values['this_month']}"
+            paths += [
+                f"/reports/kpi/{key}{query}" for key in KPI_KEYS for query in ("", this_month)
+            ]
             continue
         arguments = {}
         for name in rule.arguments:
