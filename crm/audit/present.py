@@ -15,6 +15,7 @@ from crm.auth.models import User
 from crm.auth.permissions import ROLE_LABELS
 from crm.callbacks.models import CADENCE_LABELS, TASK_REASON_LABELS
 from crm.cases.models import DEPARTMENT_LABELS, PRIORITY_LABELS, STATUS_LABELS
+from crm.core.links import object_page
 from crm.customers.models import Customer
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
@@ -156,6 +157,8 @@ class ShownEntry:
     #: "User 王小二", "Case #12"; empty for events without an object
     object: str
     fields: list[ShownField]
+    #: the object's page, where its kind has one (``crm.core.links``)
+    url: str | None = None
 
 
 def _names(entries: list[AuditEntry]) -> tuple[dict[int, str], dict[int, str]]:
@@ -238,6 +241,7 @@ def present(entries: list[AuditEntry]) -> list[ShownEntry]:
                 action=str(ACTION_LABELS.get(entry.action, entry.action)),
                 object=_object(entry, users, customers),
                 fields=fields,
+                url=object_page(entry.object_type, entry.object_id),
             )
         )
     return shown

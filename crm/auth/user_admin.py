@@ -11,6 +11,7 @@ from crm.auth.home import register_home_sections
 from crm.auth.models import User
 from crm.auth.permissions import Permission, Role, permission_required
 from crm.auth.sessions import signed_in_user
+from crm.core.links import register_object_page
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
@@ -19,6 +20,9 @@ from crm.i18n import gettext as _
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 bp.record_once(register_home_sections)
+bp.record_once(
+    lambda _state: register_object_page("user", lambda id_: url_for("users.edit", user_id=id_))
+)
 
 
 def _get_user_or_404(user_id: int) -> User:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import lazyload
 
 from crm.callbacks.models import CallbackPlan, CallbackTask, TaskStatus
 from crm.callbacks.summary import next_callback
+from crm.core.links import register_object_page
 from crm.core.providers import (
     SummaryProvider,
     TimelineProvider,
@@ -23,7 +24,7 @@ from crm.core.providers import (
     rows_following_customer,
 )
 from crm.i18n import lazy_gettext as _l
-from crm.notifications.kinds import register_digest_link, register_link
+from crm.notifications.kinds import register_digest_link
 
 
 def register_providers(_state: Any = None) -> None:
@@ -66,7 +67,10 @@ def register_providers(_state: Any = None) -> None:
     register_summary_provider(
         SummaryProvider("callbacks", 20, "callbacks/_summary.html", next_callback)
     )
-    register_link("callback_task", lambda task: url_for("callbacks.task_actions", task_id=task))
+    register_object_page(
+        "callback_task", lambda id_: url_for("callbacks.task_actions", task_id=id_)
+    )
+    register_object_page("callback_plan", lambda id_: url_for("callbacks.plan", plan_id=id_))
     # Many calls due at once are worked from the worklist; many overdue ones from the board.
     register_digest_link("callback.due", lambda: url_for("callbacks.worklist"))
     register_digest_link("callback.overdue", lambda: url_for("callbacks.board"))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import lazyload
 
 from crm.cases.models import Case
 from crm.cases.summary import open_cases
+from crm.core.links import register_object_page
 from crm.core.providers import (
     SummaryProvider,
     TimelineProvider,
@@ -19,7 +20,6 @@ from crm.core.providers import (
     rows_following_customer,
 )
 from crm.i18n import lazy_gettext as _l
-from crm.notifications.kinds import register_link
 
 
 def register_providers(_state: Any = None) -> None:
@@ -40,4 +40,4 @@ def register_providers(_state: Any = None) -> None:
     )
     register_merge_provider(rows_following_customer("cases", _l("Cases"), Case.customer_id))
     register_summary_provider(SummaryProvider("cases", 10, "cases/_summary.html", open_cases))
-    register_link("case", lambda case_id: url_for("cases.show", case_id=case_id))
+    register_object_page("case", lambda case_id: url_for("cases.show", case_id=case_id))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
+
+from crm.core.links import register_object_page
 from crm.core.providers import (
     TimelineProvider,
     register_merge_provider,
@@ -16,6 +19,8 @@ from crm.i18n import lazy_gettext as _l
 
 def register_providers(_state: Any = None) -> None:
     """Called once per app while its blueprint is registered."""
+    register_object_page("customer", lambda id_: url_for("customers.show", customer_id=id_))
+    register_object_page("import", lambda id_: url_for("imports.show", batch_id=id_))
     register_timeline_provider(
         "purchase",
         TimelineProvider(

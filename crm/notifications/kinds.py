@@ -1,6 +1,6 @@
 """The kinds of notice a person can tune, and where each kind of subject is shown.
 
-The domain that owns a subject registers its page (``register_link``) from its blueprint's
+The domain that owns a subject registers its page in ``crm.core.links`` from its blueprint's
 ``record_once`` hook, as it registers its timeline providers (ARCHITECTURE.md §13): the
 notifications import none of the domains that notify.
 """
@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from flask import url_for
 
+from crm.core.links import object_page
 from crm.i18n import lazy_gettext as _l
 from crm.notifications.models import Notification
 
@@ -34,13 +35,7 @@ KIND_LABELS = {
     "qa.training": _l("Training assigned after QA"),
 }
 
-_links: dict[str, Callable[[int], str]] = {}
 _digest_links: dict[str, Callable[[], str]] = {}
-
-
-def register_link(subject_type: str, resolver: Callable[[int], str]) -> None:
-    """Where a subject of ``subject_type`` is shown: ``resolver(subject_id)`` gives its URL."""
-    _links[subject_type] = resolver
 
 
 def register_digest_link(kind: str, resolver: Callable[[], str]) -> None:
@@ -56,5 +51,4 @@ def link(notification: Notification) -> str | None:
         if resolver is not None:
             return resolver()
         return url_for("notifications.index", digest=notification.id)
-    found = _links.get(notification.subject_type)
-    return found(notification.subject_id) if found is not None else None
+    return object_page(notification.subject_type, notification.subject_id)

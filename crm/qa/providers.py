@@ -14,10 +14,10 @@ from sqlalchemy.orm import lazyload
 
 from crm.access import may_read_review
 from crm.auth.permissions import Permission
+from crm.core.links import register_object_page
 from crm.core.providers import EVERYONE, NOBODY, TimelineProvider, register_timeline_provider
 from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import Interaction
-from crm.notifications.kinds import register_link
 from crm.qa.models import SCORED_STATUSES, Review
 
 if TYPE_CHECKING:
@@ -46,7 +46,10 @@ def _scoped(audience: str) -> list[ColumnElement[bool]]:
 
 def register_providers(_state: Any = None) -> None:
     """Called once per app while its blueprint is registered."""
-    register_link("qa_review", lambda review_id: url_for("qa.show", review_id=review_id))
+    register_object_page("qa_review", lambda review_id: url_for("qa.show", review_id=review_id))
+    register_object_page(
+        "qa_calibration", lambda id_: url_for("qa.calibration_session", session_id=id_)
+    )
     register_timeline_provider(
         "review",
         TimelineProvider(

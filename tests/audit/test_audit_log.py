@@ -122,3 +122,21 @@ def test_a_rescheduled_callback_reads_as_its_due_date_before_and_after(
         client.get("/admin/audit/?object_type=callback_task").get_data(as_text=True)
     )
     assert "2026-03-02 → 2026-03-05" in page
+
+
+def test_each_entry_links_to_its_object(app, client, login_as) -> None:
+    """Work is one click away: the case, the customer and the user each open from the log."""
+    case_id = _transferred_case(app)
+    login_as("admin")
+    page = client.get(f"/admin/audit/?object_type=case&object_id={case_id}").get_data(as_text=True)
+    assert f'href="/cases/{case_id}"' in page
+    with app.app_context():
+        customer_id = db.session.scalar(
+            select(AuditEntry.object_id).where(AuditEntry.object_type == "customer")
+        )
+        user_id = make_user(username="linked.user", display_name="赵六").id
+        db.session.commit()
+    page = client.get(f"/admin/audit/?object_type=customer&object_id={customer_id}")
+    assert f'href="/customers/{customer_id}"' in page.get_data(as_text=True)
+    page = client.get(f"/admin/audit/?object_type=user&object_id={user_id}")
+    assert f'href="/admin/users/{user_id}"' in page.get_data(as_text=True)
