@@ -16,6 +16,8 @@ from crm.auth.permissions import ROLE_LABELS
 from crm.callbacks.models import CADENCE_LABELS, TASK_REASON_LABELS
 from crm.cases.models import DEPARTMENT_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from crm.core.links import object_page
+from crm.core.providers import merge_providers
+from crm.customers.merge import FIELD_LABELS as MERGE_FIELD_LABELS
 from crm.customers.models import Customer
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
@@ -201,14 +203,24 @@ def _labeller(labels: dict[Any, Any] | None) -> Any:
             return value
         if isinstance(value, list):
             return [label(v) for v in value]
+        if isinstance(value, dict):  # counts by kind, e.g. the rows a merge moved
+            return [f"{label(key)} {count}" for key, count in value.items()]
         return str(labels[value]) if isinstance(value, str) and value in labels else value
 
     return label
 
 
+def _value_labels() -> dict[str, dict[Any, Any]]:
+    """VALUE_LABELS with a merge's moved rows by the names their domains registered."""
+    moved = {provider.name: provider.label for provider in merge_providers()}
+    changed = {**MERGE_FIELD_LABELS, "phones": _l("Phone numbers")}
+    return {**VALUE_LABELS, "moved": moved, "changed": changed}
+
+
 def present(entries: list[AuditEntry]) -> list[ShownEntry]:
     """The entries ready to show, in their order."""
     users, customers = _names(entries)
+    value_labels = _value_labels()
 
     def person(value: Any) -> Any:
         if isinstance(value, list):
@@ -228,7 +240,7 @@ def present(entries: list[AuditEntry]) -> list[ShownEntry]:
             label = str(FIELD_LABELS.get(key, key))
             if key == "name" and entry.object_type not in PEOPLE:
                 label = str(_l("Item name"))  # a token's, holiday's, scorecard's: not 姓名
-            convert = person if key in USER_FIELDS else _labeller(VALUE_LABELS.get(key))
+            convert = person if key in USER_FIELDS else _labeller(value_labels.get(key))
             if entry.action in CHANGE_ACTIONS and isinstance(value, list) and len(value) == 2:
                 before, after = convert(value[0]), convert(value[1])
                 fields.append(ShownField(label, before=before, after=after, changed=True))

@@ -62,7 +62,7 @@ def test_containers_of_user_text_are_closed_to_htmx(app, client, login_as) -> No
     profile = client.get(f"/customers/{ids[0]}").get_data(as_text=True)
     entries = re.findall(r'<li [^>]*data-testid="timeline-entry"[^>]*>', profile)
     assert entries and all("hx-disable" in tag for tag in entries)
-    assert re.search(r'<dl class="row mt-3 mb-0" hx-disable>', profile)
+    assert re.search(r'<dl class="row mt-3 mb-0 small" hx-disable>', profile)
     case_page = client.get(f"/cases/{ids[1]}").get_data(as_text=True)
     assert re.search(r"<h1 [^>]*hx-disable>#\d+ 主题</h1>", case_page)
     assert '<p class="mt-3 text-pre" hx-disable>描述</p>' in case_page

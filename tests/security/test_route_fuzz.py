@@ -209,7 +209,9 @@ def _faults(response, probe: Probe) -> list[str]:
         faults.append(f"{response.status_code}")
     if response.mimetype == "text/html" and MARKUP.encode() in body:
         faults.append("markup echoed")
-    kept = probe.endpoint == "static" and response.status_code in (200, 304)
+    # Static files (also where a redirect such as /favicon.ico leads) are fingerprinted and kept.
+    static = probe.endpoint == "static" or response.request.path.startswith("/static/")
+    kept = static and response.status_code in (200, 304)
     if not kept and response.headers.get("Cache-Control") != "no-store":
         faults.append(f"Cache-Control {response.headers.get('Cache-Control')!r}")
     return faults
