@@ -4,7 +4,7 @@ company (Chinese or Latin), by e-mail, or by pinyin spelling and initials."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -76,13 +76,27 @@ def build_search_grams(search_text: str) -> str:
     surname, a pair of pinyin initials. Digit pairs are left out: two digits find no one."""
     grams: dict[str, None] = {}
     for word in search_text.split():
+        # Checked per word before per character: a phone's digits give nothing, and a Latin
+        # word only its pairs (this ran for every character of every imported row).
+        if word.isdigit():
+            continue
+        if word.isascii():
+            grams.update(dict.fromkeys(_latin_pairs(word)))
+            continue
         for position, char in enumerate(word):
-            if _CJK.match(char):
+            if "\u3400" <= char <= "\u9fff":
                 grams[char] = None
             pair = word[position : position + 2]
             if len(pair) == 2 and _is_gram(pair):
                 grams[pair] = None
     return " ".join(grams)
+
+
+def _latin_pairs(word: str) -> Iterator[str]:
+    for position in range(len(word) - 1):
+        pair = word[position : position + 2]
+        if pair.isalnum() and not pair.isdigit():
+            yield pair
 
 
 def _is_gram(fragment: str) -> bool:
