@@ -133,9 +133,12 @@ def _load_customers(ids: set[int]) -> dict[int, Customer]:
     return found
 
 
-def _resolve(plans: list[RowPlan], seen: dict[int, int]) -> None:
+def _resolve(plans: list[RowPlan], seen: dict[int, int]) -> dict[int, Customer]:
     """Decide a chunk's actions: duplicates by ``seen`` (phone -> first line, carried from
-    chunk to chunk), then the archive, looked up once for the whole chunk."""
+    chunk to chunk), then the archive, looked up once for the whole chunk.
+
+    :returns: the customers the rows name, by id, with their phones.
+    """
     good = [plan for plan in plans if plan.action != "reject" and not _seen(plan, seen)]
     directory = Directory.load(
         (p for plan in good for p in plan.values["phones"]),
@@ -172,6 +175,7 @@ def _resolve(plans: list[RowPlan], seen: dict[int, int]) -> None:
             customer = customers[found.customer_id]
             changes = wanted_changes(snapshot(customer), plan.values)
             plan.action = "update" if changes else "unchanged"
+    return customers
 
 
 def _phone_key(number: str) -> int:
@@ -212,6 +216,9 @@ class Chunk:
     plans: list[RowPlan]
     #: data rows read so far, this chunk's included
     done: int
+    #: the customers the rows name, loaded: the session forgets them once unreferenced, and the
+    #: commit would load each again
+    customers: dict[int, Customer] = field(default_factory=dict)
 
 
 def plan_chunks(
@@ -238,12 +245,10 @@ def plan_chunks(
             continue
         chunk.append(plan)
         if len(chunk) >= size:
-            _resolve(chunk, seen)
-            yield Chunk(chunk, done)
+            yield Chunk(chunk, done, _resolve(chunk, seen))
             chunk = []
     if chunk:
-        _resolve(chunk, seen)
-        yield Chunk(chunk, done)
+        yield Chunk(chunk, done, _resolve(chunk, seen))
 
 
 def plan_import(table: Table, mapping: dict[str, str]) -> list[RowPlan]:

@@ -137,7 +137,7 @@ def row_values(batch: ImportBatch, plan: RowPlan) -> dict[str, Any]:
 
 def write_rows(rows: list[dict[str, Any]]) -> None:
     if rows:
-        db.session.execute(insert(ImportRow), rows)
+        db.session.execute(insert(ImportRow.__table__), rows)
 
 
 def count_outcomes(batch: ImportBatch, encoding: str | None) -> dict[str, Any]:
