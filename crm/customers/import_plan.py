@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.customers.identity import CHUNK, Directory
 from crm.customers.import_files import Table
+from crm.customers.import_seen import SeenPhones
 from crm.customers.models import Customer, Tier
 from crm.customers.phones import doubtful_phones, split_phone_input
 from crm.customers.services import ProfileInput, clean_profile
@@ -133,7 +134,7 @@ def _load_customers(ids: set[int]) -> dict[int, Customer]:
     return found
 
 
-def _resolve(plans: list[RowPlan], seen: dict[int, int]) -> dict[int, Customer]:
+def _resolve(plans: list[RowPlan], seen: SeenPhones) -> dict[int, Customer]:
     """Decide a chunk's actions: duplicates by ``seen`` (phone -> first line, carried from
     chunk to chunk), then the archive, looked up once for the whole chunk.
 
@@ -183,16 +184,16 @@ def _phone_key(number: str) -> int:
     return int(number.lstrip("+"))
 
 
-def _seen(plan: RowPlan, seen: dict[int, int]) -> bool:
+def _seen(plan: RowPlan, seen: SeenPhones) -> bool:
     """Mark a row repeating an earlier line's phone as a duplicate; else remember its phones."""
     keys = [_phone_key(p) for p in plan.values["phones"]]
-    repeated = [seen[key] for key in keys if key in seen]
+    repeated = [line for line in map(seen.first_line, keys) if line is not None]
     if repeated:
         plan.action = "duplicate"
         plan.message = str(_l("Same phone number as line %(line)d.", line=repeated[0]))
         return True
     for key in keys:
-        seen[key] = plan.line
+        seen.add(key, plan.line)
     return False
 
 
@@ -233,7 +234,7 @@ def plan_chunks(
         are read again only to know their phones, for the duplicates.
     """
     check_mapping(mapping)
-    seen: dict[int, int] = {}
+    seen = SeenPhones()
     chunk: list[RowPlan] = []
     done = 0
     for line, row in table.iter_numbered():

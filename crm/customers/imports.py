@@ -26,6 +26,7 @@ from crm.customers.import_plan import (
     plan_import,
     summarise,
 )
+from crm.customers.import_store import stored_file
 from crm.customers.models import ImportBatch, ImportMode, ImportRow, ImportStatus, ImportTemplate
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
@@ -74,9 +75,10 @@ def start_import(
 
 
 def batch_table(batch: ImportBatch) -> Table:
-    if batch.content is None:
+    source = stored_file(batch)
+    if source is None:
         raise DomainError(_l("This import has already been committed."))
-    return read_table(batch.filename, batch.content)
+    return read_table(batch.filename, source)
 
 
 def template_mapping(template: ImportTemplate, header: list[str]) -> dict[str, str]:

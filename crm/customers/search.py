@@ -4,7 +4,7 @@ company (Chinese or Latin), by e-mail, or by pinyin spelling and initials."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -92,11 +92,11 @@ def build_search_grams(search_text: str) -> str:
     return " ".join(grams)
 
 
-def _latin_pairs(word: str) -> Iterator[str]:
-    for position in range(len(word) - 1):
-        pair = word[position : position + 2]
-        if pair.isalnum() and not pair.isdigit():
-            yield pair
+def _latin_pairs(word: str) -> list[str]:
+    pairs = [word[position : position + 2] for position in range(len(word) - 1)]
+    if word.isalpha():  # pinyin, most of the text: every pair is a gram
+        return pairs
+    return [pair for pair in pairs if pair.isalnum() and not pair.isdigit()]
 
 
 def _is_gram(fragment: str) -> bool:
