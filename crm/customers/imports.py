@@ -26,7 +26,7 @@ from crm.customers.import_plan import (
     plan_import,
     summarise,
 )
-from crm.customers.import_store import stored_file
+from crm.customers.import_store import keep_file, stored_file
 from crm.customers.models import ImportBatch, ImportMode, ImportRow, ImportStatus, ImportTemplate
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
@@ -60,17 +60,13 @@ def start_import(
     """
     require_manager(actor)
     table = read_table(filename, data)
-    if not isinstance(data, bytes):
-        data.seek(0)
-        data = data.read()
     mapping = guess_mapping(table.header)
     if template is not None:
         mapping = template_mapping(template, table.header)
-    batch = ImportBatch(
-        filename=filename[:255], content=data, created_by_id=actor.id, mapping=mapping
-    )
+    batch = ImportBatch(filename=filename[:255], created_by_id=actor.id, mapping=mapping)
     db.session.add(batch)
     db.session.flush()
+    keep_file(batch, data)
     return batch, table
 
 
