@@ -83,17 +83,20 @@ def build_search_grams(search_text: str) -> str:
         if word.isascii():
             grams.update(dict.fromkeys(_latin_pairs(word)))
             continue
-        for position, char in enumerate(word):
-            if "\u3400" <= char <= "\u9fff":
+        for char, pair in zip(word, [*_pairs(word), ""], strict=True):
+            if "\u3400" <= char <= "\u9fff":  # as _CJK, without a regex call per character
                 grams[char] = None
-            pair = word[position : position + 2]
-            if len(pair) == 2 and _is_gram(pair):
+            if pair.isalnum() and not pair.isdigit():
                 grams[pair] = None
     return " ".join(grams)
 
 
+def _pairs(word: str) -> list[str]:
+    return [word[position : position + 2] for position in range(len(word) - 1)]
+
+
 def _latin_pairs(word: str) -> list[str]:
-    pairs = [word[position : position + 2] for position in range(len(word) - 1)]
+    pairs = _pairs(word)
     if word.isalpha():  # pinyin, most of the text: every pair is a gram
         return pairs
     return [pair for pair in pairs if pair.isalnum() and not pair.isdigit()]
