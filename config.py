@@ -308,7 +308,7 @@ class Config:
     IMPORT_MAX_CELL_CHARS = 32_767
     IMPORT_MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
     #: rows an import plans and commits per transaction (its checkpoint after each)
-    IMPORT_CHUNK_ROWS = 2000
+    IMPORT_CHUNK_ROWS = 5000
     #: a running background job silent this long is taken to have lost its worker and is
     #: claimed again (well above the time one chunk of work takes)
     JOB_STALE_SECONDS = 120

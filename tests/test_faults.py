@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from crm.audit.models import AuditEntry
 from crm.audit.services import AuditAction
 from crm.auth.models import User
-from crm.customers import imports
+from crm.customers import import_commit, imports
 from crm.customers.models import Customer, ImportBatch
 from crm.extensions import db
 from tests.conftest import POSTGRES_URL, csrf_token, login
@@ -156,7 +156,7 @@ from sqlalchemy.engine import Engine
 from config import TestConfig
 from crm import create_app
 from crm.auth.models import User
-from crm.customers import imports
+from crm.customers import import_commit, imports
 from crm.customers.models import ImportBatch
 from crm.extensions import db
 
@@ -174,7 +174,7 @@ app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=sys.argv[1]))
 with app.app_context():
     batch = db.session.get(ImportBatch, int(sys.argv[2]))
     actor = db.session.get(User, batch.created_by_id)
-    imports.commit_import(actor=actor, batch=batch)
+    import_commit.commit_import(actor=actor, batch=batch)
     db.session.commit()
 print("finished", flush=True)
 """
@@ -207,7 +207,7 @@ def test_an_import_killed_halfway_leaves_no_partial_data(app: Flask, database_ur
         batch = db.session.get(ImportBatch, batch_id)
         assert batch.status == "checked" and batch.content is not None
         # The kept file commits whole once the supervisor tries again.
-        imports.commit_import(actor=db.session.get(User, actor_id), batch=batch)
+        import_commit.commit_import(actor=db.session.get(User, actor_id), batch=batch)
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(Customer)) == 1000
 

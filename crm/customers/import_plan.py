@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.customers.identity import CHUNK, Directory
 from crm.customers.import_files import Table
+from crm.customers.import_seen import SeenPhones
 from crm.customers.models import Customer, Tier
 from crm.customers.phones import doubtful_phones, split_phone_input
 from crm.customers.services import ProfileInput, clean_profile
@@ -133,9 +134,12 @@ def _load_customers(ids: set[int]) -> dict[int, Customer]:
     return found
 
 
-def _resolve(plans: list[RowPlan], seen: dict[int, int]) -> None:
+def _resolve(plans: list[RowPlan], seen: SeenPhones) -> dict[int, Customer]:
     """Decide a chunk's actions: duplicates by ``seen`` (phone -> first line, carried from
-    chunk to chunk), then the archive, looked up once for the whole chunk."""
+    chunk to chunk), then the archive, looked up once for the whole chunk.
+
+    :returns: the customers the rows name, by id, with their phones.
+    """
     good = [plan for plan in plans if plan.action != "reject" and not _seen(plan, seen)]
     directory = Directory.load(
         (p for plan in good for p in plan.values["phones"]),
@@ -172,6 +176,7 @@ def _resolve(plans: list[RowPlan], seen: dict[int, int]) -> None:
             customer = customers[found.customer_id]
             changes = wanted_changes(snapshot(customer), plan.values)
             plan.action = "update" if changes else "unchanged"
+    return customers
 
 
 def _phone_key(number: str) -> int:
@@ -179,16 +184,16 @@ def _phone_key(number: str) -> int:
     return int(number.lstrip("+"))
 
 
-def _seen(plan: RowPlan, seen: dict[int, int]) -> bool:
+def _seen(plan: RowPlan, seen: SeenPhones) -> bool:
     """Mark a row repeating an earlier line's phone as a duplicate; else remember its phones."""
     keys = [_phone_key(p) for p in plan.values["phones"]]
-    repeated = [seen[key] for key in keys if key in seen]
+    repeated = [line for line in map(seen.first_line, keys) if line is not None]
     if repeated:
         plan.action = "duplicate"
         plan.message = str(_l("Same phone number as line %(line)d.", line=repeated[0]))
         return True
     for key in keys:
-        seen[key] = plan.line
+        seen.add(key, plan.line)
     return False
 
 
@@ -212,6 +217,9 @@ class Chunk:
     plans: list[RowPlan]
     #: data rows read so far, this chunk's included
     done: int
+    #: the customers the rows name, loaded: the session forgets them once unreferenced, and the
+    #: commit would load each again
+    customers: dict[int, Customer] = field(default_factory=dict)
 
 
 def plan_chunks(
@@ -226,7 +234,7 @@ def plan_chunks(
         are read again only to know their phones, for the duplicates.
     """
     check_mapping(mapping)
-    seen: dict[int, int] = {}
+    seen = SeenPhones()
     chunk: list[RowPlan] = []
     done = 0
     for line, row in table.iter_numbered():
@@ -238,12 +246,10 @@ def plan_chunks(
             continue
         chunk.append(plan)
         if len(chunk) >= size:
-            _resolve(chunk, seen)
-            yield Chunk(chunk, done)
+            yield Chunk(chunk, done, _resolve(chunk, seen))
             chunk = []
     if chunk:
-        _resolve(chunk, seen)
-        yield Chunk(chunk, done)
+        yield Chunk(chunk, done, _resolve(chunk, seen))
 
 
 def plan_import(table: Table, mapping: dict[str, str]) -> list[RowPlan]:

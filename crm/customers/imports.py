@@ -26,6 +26,7 @@ from crm.customers.import_plan import (
     plan_import,
     summarise,
 )
+from crm.customers.import_store import keep_file, stored_file
 from crm.customers.models import ImportBatch, ImportMode, ImportRow, ImportStatus, ImportTemplate
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
@@ -59,24 +60,21 @@ def start_import(
     """
     require_manager(actor)
     table = read_table(filename, data)
-    if not isinstance(data, bytes):
-        data.seek(0)
-        data = data.read()
     mapping = guess_mapping(table.header)
     if template is not None:
         mapping = template_mapping(template, table.header)
-    batch = ImportBatch(
-        filename=filename[:255], content=data, created_by_id=actor.id, mapping=mapping
-    )
+    batch = ImportBatch(filename=filename[:255], created_by_id=actor.id, mapping=mapping)
     db.session.add(batch)
     db.session.flush()
+    keep_file(batch, data)
     return batch, table
 
 
 def batch_table(batch: ImportBatch) -> Table:
-    if batch.content is None:
+    source = stored_file(batch)
+    if source is None:
         raise DomainError(_l("This import has already been committed."))
-    return read_table(batch.filename, batch.content)
+    return read_table(batch.filename, source)
 
 
 def template_mapping(template: ImportTemplate, header: list[str]) -> dict[str, str]:
@@ -118,16 +116,22 @@ def save_template(
     return template
 
 
+def _storable(text: str) -> str:
+    """The text without NUL characters, which PostgreSQL's text columns refuse (a row holding
+    one is rejected for it, and its report still names it)."""
+    return text.replace("\x00", "")
+
+
 def row_values(batch: ImportBatch, plan: RowPlan) -> dict[str, Any]:
     """An ``import_rows`` row for a plan."""
     return {
         "batch_id": batch.id,
         "line": plan.line,
         "action": plan.action,
-        "name": plan.name,
+        "name": _storable(plan.name),
         "reason": plan.reason,
-        "message": plan.message,
-        "warnings": "\n".join(plan.warnings),
+        "message": _storable(plan.message),
+        "warnings": _storable("\n".join(plan.warnings)),
         "warning_count": len(plan.warnings),
         "customer_id": plan.customer_id,
         "before": None,
@@ -137,7 +141,7 @@ def row_values(batch: ImportBatch, plan: RowPlan) -> dict[str, Any]:
 
 def write_rows(rows: list[dict[str, Any]]) -> None:
     if rows:
-        db.session.execute(insert(ImportRow), rows)
+        db.session.execute(insert(ImportRow.__table__), rows)
 
 
 def count_outcomes(batch: ImportBatch, encoding: str | None) -> dict[str, Any]:

@@ -195,8 +195,8 @@ class ImportBatch(db.Model):
     #: one of ImportMode
     mode: Mapped[str] = mapped_column(String(20), default=ImportMode.ALL_OR_NOTHING.value)
     #: the uploaded file, kept in the database so the scheduler (any host) can work it;
-    #: cleared once committed
-    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: cleared once committed; deferred, and read a slice at a time (``import_store``)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     #: column index (as text) -> customer field, as chosen for the dry run
     mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     #: the last dry run's (then the commit's) counts per outcome, see ``import_plan.summarise``

@@ -76,13 +76,30 @@ def build_search_grams(search_text: str) -> str:
     surname, a pair of pinyin initials. Digit pairs are left out: two digits find no one."""
     grams: dict[str, None] = {}
     for word in search_text.split():
-        for position, char in enumerate(word):
-            if _CJK.match(char):
+        # Checked per word before per character: a phone's digits give nothing, and a Latin
+        # word only its pairs (this ran for every character of every imported row).
+        if word.isdigit():
+            continue
+        if word.isascii():
+            grams.update(dict.fromkeys(_latin_pairs(word)))
+            continue
+        for char, pair in zip(word, [*_pairs(word), ""], strict=True):
+            if "\u3400" <= char <= "\u9fff":  # as _CJK, without a regex call per character
                 grams[char] = None
-            pair = word[position : position + 2]
-            if len(pair) == 2 and _is_gram(pair):
+            if pair.isalnum() and not pair.isdigit():
                 grams[pair] = None
     return " ".join(grams)
+
+
+def _pairs(word: str) -> list[str]:
+    return [word[position : position + 2] for position in range(len(word) - 1)]
+
+
+def _latin_pairs(word: str) -> list[str]:
+    pairs = _pairs(word)
+    if word.isalpha():  # pinyin, most of the text: every pair is a gram
+        return pairs
+    return [pair for pair in pairs if pair.isalnum() and not pair.isdigit()]
 
 
 def _is_gram(fragment: str) -> bool:

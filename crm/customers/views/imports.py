@@ -30,6 +30,7 @@ from crm.auth.sessions import signed_in_user
 from crm.core.ids import parse_id
 from crm.core.limits import megabytes
 from crm.customers import import_jobs, imports
+from crm.customers.import_store import has_file
 from crm.customers.models import (
     ImportBatch,
     ImportMode,
@@ -127,7 +128,7 @@ def _render(batch: ImportBatch, status: int = 200) -> tuple[str, int]:
     busy = batch.job is not None and batch.job.is_open
     table = None
     # Once a commit has begun (even one that failed part-way) the mapping is fixed.
-    if batch.content is not None and not busy and not batch.committed_through:
+    if not busy and not batch.committed_through and has_file(batch):
         table = imports.batch_table(batch)
     outcome = request.args.get("outcome", "")
     if outcome not in OUTCOMES:
