@@ -55,12 +55,19 @@ format: $(BIN)/.dev-installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## Lint, then the whole suite on SQLite and again on PostgreSQL (browser tests included).
+## Lint, then the whole suite on SQLite and again on PostgreSQL (browser tests included). The
+## two runs go side by side, one per core: the PostgreSQL run prints as it goes, the SQLite run's
+## report follows it; `make test` fails if either run does.
 test: system-deps $(BIN)/.dev-installed translations lint
-	@echo "== Test run 1/2: SQLite =="
-	$(BIN)/pytest
-	@echo "== Test run 2/2: PostgreSQL =="
-	url="$$(tests/postgres.sh start)" && CRM_TEST_DATABASE_URL="$$url" $(BIN)/pytest
+	@url="$$(tests/postgres.sh start)" || exit 1; \
+	log="$$(mktemp)"; \
+	$(BIN)/pytest -p no:cacheprovider >"$$log" 2>&1 & sqlite=$$!; \
+	echo "== Test run 2/2: PostgreSQL (run 1/2, SQLite, goes on beside it) =="; \
+	CRM_TEST_DATABASE_URL="$$url" $(BIN)/pytest; postgres_status=$$?; \
+	wait $$sqlite; sqlite_status=$$?; \
+	echo "== Test run 1/2: SQLite =="; cat "$$log"; rm -f "$$log"; \
+	echo "SQLite run exit $$sqlite_status, PostgreSQL run exit $$postgres_status"; \
+	[ $$sqlite_status -eq 0 ] && [ $$postgres_status -eq 0 ]
 
 ## Security tools against the code and the app on loopback, thoroughly: bandit, pip-audit,
 ## sqlmap, schemathesis and the hypothesis form fuzzer, each printing its own summary line.

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -124,6 +124,10 @@ def app_with(database_url: str) -> Iterator[Callable[..., Flask]]:
         return built[-1]
 
     yield build
+    if built and has_app_context():
+        # A session of the test's own context may hold a connection of a built app (an expired
+        # object loaded inside its context); end it first, or dispose would leave it open.
+        db.session.remove()
     for app in built:
         dispose(app)
 

@@ -25,6 +25,9 @@ REVALIDATE = "no-cache"
 _COMPRESSIBLE = {".css", ".js", ".map", ".svg", ".json", ".txt", ".md"}
 #: below this, compressing saves less than the header costs
 _MIN_COMPRESS_BYTES = 1024
+#: compressed bodies by content hash: a process that builds several apps (the CLI, the tests)
+#: compresses each file once, not once per app
+_GZIPPED: dict[str, bytes] = {}
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,14 @@ def build_asset_table(folder: Path) -> AssetTable:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         relative = path.relative_to(folder).as_posix()
         data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()[:12]
+        content_hash = hashlib.sha256(data).hexdigest()
+        digest = content_hash[:12]
         compressible = path.suffix in _COMPRESSIBLE and len(data) >= _MIN_COMPRESS_BYTES
+        if compressible and content_hash not in _GZIPPED:
+            _GZIPPED[content_hash] = gzip.compress(data, compresslevel=9, mtime=0)
         asset = Asset(
             data=data,
-            gzipped=gzip.compress(data, compresslevel=9, mtime=0) if compressible else None,
+            gzipped=_GZIPPED[content_hash] if compressible else None,
             mimetype=mimetypes.guess_type(path.name)[0] or "application/octet-stream",
             etag=digest,
         )

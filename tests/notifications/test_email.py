@@ -111,10 +111,13 @@ def test_two_schedulers_send_one_daily_digest(outbox, app_with) -> None:
     with time_machine.travel(MORNING - timedelta(hours=1), tick=False):
         case_notice(agent.id, 1)
     db.session.commit()
+    # Read before entering the other app: inside it, loading this expired object would check a
+    # connection out of the other app's engine into this test's session.
+    agent_id = agent.id
     other = app_with(SMTP_HOST="smtp.example")
     with other.app_context():
         # The other process claimed the day first.
-        db.session.add(EmailDigest(user_id=agent.id, day=MORNING.date(), created_at=MORNING))
+        db.session.add(EmailDigest(user_id=agent_id, day=MORNING.date(), created_at=MORNING))
         db.session.commit()
     assert email.send_daily_digests(MORNING) == 0
     assert outbox.sent == []
