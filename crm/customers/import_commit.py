@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, insert, select
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.customers.import_plan import RowPlan, plan_chunks, snapshot, wanted_changes
+from crm.customers.import_store import clear_file
 from crm.customers.imports import (
     Checkpoint,
     batch_table,
@@ -206,7 +207,7 @@ def commit_import(
         )
     )
     batch.summary = counts
-    batch.content = None
+    clear_file(batch)
     db.session.flush()
     record(
         action=AuditAction.CUSTOMERS_IMPORTED,

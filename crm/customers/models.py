@@ -194,9 +194,6 @@ class ImportBatch(db.Model):
     status: Mapped[str] = mapped_column(String(12), default=ImportStatus.UPLOADED.value)
     #: one of ImportMode
     mode: Mapped[str] = mapped_column(String(20), default=ImportMode.ALL_OR_NOTHING.value)
-    #: the uploaded file, kept in the database so the scheduler (any host) can work it;
-    #: cleared once committed; deferred, and read a slice at a time (``import_store``)
-    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     #: column index (as text) -> customer field, as chosen for the dry run
     mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     #: the last dry run's (then the commit's) counts per outcome, see ``import_plan.summarise``
@@ -215,6 +212,22 @@ class ImportBatch(db.Model):
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     job: Mapped[BackgroundJob | None] = relationship()
+
+
+class ImportFilePart(db.Model):
+    """One slice of an import's uploaded file, kept in the database so that the scheduler (on
+    any host) can work it; written and read a part at a time (``import_store``), deleted once
+    the import is committed. Parts, not one column: neither database then builds or loads the
+    whole file for one statement."""
+
+    __tablename__ = "import_file_parts"
+
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: the part's place in the file, from 0; every part but the last is full
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ImportRow(db.Model):

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from crm.customers import import_commit, import_files, import_undo, imports
+from crm.customers import import_commit, import_files, import_store, import_undo, imports
 from crm.customers.models import Customer, ImportBatch, ImportMode
 from crm.customers.services import ProfileInput, update_customer
 from crm.errors import DomainError, PermissionDenied
@@ -124,7 +124,7 @@ def test_skip_invalid_imports_the_good_rows_with_their_tiers(supervisor) -> None
     db.session.commit()
     tiers = dict(db.session.execute(select(Customer.name, Customer.tier)).all())
     assert tiers == {"张三": "vip", "赵六": "key"}
-    assert batch.content is None  # the file is not kept after the commit
+    assert not import_store.has_file(batch)  # the file is not kept after the commit
 
 
 def test_a_known_phone_updates_the_customer_and_keeps_its_other_numbers(supervisor) -> None:
