@@ -82,7 +82,7 @@ clean-test-db:
 ## After changing user-visible strings: refresh the catalogs, then translate the new entries.
 extract-messages: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o crm/translations/messages.pot .
-	$(BIN)/pybabel update -q -i crm/translations/messages.pot -d crm/translations
+	$(BIN)/pybabel update -i crm/translations/messages.pot -d crm/translations >/dev/null
 
 # The dashboard on 100,000 customers and 1,000,000 interactions: seeds instance/bench.db once
 # (several minutes), then prints timings. Never part of `make test`.

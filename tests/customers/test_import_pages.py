@@ -65,3 +65,22 @@ def test_the_summary_shows_counts_and_the_report_downloads(app, client, login_as
     assert set(by_line) == {"3", "4"}
     assert by_line["3"][2].startswith("'=")  # the formula is inert
     assert "12345" in by_line["3"][4]
+
+
+def test_before_the_job_has_counted_the_file_the_progress_says_so(client, login_as) -> None:
+    login_as("supervisor")
+    batch_id, token = _upload(client)
+    client.post(
+        f"/customers/import/{batch_id}/check",
+        data={
+            "column-0": "name",
+            "column-1": "phones",
+            "mode": "skip_invalid",
+            "csrf_token": token,
+        },
+    )
+    # No scheduler has taken the job yet: no "0 of 0 rows" and an empty bar.
+    figures = client.get(f"/customers/import/{batch_id}/progress").get_data(as_text=True)
+    figures = figures.split('data-testid="progress-figures">', 1)[1].split("</p>", 1)[0]
+    assert "0 / 0" not in figures and "0 of 0" not in figures
+    assert "正在清点文件的行数" in figures or "Counting the file" in figures
