@@ -22,6 +22,7 @@ from crm.customers.models import Customer
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import CATEGORY_LABELS, CHANNEL_LABELS
+from crm.notifications.kinds import EMAIL_LABELS, KIND_LABELS
 from crm.qa.models import DISPUTE_LABELS
 
 #: the kinds of object entries are about, for the page and its filter
@@ -217,6 +218,18 @@ def _value_labels() -> dict[str, dict[Any, Any]]:
     return {**VALUE_LABELS, "moved": moved, "changed": changed}
 
 
+def _setting_field(key: str) -> tuple[str, dict[Any, Any] | None] | None:
+    """A notification setting's change (``notifications.<kind>.<in_app|email>``): its label and
+    its values' labels; None for any other key."""
+    prefix, _dot, rest = key.partition(".")
+    kind, _dot, field = rest.rpartition(".")
+    if prefix != "notifications" or kind not in KIND_LABELS:
+        return None
+    if field == "email":
+        return f"{KIND_LABELS[kind]} · {_l('By e-mail')}", EMAIL_LABELS
+    return f"{KIND_LABELS[kind]} · {_l('In the app')}", None
+
+
 def present(entries: list[AuditEntry]) -> list[ShownEntry]:
     """The entries ready to show, in their order."""
     users, customers = _names(entries)
@@ -238,9 +251,12 @@ def present(entries: list[AuditEntry]) -> list[ShownEntry]:
             )
         for key, value in details.items():
             label = str(FIELD_LABELS.get(key, key))
+            labels = value_labels.get(key)
             if key == "name" and entry.object_type not in PEOPLE:
                 label = str(_l("Item name"))  # a token's, holiday's, scorecard's: not 姓名
-            convert = person if key in USER_FIELDS else _labeller(value_labels.get(key))
+            if setting := _setting_field(key):
+                label, labels = setting
+            convert = person if key in USER_FIELDS else _labeller(labels)
             if entry.action in CHANGE_ACTIONS and isinstance(value, list) and len(value) == 2:
                 before, after = convert(value[0]), convert(value[1])
                 fields.append(ShownField(label, before=before, after=after, changed=True))

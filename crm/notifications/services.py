@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import BindParameter, ScalarSelect, Select, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.database import utcnow
 from crm.errors import DomainError
@@ -338,11 +339,17 @@ def update_settings(*, actor: User, settings: Iterable[KindSetting]) -> int:
     """
     current = {row.kind: row for row in settings_for(actor)}
     changed = 0
+    changes: dict[str, list[object]] = {}
     for setting in settings:
         if setting.kind not in KIND_LABELS or setting.email not in set(EmailMode):
             raise DomainError(_("Unknown notification setting."))
-        if current[setting.kind] == setting:
+        before = current[setting.kind]
+        if before == setting:
             continue
+        for field in ("in_app", "email"):
+            if getattr(before, field) != getattr(setting, field):
+                key = f"notifications.{setting.kind}.{field}"
+                changes[key] = [getattr(before, field), getattr(setting, field)]
         row = db.session.scalar(
             select(NotificationSetting).where(
                 NotificationSetting.user_id == actor.id, NotificationSetting.kind == setting.kind
@@ -354,5 +361,14 @@ def update_settings(*, actor: User, settings: Iterable[KindSetting]) -> int:
         row.in_app = setting.in_app
         row.email = setting.email
         changed += 1
+    if changes:
+        # Like a language or time zone change: who turned off which notices, and when.
+        record(
+            action=AuditAction.PREFERENCES_CHANGED,
+            actor=actor,
+            object_type="user",
+            object_id=actor.id,
+            details=changes,
+        )
     db.session.flush()
     return changed

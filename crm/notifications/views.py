@@ -14,9 +14,8 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.i18n import current_zone, ngettext
 from crm.i18n import gettext as _
-from crm.i18n import lazy_gettext as _l
 from crm.notifications import services
-from crm.notifications.kinds import KIND_LABELS, link
+from crm.notifications.kinds import EMAIL_LABELS, KIND_LABELS, link
 from crm.notifications.models import EmailMode
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -81,13 +80,6 @@ def read_all() -> BaseResponse:
         "info",
     )
     return _back()
-
-
-EMAIL_LABELS = {
-    EmailMode.OFF.value: _l("No e-mail"),
-    EmailMode.IMMEDIATE.value: _l("E-mail at once"),
-    EmailMode.DAILY.value: _l("Daily digest e-mail"),
-}
 
 
 @bp.get("/settings")

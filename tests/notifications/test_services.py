@@ -10,6 +10,8 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from crm.audit.models import AuditEntry
+from crm.audit.services import AuditAction
 from crm.core.header import page_header
 from crm.errors import DomainError
 from crm.extensions import db
@@ -221,6 +223,29 @@ def test_settings_default_to_in_app_and_immediate_email_and_are_stored_per_perso
     mine = {s.kind: s.email for s in services.settings_for(agent)}
     assert mine["callback.due"] == "daily" and mine["qa.review"] == "immediate"
     assert {s.email for s in services.settings_for(other)} == {"immediate"}
+
+
+def test_a_change_of_settings_leaves_a_trace_of_each_changed_value(ctx) -> None:
+    agent = make_user()
+    services.update_settings(
+        actor=agent,
+        settings=[
+            KindSetting("callback.due", in_app=False, email="daily"),
+            KindSetting("qa.review", in_app=True, email="immediate"),
+        ],
+    )
+    changes = select(AuditEntry).where(AuditEntry.action == AuditAction.PREFERENCES_CHANGED.value)
+    [entry] = db.session.scalars(changes).all()
+    assert (entry.actor_id, entry.object_type, entry.object_id) == (agent.id, "user", str(agent.id))
+    assert entry.details == {
+        "notifications.callback.due.in_app": [True, False],
+        "notifications.callback.due.email": ["immediate", "daily"],
+    }
+    # Saving the same settings again changes nothing and records nothing.
+    services.update_settings(
+        actor=agent, settings=[KindSetting("callback.due", in_app=False, email="daily")]
+    )
+    assert len(db.session.scalars(changes).all()) == 1
 
 
 @pytest.mark.parametrize(

@@ -132,3 +132,17 @@ def test_settings_are_saved_for_the_signed_in_user(app, client, login_as) -> Non
     assert "case.transferred" not in rows
     form["email-qa.review"] = "hourly"
     assert client.post("/notifications/settings", data=form).status_code == 400
+
+
+def test_the_audit_log_shows_a_settings_change_in_words(app, client, login_as) -> None:
+    login_as("agent")
+    form = {"csrf_token": csrf_token(client, "/notifications/settings")}
+    form |= {f"in_app-{kind}": "on" for kind in ("case.transferred", "qa.review")}
+    form["email-callback.due"] = "daily"
+    assert client.post("/notifications/settings", data=form).status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login_as("admin")
+    page = client.get("/admin/audit/?action=user.preferences_changed").get_data(as_text=True)
+    assert "到期回访 · 邮件通知" in page and "立即发送" in page and "每日汇总" in page
+    assert "到期回访 · 站内显示" in page
+    assert "notifications.callback.due" not in page
