@@ -60,8 +60,9 @@ format: $(BIN)/.dev-installed
 ## report follows it; `make test` fails if either run does.
 test: system-deps $(BIN)/.dev-installed translations lint
 	@url="$$(tests/postgres.sh start)" || exit 1; \
-	log="$$(mktemp)"; \
-	$(BIN)/pytest -p no:cacheprovider >"$$log" 2>&1 & sqlite=$$!; \
+	log="$$(mktemp)"; sqlite=; \
+	trap 'kill $$sqlite 2>/dev/null; rm -f "$$log"' EXIT INT TERM; \
+	env -u CRM_TEST_DATABASE_URL $(BIN)/pytest -p no:cacheprovider >"$$log" 2>&1 & sqlite=$$!; \
 	echo "== Test run 2/2: PostgreSQL (run 1/2, SQLite, goes on beside it) =="; \
 	CRM_TEST_DATABASE_URL="$$url" $(BIN)/pytest; postgres_status=$$?; \
 	wait $$sqlite; sqlite_status=$$?; \

@@ -20,6 +20,10 @@ from crm.extensions import db
 SLICE_BYTES = 1024 * 1024
 
 
+class MissingPartError(RuntimeError):
+    """A part of a kept file is gone (deleted while a job read it): the job fails, loudly."""
+
+
 class _StoredParts(io.RawIOBase):
     """A seekable read-only stream over one batch's parts, a part per query."""
 
@@ -65,7 +69,10 @@ class _StoredParts(io.RawIOBase):
                 ImportFilePart.batch_id == self._batch_id, ImportFilePart.seq == seq
             )
         )
-        return bytes(data or b"")
+        if data is None:
+            # Read as the end of the file, a lost part would make the job work half a file.
+            raise MissingPartError(f"import {self._batch_id} has lost part {seq} of its file")
+        return bytes(data)
 
 
 def keep_file(batch: ImportBatch, data: bytes | IO[bytes]) -> None:

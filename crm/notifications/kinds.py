@@ -18,13 +18,14 @@ from crm.notifications.models import EmailMode, Notification
 #: the subject type of a digest: many notices of one kind folded into one
 DIGEST = "digest"
 
-#: every kind a job or service notifies, with its name on the settings page
 #: how each e-mail mode of a notification setting reads (the settings page, the audit log)
 EMAIL_LABELS = {
     EmailMode.OFF.value: _l("No e-mail"),
     EmailMode.IMMEDIATE.value: _l("E-mail at once"),
     EmailMode.DAILY.value: _l("Daily digest e-mail"),
 }
+
+#: every kind a job or service notifies, with its name on the settings page
 KIND_LABELS = {
     "callback.due": _l("Callbacks due"),
     "callback.overdue": _l("Overdue callbacks of my plans"),

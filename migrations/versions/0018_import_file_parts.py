@@ -59,6 +59,8 @@ def upgrade():
                 )
             )
         del content
+    # On SQLite this rebuilds import_batches (copy, drop, rename): safe for the parts just
+    # written only because migrations/env.py turns foreign keys off, so the drop cascades nothing.
     with op.batch_alter_table("import_batches", schema=None) as batch_op:
         batch_op.drop_column("content")
 

@@ -149,3 +149,18 @@ def test_deleting_a_batch_deletes_its_parts(ctx, monkeypatch) -> None:
     db.session.delete(batch)
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(ImportFilePart)) == 0
+
+
+def test_a_lost_part_fails_the_read_instead_of_ending_the_file_early(ctx, monkeypatch) -> None:
+    monkeypatch.setattr(import_store, "SLICE_BYTES", 1000)
+    batch = new_batch()
+    import_store.keep_file(batch, os.urandom(3500))
+    db.session.execute(
+        ImportFilePart.__table__.delete().where(
+            ImportFilePart.batch_id == batch.id, ImportFilePart.seq == 1
+        )
+    )
+    stream = import_store.stored_file(batch)
+    assert len(stream.read(1000)) == 1000
+    with pytest.raises(import_store.MissingPartError):
+        stream.read(1000)
