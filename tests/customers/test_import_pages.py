@@ -28,6 +28,20 @@ def _upload(client) -> tuple[int, str]:
     return int(response.headers["Location"].rsplit("/", 1)[-1]), token
 
 
+def _dry_run(client, batch_id: int, token: str) -> None:
+    """Ask for the dry run of the uploaded file (name, phone, e-mail), skipping bad rows."""
+    client.post(
+        f"/customers/import/{batch_id}/check",
+        data={
+            "column-0": "name",
+            "column-1": "phones",
+            "column-2": "email",
+            "mode": "skip_invalid",
+            "csrf_token": token,
+        },
+    )
+
+
 def test_each_column_preselects_its_own_guess(client, login_as) -> None:
     login_as("supervisor")
     batch_id, _token = _upload(client)
@@ -41,16 +55,7 @@ def test_each_column_preselects_its_own_guess(client, login_as) -> None:
 def test_the_summary_shows_counts_and_the_report_downloads(app, client, login_as) -> None:
     login_as("supervisor")
     batch_id, token = _upload(client)
-    client.post(
-        f"/customers/import/{batch_id}/check",
-        data={
-            "column-0": "name",
-            "column-1": "phones",
-            "column-2": "email",
-            "mode": "skip_invalid",
-            "csrf_token": token,
-        },
-    )
+    _dry_run(client, batch_id, token)
     work_jobs(app)
     checked = client.get(f"/customers/import/{batch_id}").get_data(as_text=True)
     assert "built-in method" not in checked
@@ -70,15 +75,7 @@ def test_the_summary_shows_counts_and_the_report_downloads(app, client, login_as
 def test_before_the_job_has_counted_the_file_the_progress_says_so(client, login_as) -> None:
     login_as("supervisor")
     batch_id, token = _upload(client)
-    client.post(
-        f"/customers/import/{batch_id}/check",
-        data={
-            "column-0": "name",
-            "column-1": "phones",
-            "mode": "skip_invalid",
-            "csrf_token": token,
-        },
-    )
+    _dry_run(client, batch_id, token)
     # No scheduler has taken the job yet: no "0 of 0 rows" and an empty bar.
     figures = client.get(f"/customers/import/{batch_id}/progress").get_data(as_text=True)
     figures = figures.split('data-testid="progress-figures">', 1)[1].split("</p>", 1)[0]
