@@ -175,6 +175,20 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "CRM_SMTP_FROM": ("SMTP_FROM", _text),
     "CRM_SMTP_STARTTLS": ("SMTP_STARTTLS", _parse_bool),
     "CRM_MAX_UPLOAD_MB": ("MAX_CONTENT_LENGTH", _megabytes),
+    "CRM_PUBLIC_URL": ("PUBLIC_URL", _text),
+    "CRM_MAIL_ADDRESS": ("MAIL_ADDRESS", _text),
+    "CRM_IMAP_HOST": ("IMAP_HOST", _text),
+    "CRM_IMAP_PORT": ("IMAP_PORT", _positive_int),
+    "CRM_IMAP_USER": ("IMAP_USER", _text),
+    "CRM_IMAP_PASSWORD": ("IMAP_PASSWORD", _text),
+    "CRM_IMAP_TLS": ("IMAP_TLS", _parse_bool),
+    "CRM_IMAP_FOLDER": ("IMAP_FOLDER", _text),
+    "CRM_AUTO_MAILS_PER_HOUR": ("AUTO_MAILS_PER_HOUR", _positive_int),
+    "CRM_OUTBOX_MAX_ATTEMPTS": ("OUTBOX_MAX_ATTEMPTS", _positive_int),
+    "CRM_ATTACHMENT_MAX_MB": ("ATTACHMENT_MAX_BYTES", _megabytes),
+    "CRM_ATTACHMENT_DIR": ("ATTACHMENT_DIR", _text),
+    "CRM_CONTACT_FORM_RATE_LIMIT": ("CONTACT_FORM_RATE_LIMIT", _positive_int),
+    "CRM_MISSED_CALL_CALLBACK_MINUTES": ("MISSED_CALL_CALLBACK_MINUTES", _positive_int),
     "CRM_IMPORT_MAX_ROWS": ("IMPORT_MAX_ROWS", _positive_int),
     "CRM_IMPORT_CHUNK_ROWS": ("IMPORT_CHUNK_ROWS", _positive_int),
     "CRM_JOB_STALE_SECONDS": ("JOB_STALE_SECONDS", _positive_int),
@@ -275,6 +289,32 @@ class Config:
     SMTP_PASSWORD = ""
     SMTP_FROM = "crm@localhost"
     SMTP_STARTTLS = False
+    #: where customers reach this site: the links in e-mails the scheduler sends (status pages)
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    #: the service desk's address: customers write to it, and replies come back to it
+    MAIL_ADDRESS = "support@localhost"
+    #: the mailbox new e-mails are fetched from every minute; off while IMAP_HOST is empty
+    IMAP_HOST = ""
+    IMAP_PORT = 993
+    IMAP_USER = ""
+    IMAP_PASSWORD = ""
+    #: IMAP over TLS (port 993); False only for a server on loopback
+    IMAP_TLS = True
+    IMAP_FOLDER = "INBOX"
+    #: automatic e-mails (acknowledgements) to one address per hour at most: a mail loop with
+    #: another robot stops here
+    AUTO_MAILS_PER_HOUR = 5
+    #: sends of one e-mail before it is given up and shown as failed on its case
+    OUTBOX_MAX_ATTEMPTS = 8
+    #: largest attachment, by e-mail, contact form or reply
+    ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+    #: where attachments are stored; empty: the instance folder's ``attachments``. Several
+    #: hosts share one (a network file system), as they share the database
+    ATTACHMENT_DIR = ""
+    #: contact form submissions per client address per hour
+    CONTACT_FORM_RATE_LIMIT = 5
+    #: a missed call is called back within this many minutes
+    MISSED_CALL_CALLBACK_MINUTES = 60
     SESSION_COOKIE_NAME = "crm_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -24,6 +24,8 @@ from crm.callbacks.models import CADENCE_LABELS, TASK_REASON_LABELS, TASK_STATUS
 from crm.callbacks.views import bp as callbacks_bp
 from crm.cases.settings_views import bp as sla_bp
 from crm.cases.views import bp as cases_bp
+from crm.channels import inbound as _inbound  # noqa: F401 - TEMP until the routing page lands
+from crm.channels.views import bp as channels_bp
 from crm.cli import register_commands
 from crm.contingency.views import bp as contingency_bp
 from crm.core.assets import register_assets
@@ -121,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         training_bp,
         cases_bp,
+        channels_bp,
         survey_public_bp,
         surveys_bp,
         sla_bp,

@@ -103,8 +103,14 @@ def database_url(database_template: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    app = build_app(database_url)
+def attachment_dir(tmp_path: Path) -> str:
+    """Where the test's case attachments are stored (never the checkout's instance folder)."""
+    return str(tmp_path / "attachments")
+
+
+@pytest.fixture
+def app(database_url: str, attachment_dir: str) -> Iterator[Flask]:
+    app = build_app(database_url, ATTACHMENT_DIR=attachment_dir)
     if POSTGRES_URL:
         with app.app_context():
             _reset_postgres_tables()
@@ -113,13 +119,14 @@ def app(database_url: str) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def app_with(database_url: str) -> Iterator[Callable[..., Flask]]:
+def app_with(database_url: str, attachment_dir: str) -> Iterator[Callable[..., Flask]]:
     """Build further apps with other settings, on the test's database unless told otherwise;
     their connections are closed afterwards."""
     built: list[Flask] = []
 
     def build(config_class: type[Config] = TestConfig, **overrides: object) -> Flask:
         overrides.setdefault("SQLALCHEMY_DATABASE_URI", database_url)
+        overrides.setdefault("ATTACHMENT_DIR", attachment_dir)
         built.append(create_app(config_class(**overrides)))
         return built[-1]
 

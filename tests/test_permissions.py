@@ -3,6 +3,7 @@ fails the suite, and every entry is checked for every role over HTTP."""
 
 from __future__ import annotations
 
+import io
 from typing import NamedTuple
 
 import pytest
@@ -13,6 +14,7 @@ from crm.api.framework import OPERATIONS
 from crm.api.tokens import create_token
 from crm.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 from crm.cases.services import open_case
+from crm.channels.attachments import store
 from crm.customers.imports import start_import
 from crm.customers.merge import merge_customers
 from crm.customers.models import Customer
@@ -56,7 +58,8 @@ class Route(NamedTuple):
 #: (only its trainer, or an administrator, edits it), {topic} a training topic, {case} a case,
 #: {review} an unassigned QA review of another agent's interaction, {scorecard} a scorecard,
 #: {rule} a QA training rule, {calibration} a calibration session of other reviewers,
-#: {token} another user's API token, {merge} a merge of two customers.
+#: {token} another user's API token, {merge} a merge of two customers, {attachment} a file of
+#: the case.
 MATRIX: dict[tuple[str, str], Route] = {
     ("core.home", "GET"): Route("/", LOGIN),
     # The home's sections, each polled by htmx from its own URL (crm/core/home.py).
@@ -276,6 +279,9 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("cases.change_status", "POST"): Route("/cases/{case}/status", Permission.CASES_WORK),
     ("cases.transfer", "POST"): Route("/cases/{case}/transfer", Permission.CASES_WORK),
     ("cases.closure", "POST"): Route("/cases/{case}/closure", Permission.CASES_WORK),
+    ("channels.attachment", "GET"): Route(
+        "/cases/{case}/attachments/{attachment}", Permission.CASES_WORK
+    ),
     ("sla.index", "GET"): Route("/admin/sla/", Permission.SLA_MANAGE),
     ("sla.save_policy", "POST"): Route("/admin/sla/policies", Permission.SLA_MANAGE),
     ("sla.save_holiday", "POST"): Route("/admin/sla/holidays", Permission.SLA_MANAGE),
@@ -373,8 +379,12 @@ def test_protected_views_declare_the_permission_of_the_matrix(app: Flask) -> Non
 
 def _request(client, method: str, path: str, token: str):
     if method == "GET":
-        return client.get(path)
-    return client.post(path, data={"csrf_token": token})
+        response = client.get(path)
+    else:
+        response = client.post(path, data={"csrf_token": token})
+    # A file sent from disk stays open until its body is read or closed.
+    response.close()
+    return response
 
 
 @pytest.fixture
@@ -397,6 +407,9 @@ def objects(app: Flask) -> dict[str, int]:
         topic = db.session.scalar(select(TrainingTopic.id).limit(1))
         case = open_case(
             actor=other, customer=customer, subject="故障", category="tech_support", now=utcnow()
+        )
+        attachment = store(
+            case_id=case.id, message_id=None, filename="照片.png", stream=io.BytesIO(b"png")
         )
         scorecard = db.session.scalar(select(Scorecard).limit(1))
         review = Review(
@@ -439,6 +452,7 @@ def objects(app: Flask) -> dict[str, int]:
             "session": training.id,
             "topic": topic,
             "case": case.id,
+            "attachment": attachment.id,
             "merge": merge.id,
         }
 
@@ -497,7 +511,9 @@ def test_no_get_route_changes_the_database(app, client, login_as, objects) -> No
     before = snapshot()
     for (endpoint, method), route in MATRIX.items():
         if method == "GET":
-            assert client.get(route.path.format(**objects)).status_code < 500, endpoint
+            response = client.get(route.path.format(**objects))
+            response.close()
+            assert response.status_code < 500, endpoint
     assert snapshot() == before
 
 

@@ -59,6 +59,12 @@ OPEN_STATUSES = (
 )
 
 
+class CaseOrigin(StrEnum):
+    AGENT = "agent"
+    EMAIL = "email"
+    WEB = "web"
+
+
 class Priority(StrEnum):
     LOW = "low"
     NORMAL = "normal"
@@ -146,6 +152,11 @@ class Case(db.Model):
         CheckConstraint(
             column("category").in_([c.value for c in CASE_CATEGORIES]), name="category_known"
         ),
+        CheckConstraint(column("origin").in_([o.value for o in CaseOrigin]), name="origin_known"),
+        CheckConstraint(
+            "customer_match IS NULL OR customer_match IN ('none', 'several')",
+            name="customer_match_known",
+        ),
         Index("ix_cases_customer_id", "customer_id"),
         # QA's risk triggers find the case of each interaction of a period.
         Index("ix_cases_interaction_id", "interaction_id"),
@@ -178,7 +189,19 @@ class Case(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    #: None while a case that arrived by a channel waits for an agent to say whose it is
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    #: how the case arrived: typed in by an agent, or by e-mail or the contact form
+    origin: Mapped[str] = mapped_column(String(10), default=CaseOrigin.AGENT.value)
+    #: who wrote in, as they gave it: whom replies go to, and how an agent finds the customer
+    requester_name: Mapped[str | None] = mapped_column(String(200))
+    requester_email: Mapped[str | None] = mapped_column(String(254))
+    requester_phone: Mapped[str | None] = mapped_column(String(40))
+    #: for a case without customer, why: no customer or several customers have the sender's
+    #: address ("none", "several")
+    customer_match: Mapped[str | None] = mapped_column(String(10))
+    #: SHA-256 of the secret of the customer's status page link (the secret is never stored)
+    portal_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     subject: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(20))
@@ -191,7 +214,8 @@ class Case(db.Model):
     #: for a follow-up (e.g. after a low survey score), the case it follows
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: None for a case that arrived by a channel
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: the SLA in force, copied at opening so a later policy change does not move old cases
     first_response_minutes: Mapped[int] = mapped_column(Integer)
     resolution_minutes: Mapped[int] = mapped_column(Integer)
@@ -215,7 +239,7 @@ class Case(db.Model):
     confirmed_by: Mapped[str | None] = mapped_column(String(100))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    customer: Mapped[Customer] = relationship(lazy="joined")
+    customer: Mapped[Customer | None] = relationship(lazy="joined")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
 
     @property

@@ -30,6 +30,8 @@ class Channel(StrEnum):
     EMAIL = "email"
     CHAT = "chat"
     VISIT = "visit"
+    #: the contact form on the company's site
+    WEB = "web"
     OTHER = "other"
 
 
@@ -51,6 +53,7 @@ CHANNEL_LABELS = {
     Channel.EMAIL: _l("E-mail"),
     Channel.CHAT: _l("Online chat"),
     Channel.VISIT: _l("Visit"),
+    Channel.WEB: _l("Contact form"),
     Channel.OTHER: _l("Other"),
 }
 CATEGORY_LABELS = {

@@ -77,7 +77,7 @@ def send_pending_email(now: datetime) -> int:
     if not wanted:
         return 0
     sent = 0
-    with _smtp() as smtp:
+    with smtp_connection() as smtp:
         for notification, user in wanted:
             try:
                 smtp.send_message(_message(user, [notification]))
@@ -152,7 +152,7 @@ def _send_digest(user: User, day, kinds: set[str], now: datetime) -> bool:  # no
     if not notices:
         return False
     try:
-        with _smtp() as smtp:
+        with smtp_connection() as smtp:
             smtp.send_message(_message(user, notices, daily=True))
     except (smtplib.SMTPException, OSError):
         current_app.logger.exception("Daily digest e-mail for user %s failed", user.id)
@@ -165,7 +165,8 @@ def _send_digest(user: User, day, kinds: set[str], now: datetime) -> bool:  # no
     return True
 
 
-def _smtp() -> smtplib.SMTP:
+def smtp_connection() -> smtplib.SMTP:
+    """A connection to the configured SMTP server, signed in; a context manager."""
     config = current_app.config
     smtp = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30)
     if config["SMTP_STARTTLS"]:

@@ -29,6 +29,10 @@ EMAIL_LABELS = {
 KIND_LABELS = {
     "callback.due": _l("Callbacks due"),
     "callback.overdue": _l("Overdue callbacks of my plans"),
+    "case.assigned": _l("New cases routed to me"),
+    "case.customer_replied": _l("Customers writing on my cases"),
+    "case.mention": _l("Mentions in internal notes"),
+    "call.missed": _l("Missed calls to call back"),
     "case.transferred": _l("Cases transferred to me"),
     "case.at_risk": _l("Cases close to their time limit"),
     "case.breach_response": _l("Missed first responses"),

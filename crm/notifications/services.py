@@ -279,6 +279,14 @@ def describe(notification: Notification) -> str:
         return _("Case #%(case)s missed its resolution time: %(subject)s", **payload)
     if notification.kind == "case.transferred":
         return _("Case #%(case)s was transferred to you or your department: %(subject)s", **payload)
+    if notification.kind == "case.assigned":
+        return _("New case #%(case)s for you: %(subject)s", **payload)
+    if notification.kind == "case.customer_replied":
+        return _("The customer wrote on case #%(case)s: %(subject)s", **payload)
+    if notification.kind == "case.mention":
+        return _("%(author)s mentioned you on case #%(case)s: %(subject)s", **payload)
+    if notification.kind == "call.missed":
+        return _("Missed call from %(caller)s: call back by %(due)s", **payload)
     if notification.kind == "case.at_risk":
         return _("Case #%(case)s is close to missing its resolution time: %(subject)s", **payload)
     if notification.kind == "case.low_score":

@@ -44,7 +44,7 @@ class Outbox:
 def outbox(ctx, monkeypatch) -> Outbox:
     box = Outbox()
     ctx.config["SMTP_HOST"] = "smtp.example"
-    monkeypatch.setattr(email, "_smtp", lambda: box)
+    monkeypatch.setattr(email, "smtp_connection", lambda: box)
     return box
 
 
@@ -132,14 +132,14 @@ def test_a_failed_digest_gives_the_day_back(ctx, monkeypatch) -> None:
             raise smtplib.SMTPException("down")
 
     ctx.config["SMTP_HOST"] = "smtp.example"
-    monkeypatch.setattr(email, "_smtp", Broken)
+    monkeypatch.setattr(email, "smtp_connection", Broken)
     agent = _agent(**{"case.transferred": "daily"})
     with time_machine.travel(MORNING - timedelta(hours=1), tick=False):
         case_notice(agent.id, 1)
     assert email.send_daily_digests(MORNING) == 0
     assert db.session.scalars(select(EmailDigest)).all() == []
     box = Outbox()
-    monkeypatch.setattr(email, "_smtp", lambda: box)
+    monkeypatch.setattr(email, "smtp_connection", lambda: box)
     assert email.send_daily_digests(MORNING + timedelta(minutes=10)) == 1
 
 

@@ -185,7 +185,8 @@ def _send(client: FlaskClient, probe: Probe, csrf: str, token: str | None) -> li
     path, _sep, query = probe.url.partition("?")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if probe.method == "GET":
-        response = client.get(path, query_string=query, headers=headers)
+        # Buffered: a file sent from disk is read and closed at once.
+        response = client.get(path, query_string=query, headers=headers, buffered=True)
     elif path.startswith("/api/"):
         response = client.open(
             path, method=probe.method, query_string=query, headers=headers, json={}
