@@ -28,6 +28,7 @@ from crm.auth.lockout import prune_login_attempts
 from crm.backup import daily_backup
 from crm.callbacks.jobs import generate_tasks, notify_due, notify_overdue
 from crm.cases.jobs import mark_breaches
+from crm.channels.outbox import send_outbox
 from crm.customers.import_jobs import HANDLERS as IMPORT_HANDLERS
 from crm.database import utcnow
 from crm.extensions import db
@@ -58,6 +59,7 @@ JOBS: list[Job] = [
     Job("reports.prepare_monthly_report", prepare_previous_month, 3600),
     Job("backup.daily", daily_backup, 3600),
     Job("notifications.send_email", send_pending_email, 60),
+    Job("channels.send_outbox", send_outbox, 30),
     Job("notifications.send_daily_digests", send_daily_digests, 600),
     Job("auth.prune_login_attempts", prune_login_attempts, 600),
     # Long work people asked for (imports): claimed a job at a time, progress committed as it

@@ -15,6 +15,7 @@ from crm.api.tokens import create_token
 from crm.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 from crm.cases.services import open_case
 from crm.channels.attachments import store
+from crm.channels.outbox import queue_mail
 from crm.customers.imports import start_import
 from crm.customers.merge import merge_customers
 from crm.customers.models import Customer
@@ -59,7 +60,7 @@ class Route(NamedTuple):
 #: {review} an unassigned QA review of another agent's interaction, {scorecard} a scorecard,
 #: {rule} a QA training rule, {calibration} a calibration session of other reviewers,
 #: {token} another user's API token, {merge} a merge of two customers, {attachment} a file of
-#: the case.
+#: the case, {mail} an e-mail of the case.
 MATRIX: dict[tuple[str, str], Route] = {
     ("core.home", "GET"): Route("/", LOGIN),
     # The home's sections, each polled by htmx from its own URL (crm/core/home.py).
@@ -282,6 +283,29 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("channels.attachment", "GET"): Route(
         "/cases/{case}/attachments/{attachment}", Permission.CASES_WORK
     ),
+    ("channels.reply", "POST"): Route("/cases/{case}/reply", Permission.CASES_WORK),
+    ("channels.note", "POST"): Route("/cases/{case}/note", Permission.CASES_WORK),
+    ("channels.use_template", "GET"): Route("/cases/{case}/template", Permission.CASES_WORK),
+    ("channels.customer_search", "GET"): Route(
+        "/cases/{case}/customer-search?q=x", Permission.CASES_WORK
+    ),
+    ("channels.set_customer", "POST"): Route("/cases/{case}/customer", Permission.CASES_WORK),
+    ("channels.retry_mail", "POST"): Route(
+        "/cases/{case}/mails/{mail}/retry", Permission.CASES_WORK
+    ),
+    ("case_settings.templates", "GET"): Route(
+        "/cases/settings/templates", Permission.CASES_SUPERVISE
+    ),
+    ("case_settings.edit_template", "GET"): Route(
+        "/cases/settings/templates/new", Permission.CASES_SUPERVISE
+    ),
+    ("case_settings.edit_template", "POST"): Route(
+        "/cases/settings/templates/new", Permission.CASES_SUPERVISE
+    ),
+    ("case_settings.routing", "GET"): Route("/cases/settings/routing", Permission.CASES_SUPERVISE),
+    ("case_settings.save_routing", "POST"): Route(
+        "/cases/settings/routing/service", Permission.CASES_SUPERVISE
+    ),
     ("sla.index", "GET"): Route("/admin/sla/", Permission.SLA_MANAGE),
     ("sla.save_policy", "POST"): Route("/admin/sla/policies", Permission.SLA_MANAGE),
     ("sla.save_holiday", "POST"): Route("/admin/sla/holidays", Permission.SLA_MANAGE),
@@ -408,6 +432,14 @@ def objects(app: Flask) -> dict[str, int]:
         case = open_case(
             actor=other, customer=customer, subject="故障", category="tech_support", now=utcnow()
         )
+        mail = queue_mail(
+            case_id=case.id,
+            kind="reply",
+            to_address="x@example.cn",
+            subject="s",
+            body="b",
+            now=utcnow(),
+        )
         attachment = store(
             case_id=case.id, message_id=None, filename="照片.png", stream=io.BytesIO(b"png")
         )
@@ -453,6 +485,7 @@ def objects(app: Flask) -> dict[str, int]:
             "topic": topic,
             "case": case.id,
             "attachment": attachment.id,
+            "mail": mail.id,
             "merge": merge.id,
         }
 

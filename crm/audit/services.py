@@ -54,6 +54,9 @@ class AuditAction(StrEnum):
     CASE_STATUS = "case.status"
     CASE_TRANSFERRED = "case.transferred"
     CASE_UPDATED = "case.updated"
+    CASE_REPLIED = "case.replied"
+    REPLY_TEMPLATE_CHANGED = "cases.reply_template_changed"
+    ROUTING_CHANGED = "cases.routing_changed"
     SLA_CHANGED = "sla.changed"
     SURVEY_SENT = "survey.sent"
     SURVEY_ANSWERED = "survey.answered"
@@ -120,6 +123,9 @@ ACTION_LABELS = {
     AuditAction.CASE_STATUS: _l("Case status changed"),
     AuditAction.CASE_TRANSFERRED: _l("Case transferred"),
     AuditAction.CASE_UPDATED: _l("Case changed"),
+    AuditAction.CASE_REPLIED: _l("Reply sent to the customer"),
+    AuditAction.REPLY_TEMPLATE_CHANGED: _l("Reply template changed"),
+    AuditAction.ROUTING_CHANGED: _l("Case routing changed"),
     AuditAction.SLA_CHANGED: _l("SLA settings changed"),
     AuditAction.SURVEY_SENT: _l("Survey link created"),
     AuditAction.SURVEY_ANSWERED: _l("Survey answered"),
@@ -159,6 +165,8 @@ CHANGE_ACTIONS = frozenset(
         AuditAction.CASE_STATUS,
         AuditAction.CASE_TRANSFERRED,
         AuditAction.CASE_UPDATED,
+        AuditAction.REPLY_TEMPLATE_CHANGED,
+        AuditAction.ROUTING_CHANGED,
         AuditAction.TARGETS_CHANGED,
     }
 )

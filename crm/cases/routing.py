@@ -3,14 +3,17 @@ setting, to the next agent in turn or to the agent with the least open work."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from crm.audit.services import AuditAction, record
 from crm.auth.models import User, UserRole
-from crm.auth.permissions import Role
-from crm.cases.models import OPEN_STATUSES, Case
+from crm.auth.permissions import Permission, Role
+from crm.cases.models import OPEN_STATUSES, Case, Department
 from crm.cases.routing_models import DepartmentAgent, DepartmentRouting, RoutingMode
+from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 
 
 def department_agents(department: str) -> list[int]:
@@ -79,3 +82,60 @@ def pick_assignee(department: str) -> int | None:
     setting.last_assignee_id = chosen
     db.session.flush()
     return chosen
+
+
+def routing_settings() -> dict[str, tuple[str, list[int]]]:
+    """Each department's mode and agents, for the settings page."""
+    modes = dict(
+        db.session.execute(select(DepartmentRouting.department, DepartmentRouting.mode)).all()
+    )
+    members: dict[str, list[int]] = {d.value: [] for d in Department}
+    for department, user_id in db.session.execute(
+        select(DepartmentAgent.department, DepartmentAgent.user_id)
+    ):
+        members[department].append(user_id)
+    return {
+        d.value: (modes.get(d.value, RoutingMode.ROUND_ROBIN.value), members[d.value])
+        for d in Department
+    }
+
+
+def set_routing(*, actor: User, department: str, mode: str, agent_ids: set[int]) -> None:
+    """Set how ``department``'s new cases are handed out, and among whom.
+
+    :raises DomainError: for an unknown department or mode, or someone who is not an agent.
+    """
+    if not actor.can(Permission.CASES_SUPERVISE):
+        raise PermissionDenied(_l("Only supervisors set how cases are routed."))
+    if department not in {d.value for d in Department}:
+        raise DomainError(_l("Choose a department from the list."))
+    if mode not in {m.value for m in RoutingMode}:
+        raise DomainError(_l("Choose how new cases are handed out."), field="mode")
+    agents = set(
+        db.session.scalars(
+            select(UserRole.user_id).where(
+                UserRole.user_id.in_(agent_ids), UserRole.role == Role.AGENT.value
+            )
+        )
+    )
+    if agents != agent_ids:
+        raise DomainError(_l("Only agents can be given cases."))
+    old_mode, old_agents = routing_settings()[department]
+    setting = _setting_for_update(department)
+    setting.mode = mode
+    db.session.execute(delete(DepartmentAgent).where(DepartmentAgent.department == department))
+    db.session.add_all(DepartmentAgent(department=department, user_id=i) for i in sorted(agents))
+    db.session.flush()
+    changes: dict[str, list] = {}
+    if old_mode != mode:
+        changes["mode"] = [old_mode, mode]
+    if sorted(old_agents) != sorted(agents):
+        changes["agents"] = [sorted(old_agents), sorted(agents)]
+    if changes:
+        record(
+            action=AuditAction.ROUTING_CHANGED,
+            actor=actor,
+            object_type="department",
+            object_id=department,
+            details=changes,
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
@@ -21,12 +21,16 @@ from crm.cases.models import (
     DEPARTMENT_LABELS,
     PRIORITY_LABELS,
     STATUS_LABELS,
+    Case,
     CaseStatus,
     Department,
 )
 from crm.cases.providers import register_providers
 from crm.cases.sla import sla_state
+from crm.channels import linking, thread
+from crm.channels.forms import MessageForm
 from crm.core.ids import arg_id
+from crm.core.limits import megabytes
 from crm.customers.access import customer_for
 from crm.database import utcnow
 from crm.errors import DomainError
@@ -137,8 +141,14 @@ def new() -> str | tuple[str, int] | BaseResponse:
 @bp.get("/<int:case_id>")
 @permission_required(Permission.CASES_WORK)
 def show(case_id: int) -> str:
+    return render_case(case_for(signed_in_user(), case_id))
+
+
+def render_case(
+    case: Case, *, message_form: MessageForm | None = None, message_kind: str = "reply"
+) -> str:
+    """The case page; a reply or note the rules refused comes back in its box, as typed."""
     actor = signed_in_user()
-    case = case_for(actor, case_id)
     transfer_form = TransferForm(
         formdata=None, department=case.department, assignee_id=str(case.assignee_id or "")
     )
@@ -157,7 +167,14 @@ def show(case_id: int) -> str:
         may_change=may_change_case(actor, case),
         survey=db.session.scalar(select(Survey).where(Survey.case_id == case.id)),
         sla=sla_state(case, utcnow()),
-        events=queries.events(case),
+        items=thread.thread(case),
+        mails=thread.mail_states(case),
+        reply_to=thread.reply_address(case),
+        templates=thread.active_templates(),
+        candidates=linking.candidates(case) if case.customer_id is None else [],
+        message_form=message_form or MessageForm(formdata=None),
+        message_kind=message_kind,
+        attachment_limit=megabytes(current_app.config["ATTACHMENT_MAX_BYTES"]),
         next_statuses=sorted(
             services.TRANSITIONS[CaseStatus(case.status)], key=list(CaseStatus).index
         ),

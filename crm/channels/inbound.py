@@ -116,7 +116,10 @@ def receive(message: InboundMessage) -> Received:
     receipt = db.session.scalars(
         select(InboundReceipt).where(InboundReceipt.external_id == message.external_id[:255])
     ).one()
-    if not claimed or message.ignored:
+    if not claimed:
+        # A repeat: the first arrival did the work; this one created nothing.
+        return Received(receipt.case_id, False, receipt.customer_id, receipt.ignored)
+    if message.ignored:
         return _of(receipt)
     case = _thread_of(message)
     created = case is None

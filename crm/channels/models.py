@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.auth.models import User
+from crm.cases.models import Case
 from crm.database import UTCDateTime, utcnow
 from crm.extensions import db
 
@@ -78,6 +79,7 @@ class CaseMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[User | None] = relationship(lazy="joined")
+    case: Mapped[Case] = relationship()
     attachments: Mapped[list[CaseAttachment]] = relationship(
         order_by="CaseAttachment.id", viewonly=True
     )

@@ -202,6 +202,7 @@ def send_outbox(now: datetime) -> int:
             mail = db.session.get(OutboundMail, mail_id)
             _failed(mail, error, now)
             mail.claimed_at = None
+        db.session.commit()
         return 0
     sent = 0
     with connection as smtp:

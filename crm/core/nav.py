@@ -81,6 +81,18 @@ GROUPS: tuple[NavGroup, ...] = (
                 "cases.supervise",
                 current=("surveys.survey_figures",),
             ),
+            NavItem(
+                _l("Case routing"),
+                "case_settings.routing",
+                "cases.supervise",
+                current=("case_settings.routing",),
+            ),
+            NavItem(
+                _l("Reply templates"),
+                "case_settings.templates",
+                "cases.supervise",
+                current=("case_settings.templates", "case_settings.edit_template"),
+            ),
         ),
     ),
     NavGroup(

@@ -13,6 +13,7 @@ from crm.customers.models import Customer, Tier
 from crm.demo import demo_agents, demo_planner, demo_reviewer, demo_trainer, seed_demo_users
 from crm.demo.callbacks import seed_callbacks, seed_due_calls
 from crm.demo.cases import seed_cases
+from crm.demo.channels import seed_channels
 from crm.demo.customers import seed_customers, seed_interactions
 from crm.demo.quality import seed_quality
 from crm.demo.today import seed_open_cases
@@ -61,6 +62,8 @@ def seed_all(sizes: Sizes, *, rng: random.Random, now: datetime) -> Seeded:
     seed_cases(sizes.cases, rng=rng, customer_ids=customer_ids, agents=agents, now=now)
     open_cases = seed_open_cases(rng=rng, customer_ids=customer_ids, agents=agents, now=now)
     planner, trainer, reviewer = demo_planner(), demo_trainer(), demo_reviewer()
+    if planner is not None:
+        seed_channels(rng=rng, supervisor=planner, agents=agents, now=now)
     due_calls = 0
     if planner is not None:
         seed_callbacks(

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from crm.auth.permissions import Permission, permission_required
 from crm.auth.sessions import signed_in_user
 from crm.cases.access import case_to_change
+from crm.channels.thread import invite_to_survey
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
@@ -95,8 +96,14 @@ def create_link(case_id: int) -> str | BaseResponse:
         db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for("cases.show", case_id=case.id))
-    db.session.commit()
     link = url_for("survey.respond", token=token, _external=True)
+    invitation = invite_to_survey(case=case, link=link, now=utcnow())
+    db.session.commit()
+    if invitation is not None:
+        flash(
+            _("The survey link is being e-mailed to %(address)s.", address=invitation.to_address),
+            "success",
+        )
     qr = segno.make(link, error="m").svg_data_uri(scale=4)
     return render_template("surveys/link.html", case=case, link=link, qr=qr)
 

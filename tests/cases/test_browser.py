@@ -52,7 +52,7 @@ def test_a_complaint_from_logging_to_the_customers_survey(
     agent.get_by_label("处理人").select_option(label="赵磊")
     agent.get_by_label("给接手人的说明").fill("请联系物流公司核实")
     agent.get_by_role("button", name="转交", exact=True).click()
-    expect(agent.get_by_test_id("case-events")).to_contain_text("转交了工单")
+    expect(agent.get_by_test_id("case-thread")).to_contain_text("转交了工单")
     # Now it is 赵磊's case: 刘洋 follows it, 赵磊 works it.
     expect(agent.get_by_test_id("case-read-only")).to_be_visible()
     expect(agent.get_by_test_id("status-buttons").get_by_role("button")).to_have_count(0)

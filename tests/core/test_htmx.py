@@ -66,4 +66,4 @@ def test_containers_of_user_text_are_closed_to_htmx(app, client, login_as) -> No
     case_page = client.get(f"/cases/{ids[1]}").get_data(as_text=True)
     assert re.search(r"<h1 [^>]*hx-disable>#\d+ 主题</h1>", case_page)
     assert '<p class="mt-3 text-pre" hx-disable>描述</p>' in case_page
-    assert 'data-testid="case-events" hx-disable>' in case_page
+    assert 'data-testid="case-thread" hx-disable>' in case_page
