@@ -15,6 +15,7 @@ from crm.auth.models import User
 from crm.auth.permissions import ROLE_LABELS
 from crm.callbacks.models import CADENCE_LABELS, TASK_REASON_LABELS
 from crm.cases.models import DEPARTMENT_LABELS, PRIORITY_LABELS, STATUS_LABELS
+from crm.cases.routing_models import MODE_LABELS
 from crm.core.links import object_page
 from crm.core.providers import merge_providers
 from crm.customers.merge import FIELD_LABELS as MERGE_FIELD_LABELS
@@ -119,6 +120,12 @@ FIELD_LABELS = {
     "title": _l("Title"),
     "invited": _l("Invited"),
     "cases_paused": _l("Cases paused"),
+    "recipient": _l("Sent to"),
+    "message": _l("Message"),
+    "origin": _l("Arrived by"),
+    "mode": _l("New cases go"),
+    "agents": _l("Agents of this queue"),
+    "body": _l("Text"),
 }
 
 #: fields whose values are codes, shown by their label (a code without one stays as it is)
@@ -132,13 +139,15 @@ VALUE_LABELS: dict[str, dict[Any, Any]] = {
     "decision": DISPUTE_LABELS,
     "reason": TASK_REASON_LABELS,
     "channel": {**CHANNEL_LABELS, "link": _l("Survey link")},
+    "origin": {**CHANNEL_LABELS, "agent": _l("Typed in by an agent")},
+    "mode": MODE_LABELS,
 }
 
 #: the kinds of object whose ``name`` is a person's
 PEOPLE = frozenset({"user", "customer"})
 #: fields whose values are user ids, shown by name
 USER_FIELDS = frozenset(
-    {"assignee", "owner_id", "trainer_id", "agent_id", "reviewer_id", "reviewers"}
+    {"assignee", "owner_id", "trainer_id", "agent_id", "reviewer_id", "reviewers", "agents"}
 )
 
 

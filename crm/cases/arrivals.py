@@ -174,4 +174,5 @@ def link_customer(*, actor: User, case: Case, customer: Customer, now: datetime)
         object_id=case.id,
         details={"customer": [None, customer.id]},
     )
-    log_contact(case, db.session.get(User, case.assignee_id) or actor)
+    handler = db.session.get(User, case.assignee_id) if case.assignee_id else None
+    log_contact(case, handler or actor)

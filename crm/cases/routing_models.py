@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.cases.models import Department
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 
 
 class RoutingMode(StrEnum):
@@ -18,6 +19,13 @@ class RoutingMode(StrEnum):
     LEAST_OPEN = "least_open"
     #: new cases wait in the queue for a supervisor or an agent to take them
     MANUAL = "manual"
+
+
+MODE_LABELS = {
+    RoutingMode.ROUND_ROBIN.value: _l("To each agent in turn"),
+    RoutingMode.LEAST_OPEN.value: _l("To the agent with the fewest open cases"),
+    RoutingMode.MANUAL.value: _l("Into the queue, taken by hand"),
+}
 
 
 class DepartmentRouting(db.Model):

@@ -12,7 +12,7 @@ from crm.auth.queries import active_agents
 from crm.auth.sessions import signed_in_user
 from crm.cases.models import DEPARTMENT_LABELS, Department
 from crm.cases.routing import routing_settings, set_routing
-from crm.cases.routing_models import RoutingMode
+from crm.cases.routing_models import MODE_LABELS
 from crm.channels.forms import ReplyTemplateForm
 from crm.channels.models import ReplyTemplate
 from crm.channels.reply_templates import save_template
@@ -21,15 +21,8 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error
 from crm.i18n import gettext as _
-from crm.i18n import lazy_gettext as _l
 
 bp = Blueprint("case_settings", __name__, url_prefix="/cases/settings")
-
-MODE_LABELS = {
-    RoutingMode.ROUND_ROBIN.value: _l("To each agent in turn"),
-    RoutingMode.LEAST_OPEN.value: _l("To the agent with the fewest open cases"),
-    RoutingMode.MANUAL.value: _l("Into the queue, taken by hand"),
-}
 
 
 @bp.get("/templates")

@@ -114,7 +114,7 @@ def reply(
         actor=actor,
         object_type="case",
         object_id=case.id,
-        details={"message": entry.id, "to": to_address},
+        details={"message": entry.id, "recipient": to_address},
     )
     db.session.flush()
     return entry

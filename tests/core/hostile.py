@@ -3,10 +3,13 @@ the domain services, each value tagged with its kind so a test can tell which on
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
+
+from sqlalchemy import select
 
 from crm.api.tokens import create_token
 from crm.auth.models import User
@@ -14,6 +17,10 @@ from crm.auth.permissions import Role
 from crm.callbacks.services import skip_task
 from crm.cases.services import change_status, open_case, transfer
 from crm.cases.settings import set_holiday
+from crm.channels.inbound import InboundAttachment, InboundMessage, receive
+from crm.channels.models import CaseAttachment
+from crm.channels.reply_templates import save_template
+from crm.channels.thread import add_note, reply
 from crm.contingency.services import log_update, start_incident
 from crm.customers.imports import start_import
 from crm.customers.merge import merge_customers
@@ -66,6 +73,10 @@ KINDS = (
     "update",
     "survey",
     "skip",
+    "message",
+    "note",
+    "sender",
+    "template",
 )
 
 
@@ -142,6 +153,26 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
         assignee=agent,
         now=now,
         note=value("transfer"),
+    )
+    receive(
+        InboundMessage(
+            channel="portal",
+            case_id=case.id,
+            external_id="portal:hostile",
+            subject=value("subject"),
+            body_text=value("message"),
+            quoted_text=value("message"),
+            body_html=f"<p>{value('message')}</p>",
+            sender_name=value("sender"),
+            received_at=now,
+            attachments=[InboundAttachment(value("file") + ".png", io.BytesIO(b"\x89PNG"))],
+        )
+    )
+    add_note(actor=agent, case=case, body=value("note"), now=now)
+    case.requester_email = "sender@example.cn"
+    reply(actor=agent, case=case, body=value("message"), now=now)
+    template = save_template(
+        actor=boss, template=None, name=value("template"), body=value("template"), active=True
     )
     resolved = open_case(
         actor=agent, customer=customer, subject=value("subject"), category="tech_support", now=now
@@ -246,4 +277,7 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
         "this_month": department_today(now).strftime("%Y-%m"),
         "month": (now.date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
         "topic_id": topic.id,
+        "attachment_id": db.session.scalar(select(CaseAttachment.id)),
+        "template_id": template.id,
+        "department": "service",
     }

@@ -43,6 +43,9 @@ NOT_PAGES = {
     "two_factor.verify",
     "survey.respond",
     "auth.login",
+    "channels.attachment",
+    "channels.use_template",
+    "channels.customer_search",
 }
 #: the home's sections are fragments too: each is checked on the home page it is part of
 NOT_PAGES |= {endpoint for endpoint, _method in MATRIX if endpoint.startswith("home.")}

@@ -32,6 +32,9 @@ ARGUMENTS = {
     "token": "survey_token",
     "month": "month",
     "merge_id": "merge_id",
+    "attachment_id": "attachment_id",
+    "template_id": "template_id",
+    "department": "department",
     ("training.session", "session_id"): "training_session",
     ("qa.calibration_session", "session_id"): "calibration_session",
 }
@@ -50,7 +53,7 @@ QUERIES = {
     "audit.index": ["", f"q={quote(hostile('q'))}"],
 }
 #: token-authenticated JSON, and files that are not pages
-SKIPPED = {"static", "qa.report_xlsx"}
+SKIPPED = {"static", "qa.report_xlsx", "channels.attachment"}
 
 
 def page_paths(app: Flask, values: dict[str, int | str]) -> list[str]:

@@ -89,6 +89,10 @@ CHINESE = {
     "update": "已切换备用线路",
     "survey": "满意",
     "skip": "客户出差",
+    "message": "请问发票什么时候开？",
+    "note": "已联系财务",
+    "sender": "周女士",
+    "template": "常用答复",
 }
 #: ASCII the seed typed on purpose: user names and criterion codes are data, not UI
 SEEDED_ASCII = [f"{role.value}.one" for role in Role] + ["qa.two"]
