@@ -197,3 +197,20 @@ def test_supervisors_set_routing_and_templates(client, login_as, app) -> None:
     )
     listing = client.get("/cases/settings/templates").get_data(as_text=True)
     assert "&lt;img src=x" in listing and "<img src=x" not in listing
+
+
+def test_a_failed_mail_shows_and_is_sent_again(client, login_as, arrived) -> None:
+    case_id, _customer = arrived
+    login_as("agent")
+    with client.application.app_context():
+        mail = db.session.scalars(select(OutboundMail)).one()
+        mail.state, mail.attempts, mail.last_error = "failed", 8, "550 mailbox unavailable"
+        db.session.commit()
+        mail_id = mail.id
+    html = page_of(client, case_id)
+    assert "未送达" in html and "550 mailbox unavailable" in html
+    token = csrf_token(client, f"/cases/{case_id}")
+    client.post(f"/cases/{case_id}/mails/{mail_id}/retry", data={"csrf_token": token})
+    with client.application.app_context():
+        mail = db.session.get(OutboundMail, mail_id)
+        assert (mail.state, mail.attempts) == ("pending", 0)
