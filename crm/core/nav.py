@@ -139,7 +139,10 @@ GROUPS: tuple[NavGroup, ...] = (
     NavGroup(
         "reports",
         _l("Reports"),
-        (NavItem(_l("Dashboard"), "reports.dashboard", "reports.view", prefix="reports."),),
+        (
+            NavItem(_l("Dashboard"), "reports.dashboard", "reports.view", prefix="reports."),
+            NavItem(_l("Call figures"), "calls.report", "reports.view", current=("calls.report",)),
+        ),
     ),
     NavGroup(
         "admin",

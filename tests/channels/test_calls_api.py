@@ -133,7 +133,14 @@ def test_a_naive_time_is_refused_with_a_message_that_says_how(client, token) -> 
 
 @pytest.mark.parametrize(
     "data",
-    [b"{not json", b"\xff\xfe\x00garbage", "[1, 2]".encode(), '{"call_id": "\u0000"}'.encode()],
+    [
+        b"{not json",
+        b"\xff\xfe\x00garbage",
+        b"[1, 2]",
+        '{"call_id": "\u0000"}'.encode(),
+        # GB2312 bytes declared as JSON (which is UTF-8): not readable, refused, not mangled
+        '{"call_id": "来电", "event": "ringing"}'.encode("gb2312"),
+    ],
 )
 def test_bodies_that_are_not_a_json_object_are_refused(app, client, token, data) -> None:
     answer = client.post(
