@@ -10,6 +10,8 @@ from crm.channels.call_reports import call_figures
 from crm.channels.calls import record_call_event
 from crm.database import utcnow
 from crm.extensions import db
+from crm.notifications.kinds import link
+from crm.notifications.models import Notification
 from tests.conftest import login
 from tests.factories import make_customer, make_user
 
@@ -144,3 +146,14 @@ def test_a_poll_after_the_session_ended_sends_the_page_to_sign_in(client, login_
         session["seen_at"] -= 24 * 3600
     answer = client.get("/calls/ringing", headers={"HX-Request": "true"})
     assert answer.status_code == 204 and answer.headers["HX-Redirect"].endswith("/login")
+
+
+def test_a_notice_about_an_unknown_callers_missed_call_opens_the_screen_pop(app) -> None:
+    with app.app_context():
+        system = make_user(username="phone.system", roles=["agent"])
+        make_user(username="boss", roles=["supervisor"])
+        _call(system, "m1", [("missed", utcnow())], number="13700000000")
+        db.session.commit()
+        notice = db.session.query(Notification).one()
+        with app.test_request_context():
+            assert link(notice) == "/pop?phone=13700000000"
