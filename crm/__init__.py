@@ -24,6 +24,7 @@ from crm.callbacks.models import CADENCE_LABELS, TASK_REASON_LABELS, TASK_STATUS
 from crm.callbacks.views import bp as callbacks_bp
 from crm.cases.settings_views import bp as sla_bp
 from crm.cases.views import bp as cases_bp
+from crm.channels.call_views import bp as calls_bp
 from crm.channels.settings_views import bp as case_settings_bp
 from crm.channels.views import bp as channels_bp
 from crm.cli import register_commands
@@ -125,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
         cases_bp,
         channels_bp,
         case_settings_bp,
+        calls_bp,
         survey_public_bp,
         surveys_bp,
         sla_bp,

@@ -363,6 +363,9 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("reports.targets", "POST"): Route("/reports/targets", Permission.TARGETS_MANAGE),
     ("reports.monthly_list", "GET"): Route("/reports/monthly", Permission.REPORTS_VIEW),
     ("reports.monthly", "GET"): Route("/reports/monthly/2026-10", Permission.REPORTS_VIEW),
+    ("calls.report", "GET"): Route("/reports/calls?day=2026-10-08", Permission.REPORTS_VIEW),
+    # The call pop every page of those who log contacts polls (crm/channels/call_views.py).
+    ("calls.ringing", "GET"): Route("/calls/ringing", Permission.INTERACTIONS_LOG),
     # Retiring a scorecard after the pages that use it.
     ("qa.scorecard_active", "POST"): Route(
         "/qa/scorecards/{scorecard}/active", Permission.QA_MANAGE

@@ -149,6 +149,9 @@ class Operation:
     idempotent: bool
     #: statuses the operation can answer besides its success and the common ones
     errors: tuple[int, ...]
+    #: other success statuses, with the same body (e.g. 200 for a repeated event whose first
+    #: delivery answered 201); the view then returns ``(body, status)``
+    also: tuple[int, ...] = ()
 
     @property
     def path_params(self) -> list[str]:
@@ -258,12 +261,13 @@ def operation(
     status: int = 200,
     idempotent: bool = False,
     errors: tuple[int, ...] = (),
-) -> Callable[[Callable[..., BaseModel | None]], Callable[..., Response]]:
+    also: tuple[int, ...] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
     """Declare an API operation. The view receives the user, the path ids and the parsed
     ``query``/``body``, returns a ``response`` instance, and never commits: the operation
     commits once the view has succeeded (and keeps the response for idempotent retries)."""
 
-    def decorate(func: Callable[..., BaseModel | None]) -> Callable[..., Response]:
+    def decorate(func: Callable[..., Any]) -> Callable[..., Response]:
         spec = Operation(
             method,
             path,
@@ -277,6 +281,7 @@ def operation(
             status,
             idempotent,
             errors,
+            also,
         )
         OPERATIONS.append(spec)
 
@@ -297,6 +302,9 @@ def operation(
             if body is not None:
                 kwargs["body"] = _parse_body(body)
             result = func(user, **kwargs)
+            answered = status
+            if also:
+                result, answered = result
             payload = result.model_dump(mode="json") if result is not None else None
             if key:
                 db.session.add(
@@ -304,7 +312,7 @@ def operation(
                         user_id=user.id,
                         key=key,
                         fingerprint=fingerprint,
-                        status=status,
+                        status=answered,
                         body=payload,
                     )
                 )
@@ -318,9 +326,9 @@ def operation(
                         return replayed
                     raise
             if payload is None:
-                return Response(status=status)
+                return Response(status=answered)
             answer = jsonify(payload)
-            answer.status_code = status
+            answer.status_code = answered
             return answer
 
         rule = re.sub(r"\{(\w+)\}", r"<int:\1>", path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, render_template, request
 
-from crm.api import customers, work  # noqa: F401 - importing registers their operations
+from crm.api import calls, customers, work  # noqa: F401 - importing registers their operations
 from crm.api.framework import bp
 from crm.api.spec import openapi
 

@@ -96,15 +96,16 @@ def openapi(server_url: str) -> dict[str, Any]:
             query_schema = operation.query.model_json_schema(ref_template=REF)
             components.update(query_schema.pop("$defs", {}))
         responses: dict[str, Any] = {}
-        if operation.response is not None:
-            responses[str(operation.status)] = {
-                "description": "Success.",
-                "content": {
-                    "application/json": {"schema": refs[(operation.response, "serialization")]}
-                },
-            }
-        else:
-            responses[str(operation.status)] = {"description": "Success, no body."}
+        for success in (operation.status, *operation.also):
+            if operation.response is not None:
+                responses[str(success)] = {
+                    "description": "Success.",
+                    "content": {
+                        "application/json": {"schema": refs[(operation.response, "serialization")]}
+                    },
+                }
+            else:
+                responses[str(success)] = {"description": "Success, no body."}
         for status in _statuses(operation):
             responses[str(status)] = {
                 "description": ERROR_DESCRIPTIONS.get(status, "Error."),

@@ -36,15 +36,18 @@ from crm.security import is_safe_next
 bp = Blueprint("auth", __name__)
 
 _UNCHECKED_ENDPOINTS = {"static", "core.healthz", "core.readyz"}
+#: pages polling by themselves besides the home's sections: the call pop of every page
+_POLLS = {"calls.ringing"}
 
 
 @bp.before_app_request
 def enforce_session_limits() -> BaseResponse | None:
     if request.endpoint in _UNCHECKED_ENDPOINTS or not current_user.is_authenticated:
         return None
-    # The home's sections poll every 30 s by themselves: counted as activity, a home left open
-    # on a screen would never reach the idle limit.
-    if not session_expired(activity=request.blueprint != "home"):
+    # The home's sections and the call pop poll by themselves: counted as activity, a page left
+    # open on a screen would never reach the idle limit.
+    polled = request.blueprint == "home" or request.endpoint in _POLLS
+    if not session_expired(activity=not polled):
         return None
     logout_user()
     flash(_("Your session has expired. Please sign in again."), "warning")

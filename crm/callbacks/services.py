@@ -331,3 +331,45 @@ def reassign_tasks(*, actor: User, tasks: Sequence[CallbackTask], assignee: User
             details={"tasks": [task.id for task in moved]},
         )
     return len(moved)
+
+
+def add_one_off_task(
+    *, actor: User, customer: Customer, assignee: User, due_date: date, purpose: str
+) -> CallbackTask:
+    """One callback outside any schedule (a missed call to return): a plan of a single
+    occurrence, generated already, with its task. The actor may be a system user (the phone
+    system's token), so no planner permission is asked; the assignee must work callbacks.
+
+    :raises DomainError: when the assignee is not an active user who works callbacks.
+    """
+    if not assignee.active or not assignee.can(Permission.CALLBACKS_WORK):
+        raise DomainError(_l("Choose an active agent."), field="assignee_id")
+    plan = CallbackPlan(
+        customer_id=customer.id,
+        purpose=purpose.strip()[:200],
+        cadence=Cadence.ONCE.value,
+        start_date=due_date,
+        end_date=due_date,
+        assignee_id=assignee.id,
+        created_by_id=actor.id,
+        generated_until=due_date,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    task = CallbackTask(
+        plan_id=plan.id,
+        customer_id=customer.id,
+        due_date=due_date,
+        assignee_id=assignee.id,
+        status=TaskStatus.DUE.value,
+    )
+    db.session.add(task)
+    db.session.flush()
+    record(
+        action=AuditAction.CALLBACK_PLANNED,
+        actor=actor,
+        object_type="callback_plan",
+        object_id=plan.id,
+        details={"customer": customer.id, "cadence": plan.cadence, "assignee": assignee.id},
+    )
+    return task

@@ -36,6 +36,8 @@ NOT_PAGES = {
     "core.healthz",
     "core.readyz",
     "customers.quick_search",
+    # the call pop's fragment: checked inside a page in tests/channels/test_calls_browser.py
+    "calls.ringing",
     "callbacks.worklist_more",
     "qa.report_xlsx",
     "api.openapi_json",
