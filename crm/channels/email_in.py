@@ -15,6 +15,7 @@ import hashlib
 import re
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage, Message
 from email.parser import BytesFeedParser
 from email.utils import parseaddr
@@ -73,6 +74,18 @@ def parse_message(raw: bytes | BinaryIO, *, own_address: str | None = None) -> I
         attachments=attachments,
         ignored=ignored_reason(message, sender_address, own_address),
     )
+
+
+@contextmanager
+def parsed(raw: bytes | BinaryIO, *, own_address: str | None = None) -> Iterator[InboundMessage]:
+    """``parse_message`` for a ``with`` block, which closes (and so deletes) the attachments'
+    temporary files when it ends; ``receive`` has copied them into the store by then."""
+    message = parse_message(raw, own_address=own_address)
+    try:
+        yield message
+    finally:
+        for attachment in message.attachments:
+            attachment.stream.close()
 
 
 def _parse(raw: bytes | BinaryIO) -> tuple[EmailMessage, str]:

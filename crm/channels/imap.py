@@ -19,7 +19,7 @@ from flask import current_app
 from imapclient import IMAPClient
 from sqlalchemy.exc import OperationalError
 
-from crm.channels.email_in import MESSAGE_MAX_BYTES, MessageError, parse_message
+from crm.channels.email_in import MESSAGE_MAX_BYTES, MessageError, parsed
 from crm.channels.inbound import receive
 from crm.extensions import db
 
@@ -91,13 +91,9 @@ def _take(client: IMAPClient, uid: int) -> bool:
     try:
         if raw is None:
             raise MessageError("the server sent no body")
-        message = parse_message(raw)
-        try:
+        with parsed(raw) as message:
             receive(message)
             db.session.commit()
-        finally:
-            for attachment in message.attachments:
-                attachment.stream.close()
     except OperationalError:
         db.session.rollback()
         raise

@@ -7,7 +7,7 @@ sender to a customer without guessing, keeps its attachments, acknowledges it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import BinaryIO
 
@@ -94,7 +94,8 @@ def _of(receipt: InboundReceipt) -> Received:
 
 def receive(message: InboundMessage) -> Received:
     """Take one message in; the same ``external_id`` a second time (or in a second process at
-    once) changes nothing and answers as the first time did.
+    once) changes nothing and answers as the first time did, except that it did not create
+    the case (``created`` is False).
 
     The caller commits.
     """
@@ -116,7 +117,9 @@ def receive(message: InboundMessage) -> Received:
     receipt = db.session.scalars(
         select(InboundReceipt).where(InboundReceipt.external_id == message.external_id[:255])
     ).one()
-    if not claimed or message.ignored:
+    if not claimed:
+        return replace(_of(receipt), created=False)
+    if message.ignored:
         return _of(receipt)
     case = _thread_of(message)
     created = case is None

@@ -15,7 +15,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from crm.channels.email_in import MessageError, parse_message
+from crm.channels.email_in import MessageError, parsed
 from crm.channels.imap import fetch_mail
 from crm.channels.inbound import receive
 from crm.database import utcnow
@@ -45,19 +45,19 @@ def mail_ingest_command() -> None:
     """Take in one RFC 822 message from standard input; print as the last line
     {"case", "created", "customer", "ignored"} as JSON."""
     try:
-        message = parse_message(click.get_binary_stream("stdin"))
+        with parsed(click.get_binary_stream("stdin")) as message:
+            try:
+                received = receive(message)
+                db.session.commit()
+            except Exception as error:
+                db.session.rollback()
+                current_app.logger.exception("mail-ingest could not store %s", message.external_id)
+                click.echo(
+                    f"mail-ingest: could not store the message, try again later: {error}",
+                    err=True,
+                )
+                sys.exit(EX_TEMPFAIL)
     except MessageError as error:
         click.echo(f"mail-ingest: not taken: {error}", err=True)
         sys.exit(EX_DATAERR)
-    try:
-        received = receive(message)
-        db.session.commit()
-    except Exception as error:
-        db.session.rollback()
-        current_app.logger.exception("mail-ingest could not store %s", message.external_id)
-        click.echo(f"mail-ingest: could not store the message, try again later: {error}", err=True)
-        sys.exit(EX_TEMPFAIL)
-    finally:
-        for attachment in message.attachments:
-            attachment.stream.close()
     click.echo(received.as_json())
