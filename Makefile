@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Chromium and CJK fonts for the browser tests, PostgreSQL for the second test run.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk postgresql
+# Chromium and CJK fonts for the browser tests, PostgreSQL for the second test run, Dovecot's
+# IMAP server for the mail reader's tests.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk postgresql dovecot-imapd
 
 .PHONY: run test security lint format system-deps translations extract-messages clean-test-db bench bench-soak bench-dashboard bench-import
 

@@ -14,6 +14,7 @@ from crm.auth.lockout import clear_failures
 from crm.auth.permissions import Role
 from crm.auth.services import create_user, find_user_by_username
 from crm.backup import BackupError, backup_to, check, restore_from
+from crm.channels.mail_cli import mail_fetch_command, mail_ingest_command
 from crm.customers.import_cli import import_customers_command, import_undo_command
 from crm.database import utcnow
 from crm.demo import DEMO_PASSWORD, database_is_empty
@@ -177,3 +178,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(import_customers_command)
     app.cli.add_command(import_undo_command)
+    app.cli.add_command(mail_fetch_command)
+    app.cli.add_command(mail_ingest_command)

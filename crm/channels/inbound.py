@@ -7,7 +7,7 @@ sender to a customer without guessing, keeps its attachments, acknowledges it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import BinaryIO
 
@@ -94,7 +94,8 @@ def _of(receipt: InboundReceipt) -> Received:
 
 def receive(message: InboundMessage) -> Received:
     """Take one message in; the same ``external_id`` a second time (or in a second process at
-    once) changes nothing and answers as the first time did.
+    once) changes nothing and answers as the first time did, except that it did not create
+    the case (``created`` is False).
 
     The caller commits.
     """
@@ -118,7 +119,7 @@ def receive(message: InboundMessage) -> Received:
     ).one()
     if not claimed:
         # A repeat: the first arrival did the work; this one created nothing.
-        return Received(receipt.case_id, False, receipt.customer_id, receipt.ignored)
+        return replace(_of(receipt), created=False)
     if message.ignored:
         return _of(receipt)
     case = _thread_of(message)
