@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # IMAP server for the mail reader's tests.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk postgresql dovecot-imapd
 
-.PHONY: run test security lint format system-deps translations extract-messages clean-test-db bench bench-soak bench-dashboard bench-import
+.PHONY: run test security lint format system-deps translations extract-messages clean-test-db bench bench-soak bench-dashboard bench-import bench-mail
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -96,6 +96,12 @@ bench-dashboard: $(BIN)/.installed
 bench-import: $(BIN)/.dev-installed
 	$(BIN)/python bench/import_speed.py --latency
 	$(BIN)/python bench/import_speed.py --rows 1000000
+
+# 500 generated e-mails (mixed charsets, threaded replies, attachments) taken in through
+# parse + receive into a fresh SQLite database (messages/s, peak RSS), then mails with a 20 MB
+# attachment each: the peak RSS should not grow with their number. Figures only.
+bench-mail: $(BIN)/.dev-installed
+	$(BIN)/python bench/mail_ingest.py --messages 500 --large 4
 
 # The hot paths under load (README, "Performance"): seeds instance/bench.db and a PostgreSQL
 # database crm_bench at full size once, then serves each under gunicorn and drives it with wrk.

@@ -77,7 +77,8 @@ class Mailbox:
         """Each message's flags and keywords, in the folder's order."""
         with self.server.client() as client:
             client.select_folder(self.folder, readonly=True)
-            fetched = client.fetch("1:*", ["FLAGS"]) if client.search() else {}
+            uids = client.search()
+            fetched = client.fetch(uids, ["FLAGS"]) if uids else {}
         return [
             {flag.decode() for flag in fetched[uid][b"FLAGS"]} - {"\\Recent"}
             for uid in sorted(fetched)

@@ -109,14 +109,21 @@ class Dovecot:
                 f"{DOVECOT} is missing: `make test` installs it with apt (package dovecot-imapd)"
             )
         self._write_config()
-        started = subprocess.run(  # noqa: S603 - Debian's dovecot with our test config
-            [DOVECOT, "-c", str(self.root / "dovecot.conf")],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        # Output to a file, not a pipe: the daemon's children inherit it and would keep a pipe
+        # open for as long as they run.
+        errors = self.root / "start.err"
+        with errors.open("wb") as sink:
+            started = subprocess.run(  # noqa: S603 - Debian's dovecot with our test config
+                [DOVECOT, "-c", str(self.root / "dovecot.conf")],
+                stdout=sink,
+                stderr=sink,
+                stdin=subprocess.DEVNULL,
+                check=False,
+            )
         if started.returncode != 0:
-            raise RuntimeError(f"Dovecot did not start: {started.stderr}{self._log_text()}")
+            raise RuntimeError(
+                f"Dovecot did not start: {errors.read_text(errors='replace')}{self._log_text()}"
+            )
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -136,7 +143,9 @@ class Dovecot:
             return
         subprocess.run(  # noqa: S603 - our own server
             [DOVECOT, "-c", str(self.root / "dovecot.conf"), "stop"],
-            capture_output=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
             check=False,
         )
         deadline = time.monotonic() + 10
