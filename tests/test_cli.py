@@ -73,7 +73,12 @@ def test_seed_demo_gives_every_page_a_history_to_show(app) -> None:
         # Past cases as asked and every agent's open desk; surveys for most resolved ones;
         # twelve past monthly calls per plan, the one-off calls due today or overdue, and the
         # calls the scheduler makes up to its horizon.
-        assert counts["cases"] == 60 + len(demo_agents()) * len(DESK) + len(UNASSIGNED)
+        # ... and this morning's three arrivals by e-mail and the contact form.
+        arrived = db.session.scalar(
+            select(func.count()).select_from(Case).where(Case.origin != "agent")
+        )
+        assert arrived == 3
+        assert counts["cases"] == 60 + len(demo_agents()) * len(DESK) + len(UNASSIGNED) + 3
         assert 0 < counts["surveys"] < 60
         today = department_today(utcnow())
         plan_calls = db.session.scalars(
