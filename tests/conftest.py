@@ -119,9 +119,10 @@ def app(database_url: str, attachment_dir: str) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def app_with(database_url: str, attachment_dir: str) -> Iterator[Callable[..., Flask]]:
+def app_with(app: Flask, database_url: str, attachment_dir: str) -> Iterator[Callable[..., Flask]]:
     """Build further apps with other settings, on the test's database unless told otherwise;
-    their connections are closed afterwards."""
+    their connections are closed afterwards. It asks for ``app`` so that the database is the
+    test's own on PostgreSQL too (``app`` empties the shared tables)."""
     built: list[Flask] = []
 
     def build(config_class: type[Config] = TestConfig, **overrides: object) -> Flask:
