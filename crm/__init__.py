@@ -26,6 +26,7 @@ from crm.cases.settings_views import bp as sla_bp
 from crm.cases.views import bp as cases_bp
 from crm.channels import inbound as _inbound  # noqa: F401 - TEMP until the routing page lands
 from crm.channels.views import bp as channels_bp
+from crm.channels.webform import public as webform_bp
 from crm.cli import register_commands
 from crm.contingency.views import bp as contingency_bp
 from crm.core.assets import register_assets
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
         training_bp,
         cases_bp,
         channels_bp,
+        webform_bp,
         survey_public_bp,
         surveys_bp,
         sla_bp,
