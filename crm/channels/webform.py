@@ -63,8 +63,8 @@ RECEIPT = "contact_receipt"
 PUBLIC_KINDS = (MessageKind.INBOUND.value, MessageKind.REPLY.value)
 #: the case's status as the customer would say it
 CUSTOMER_STATUS = {
-    CaseStatus.NEW: _l("Received"),
-    CaseStatus.ACCEPTED: _l("Received"),
+    CaseStatus.NEW: _l("We received it"),
+    CaseStatus.ACCEPTED: _l("We received it"),
     CaseStatus.IN_PROGRESS: _l("Being handled"),
     CaseStatus.REOPENED: _l("Being handled"),
     CaseStatus.WAITING: _l("Waiting for your answer"),
@@ -123,7 +123,7 @@ class AnswerForm(Form):
         description=_l("At most 5,000 characters."),
         render_kw={"rows": 6, "maxlength": MESSAGE_MAX_CHARS},
     )
-    attachment = FileField(_l("Attachment"), validators=[_check_attachment])
+    attachment = FileField(_l("Attach a file"), validators=[_check_attachment])
 
 
 class ContactForm(AnswerForm):
@@ -326,7 +326,15 @@ def keep_private(response: BaseResponse) -> BaseResponse:
 
 @public.errorhandler(CSRFError)
 def expired_form(_error: CSRFError) -> tuple[str, int]:
-    message = _("The form has expired or was sent from elsewhere. Please reload and try again.")
+    if request.mimetype == "multipart/form-data" and request.content_length and not request.form:
+        # Werkzeug drops a whole multipart body whose part headers are not UTF-8 (a file name
+        # in GBK from a non-browser client), so the token seems missing; say what happened.
+        message = _(
+            "We could not read what you sent; the attached file's name may be in an unusual "
+            "encoding. Please rename the file with plain letters and send again."
+        )
+    else:
+        message = _("The form has expired or was sent from elsewhere. Please reload and try again.")
     html = render_template(
         "channels/public/error.html", code=400, title=MESSAGES[400][0], message=message
     )
