@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -67,7 +68,7 @@ def web_case(app: Flask, *, body: str = "空调不制冷\n外机不转") -> tupl
         store(case_id=case.id, message_id=None, filename="loose.pdf", stream=io.BytesIO(b"%PDF"))
         link = issue_link(case)
         db.session.commit()
-        return case.id, link.split("5000", 1)[1]
+        return case.id, urlsplit(link).path
 
 
 def attachment_id(app: Flask, filename: str) -> int:
