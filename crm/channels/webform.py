@@ -6,7 +6,6 @@ answers. Both only turn what was typed into an ``InboundMessage`` for ``receive`
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import timedelta
 
@@ -23,38 +22,29 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
-from flask_wtf.file import FileField
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField, ValidationError
-from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from crm.auth.forms import EMAIL_PATTERN
-from crm.cases.models import CASE_CATEGORIES, Case, CaseStatus
-from crm.channels.attachments import PREVIEWED, clean_filename, path_of, type_of
+from crm.cases.models import Case, CaseStatus
+from crm.channels.attachments import PREVIEWED, path_of
 from crm.channels.inbound import InboundAttachment, InboundMessage, receive
 from crm.channels.models import CaseAttachment, CaseMessage, MessageChannel, MessageKind
 from crm.channels.portal import case_for_token, issue_link, link_issued_now
+from crm.channels.webform_forms import AnswerForm, ContactForm, new_form
 from crm.core.errors import MESSAGES
-from crm.core.limits import body_over_limit, megabytes
-from crm.customers.phones import normalise_phone
+from crm.core.limits import body_over_limit
 from crm.database import utcnow
-from crm.errors import DomainError
 from crm.extensions import db
-from crm.forms import Form
 from crm.i18n import current_language
 from crm.i18n import gettext as _
 from crm.i18n import lazy_gettext as _l
-from crm.interactions.models import CATEGORY_LABELS
 from crm.ratelimit import allow
 
 public = Blueprint("webform", __name__)
 
-#: the longest message the form takes (the text area says so too)
-MESSAGE_MAX_CHARS = 5000
 #: a case's subject is the first line of the message, cut to this many characters
 SUBJECT_CHARS = 80
 #: the session key that carries the case number and link to the thank-you page, once
@@ -71,98 +61,6 @@ CUSTOMER_STATUS = {
     CaseStatus.RESOLVED: _l("Resolved"),
     CaseStatus.CLOSED: _l("Closed"),
 }
-
-
-def _answer_form(form_class: type[AnswerForm]) -> AnswerForm:
-    form = form_class()
-    form.attachment.description = _(
-        "Optional. One file of at most %(limit)s: images, PDF, Office documents, text, "
-        "archives, audio or video.",
-        limit=megabytes(current_app.config["ATTACHMENT_MAX_BYTES"]),
-    )
-    return form
-
-
-def _check_attachment(_form: Form, field: FileField) -> None:
-    """The store's limits, checked before anything is saved, so a refused file refuses the
-    whole message and the text stays in the form for another try."""
-    upload: FileStorage | None = field.data
-    if upload is None:
-        return
-    name = clean_filename(upload.filename)
-    if type_of(name) is None:
-        raise ValidationError(
-            _l(
-                "Files like %(name)s are not taken. Choose an image, PDF, Office document, "
-                "text, archive, audio or video file, or send your message without it.",
-                name=name,
-            )
-        )
-    upload.stream.seek(0, os.SEEK_END)
-    size = upload.stream.tell()
-    upload.stream.seek(0)
-    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
-    if size > limit:
-        raise ValidationError(
-            _l(
-                "%(name)s is larger than %(limit)s. Choose a smaller file, or send your "
-                "message without it.",
-                name=name,
-                limit=megabytes(limit),
-            )
-        )
-
-
-class AnswerForm(Form):
-    message = TextAreaField(
-        _l("Your message"),
-        validators=[
-            InputRequired(_l("Write your message.")),
-            Length(max=MESSAGE_MAX_CHARS, message=_l("Write at most 5,000 characters.")),
-        ],
-        description=_l("At most 5,000 characters."),
-        render_kw={"rows": 6, "maxlength": MESSAGE_MAX_CHARS},
-    )
-    attachment = FileField(_l("Attach a file"), validators=[_check_attachment])
-
-
-class ContactForm(AnswerForm):
-    name = StringField(
-        _l("Your name"),
-        validators=[InputRequired(_l("Tell us your name.")), Length(max=100)],
-    )
-    email = StringField(
-        _l("E-mail"),
-        validators=[
-            Optional(),
-            Length(max=254),
-            Regexp(EMAIL_PATTERN, message=_l("Enter an e-mail address such as wang@example.com.")),
-        ],
-        filters=[lambda value: value.strip().lower() if value else value],
-    )
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
-    category = SelectField(
-        _l("What is it about?"),
-        choices=lambda: [SelectChoice(c.value, str(CATEGORY_LABELS[c])) for c in CASE_CATEGORIES],
-    )
-    #: the field people cannot see: only a robot fills it
-    website = StringField(_l("Leave this field empty"))
-
-    def validate_phone(self, field: StringField) -> None:
-        try:
-            field.data = normalise_phone(field.data)
-        except DomainError as error:
-            raise ValidationError(error.message) from None
-
-    def validate(self, extra_validators: dict | None = None) -> bool:
-        valid = super().validate(extra_validators)
-        if not self.email.data and not self.phone.data and not self.phone.errors:
-            self.email.errors = [
-                *self.email.errors,
-                _l("Give us an e-mail address or a phone number, so we can answer you."),
-            ]
-            return False
-        return valid
 
 
 def _within_rate_limit(kind: str) -> None:
@@ -190,7 +88,7 @@ def _attachments(form: AnswerForm) -> list[InboundAttachment]:
 
 @public.route("/contact", methods=["GET", "POST"])
 def contact() -> str | tuple[str, int] | BaseResponse:
-    form = _answer_form(ContactForm)
+    form = new_form(ContactForm)
     if request.method == "POST" and form.website.data:
         # Answered like a person, so the robot learns nothing; nothing is kept but the count.
         _within_rate_limit("contact")
@@ -243,7 +141,7 @@ def status(token: str) -> str | tuple[str, int] | BaseResponse:
     case = case_for_token(token)
     if case is None:
         return _invalid_link()
-    form = _answer_form(AnswerForm)
+    form = new_form(AnswerForm)
     if form.validate_on_submit():
         _within_rate_limit("answer")
         received = receive(

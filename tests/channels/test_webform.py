@@ -335,3 +335,20 @@ def test_a_post_without_csrf_token_is_400_and_creates_nothing(app, client) -> No
     assert response.status_code == 400
     assert "表单已过期或来源无效" in response.get_data(as_text=True)
     assert nothing_kept(app)
+
+
+def test_the_staff_pages_show_the_requester_of_a_case_without_customer(
+    app, client, login_as
+) -> None:
+    assert submit(client, name="无名客户").status_code == 302
+    agent = login_as("agent")
+    with app.app_context():
+        case = db.session.scalars(select(Case)).one()
+        case.assignee_id = agent.id
+        db.session.commit()
+        case_id = case.id
+    for path in (f"/cases/{case_id}", "/cases/", "/home/my_cases"):
+        response = client.get(path)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, path
+        assert "无名客户" in page and "客户未确认" in page, path
