@@ -132,6 +132,8 @@ VALUE_LABELS: dict[str, dict[Any, Any]] = {
     "decision": DISPUTE_LABELS,
     "reason": TASK_REASON_LABELS,
     "channel": {**CHANNEL_LABELS, "link": _l("Survey link")},
+    # how a case arrived: by e-mail or the contact form, as the interaction channels say it
+    "origin": CHANNEL_LABELS,
 }
 
 #: the kinds of object whose ``name`` is a person's
