@@ -27,6 +27,7 @@ from crm.cases.views import bp as cases_bp
 from crm.channels.call_views import bp as calls_bp
 from crm.channels.settings_views import bp as case_settings_bp
 from crm.channels.views import bp as channels_bp
+from crm.channels.webform import public as webform_bp
 from crm.cli import register_commands
 from crm.contingency.views import bp as contingency_bp
 from crm.core.assets import register_assets
@@ -127,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
         channels_bp,
         case_settings_bp,
         calls_bp,
+        webform_bp,
         survey_public_bp,
         surveys_bp,
         sla_bp,

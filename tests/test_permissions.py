@@ -306,6 +306,12 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("case_settings.save_routing", "POST"): Route(
         "/cases/settings/routing/service", Permission.CASES_SUPERVISE
     ),
+    ("webform.contact", "GET"): Route("/contact", PUBLIC),
+    ("webform.contact", "POST"): Route("/contact", PUBLIC),
+    ("webform.thanks", "GET"): Route("/contact/thanks", PUBLIC),
+    ("webform.status", "GET"): Route("/status/not-a-token", PUBLIC),
+    ("webform.status", "POST"): Route("/status/not-a-token", PUBLIC),
+    ("webform.attachment", "GET"): Route("/status/not-a-token/attachments/{attachment}", PUBLIC),
     ("sla.index", "GET"): Route("/admin/sla/", Permission.SLA_MANAGE),
     ("sla.save_policy", "POST"): Route("/admin/sla/policies", Permission.SLA_MANAGE),
     ("sla.save_holiday", "POST"): Route("/admin/sla/holidays", Permission.SLA_MANAGE),

@@ -6,11 +6,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import select
 
 from crm.cases.models import Case
 from crm.extensions import db
+
+#: where the links issued in this request are kept on ``g``, by case id (only the hash is stored)
+_ISSUED = "_crm_portal_links"
 
 
 def _digest(token: str) -> str:
@@ -22,7 +25,15 @@ def issue_link(case: Case) -> str:
     token = secrets.token_urlsafe(32)
     case.portal_token_hash = _digest(token)
     db.session.flush()
-    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/status/{token}"
+    link = f"{current_app.config['PUBLIC_URL'].rstrip('/')}/status/{token}"
+    g.setdefault(_ISSUED, {})[case.id] = link
+    return link
+
+
+def link_issued_now(case: Case) -> str | None:
+    """The link ``issue_link`` gave ``case`` in this request (the acknowledgement's), so the
+    page that follows can show that one instead of ending it with a new one."""
+    return g.get(_ISSUED, {}).get(case.id)
 
 
 def case_for_token(token: str) -> Case | None:

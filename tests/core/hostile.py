@@ -15,10 +15,12 @@ from crm.api.tokens import create_token
 from crm.auth.models import User
 from crm.auth.permissions import Role
 from crm.callbacks.services import skip_task
+from crm.cases.models import Case
 from crm.cases.services import change_status, open_case, transfer
 from crm.cases.settings import set_holiday
 from crm.channels.inbound import InboundAttachment, InboundMessage, receive
 from crm.channels.models import CaseAttachment
+from crm.channels.portal import issue_link
 from crm.channels.reply_templates import save_template
 from crm.channels.thread import add_note, reply
 from crm.contingency.services import log_update, start_incident
@@ -77,6 +79,8 @@ KINDS = (
     "note",
     "sender",
     "template",
+    "requester",
+    "web message",
 )
 
 
@@ -252,6 +256,24 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
         reviewers=[qa, people["qa2"]],
         now=now,
     )
+    web = receive(
+        InboundMessage(
+            channel="web",
+            external_id="web.hostile",
+            subject=value("web message"),
+            body_text=value("web message"),
+            received_at=now,
+            sender_name=value("requester"),
+            sender_phone="+8613800138999",
+            category="complaint",
+            attachments=[InboundAttachment(value("file") + ".png", io.BytesIO(b"png"))],
+        )
+    )
+    web_case = db.session.get(Case, web.case)
+    status_token = issue_link(web_case).rsplit("/", 1)[-1]
+    status_attachment = db.session.scalar(
+        select(CaseAttachment.id).where(CaseAttachment.case_id == web_case.id)
+    )
     start_incident(actor=admin, reason=value("incident"), now=now)
     log_update(actor=admin, body=value("update"), now=now)
     absorbed = make_customer(actor=boss, name=value("customer"), notes=value("notes"))
@@ -265,6 +287,9 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
         "interaction_id": interaction.id,
         "case_id": case.id,
         "survey_token": survey_token,
+        "web_case": web_case.id,
+        "status_token": status_token,
+        "status_attachment": status_attachment,
         "plan_id": plan.id,
         "task_id": task.id,
         "batch_id": batch.id,

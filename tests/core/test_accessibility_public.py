@@ -1,11 +1,13 @@
 """axe-core on the pages the role walk cannot reach by URL alone: the customer's survey page
-(it needs a live token) and the second step of signing in (it needs a password first)."""
+(it needs a live token), the second step of signing in (it needs a password first), and the
+contact form's refusals, thank-you page and status page (they need a submission or a link)."""
 
 from __future__ import annotations
 
 from playwright.sync_api import Page
 
 from tests.auth.test_two_factor import enrol
+from tests.channels.test_status_page import web_case
 from tests.conftest import csrf_token
 from tests.core.test_accessibility import context_page, findings  # noqa: F401 (a fixture)
 from tests.factories import DEFAULT_PASSWORD
@@ -38,3 +40,33 @@ def test_the_second_sign_in_step_has_no_serious_finding(
     page.get_by_label("密码", exact=True).press("Enter")
     page.wait_for_url(f"{live_server.url}/login/verify")
     assert findings(page, "two-factor verify:") == []
+
+
+def test_the_contact_form_thanks_and_status_pages_have_no_serious_finding(
+    app,
+    context_page: Page,  # noqa: F811
+    live_server,
+) -> None:
+    page, url = context_page, live_server.url
+    app.config["PUBLIC_URL"] = url
+    page.goto(f"{url}/contact")
+    assert findings(page, "contact form:") == []
+    page.get_by_role("button", name="发送", exact=True).click()  # nothing filled in
+    page.wait_for_load_state()
+    assert page.locator("#name-error").count() == 1
+    assert findings(page, "contact form, refused with messages:") == []
+    page.get_by_label("您的姓名").fill("韩梅梅")
+    page.get_by_label("电话").fill("13800138000")
+    page.get_by_label("您的留言").fill("请回电")
+    page.get_by_role("button", name="发送", exact=True).click()
+    page.wait_for_url(f"{url}/contact/thanks")
+    assert findings(page, "contact thanks:") == []
+    page.get_by_test_id("status-link").click()
+    assert findings(page, "status page of the new case:") == []
+    _case_id, path = web_case(app)  # with a reply and files
+    page.goto(url + path)
+    page.get_by_role("button", name="发送", exact=True).click()  # an empty answer
+    page.wait_for_load_state()
+    assert findings(page, "status page with a conversation, answer refused:") == []
+    assert page.goto(f"{url}/status/not-a-link").status == 404
+    assert findings(page, "invalid status link:") == []

@@ -35,6 +35,11 @@ ARGUMENTS = {
     "attachment_id": "attachment_id",
     "template_id": "template_id",
     "department": "department",
+    ("channels.attachment", "case_id"): "web_case",
+    ("channels.attachment", "attachment_id"): "status_attachment",
+    ("webform.status", "token"): "status_token",
+    ("webform.attachment", "token"): "status_token",
+    ("webform.attachment", "attachment_id"): "status_attachment",
     ("training.session", "session_id"): "training_session",
     ("qa.calibration_session", "session_id"): "calibration_session",
 }
@@ -103,6 +108,7 @@ def test_markup_in_every_user_field_is_text_on_every_page_for_every_role(
             status[role.value, path] = response.status_code
             assert response.status_code < 500, (role.value, path)
             if response.mimetype != "text/html":
+                response.close()  # a downloaded file stays open until closed
                 continue
             body = response.get_data(as_text=True)
             if RAW in body:
