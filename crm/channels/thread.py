@@ -74,12 +74,13 @@ def reply(
     """Send the customer a public reply, threaded into their mail conversation. The first one
     is the case's first response (its clock stops).
 
-    :raises DomainError: without a body, without an address to write to, or for a refused file.
+    :raises DomainError: without a body, with neither an address nor a status page to reach the
+        customer, or for a refused file.
     """
     require_change(actor, case)
     text = _body(body)
     to_address = reply_address(case)
-    if to_address is None:
+    if to_address is None and case.portal_token_hash is None:
         raise DomainError(
             _l("Neither the case nor its customer has an e-mail address; call the customer."),
             field="body",
@@ -95,16 +96,19 @@ def reply(
     db.session.add(entry)
     db.session.flush()
     _attach(case, entry, uploads or [])
-    mail = queue_mail(
-        case_id=case.id,
-        kind=OutboundKind.REPLY.value,
-        to_address=to_address,
-        subject=case.subject,
-        body=text,
-        now=now,
-        case_message_id=entry.id,
-    )
-    entry.message_id = mail.message_id
+    # A requester who wrote through the contact form without an address reads the reply on
+    # their status page; one with an address is also e-mailed.
+    if to_address is not None:
+        mail = queue_mail(
+            case_id=case.id,
+            kind=OutboundKind.REPLY.value,
+            to_address=to_address,
+            subject=case.subject,
+            body=text,
+            now=now,
+            case_message_id=entry.id,
+        )
+        entry.message_id = mail.message_id
     if case.first_response_at is None and case.status == CaseStatus.NEW.value:
         change_status(actor=actor, case=case, status=CaseStatus.IN_PROGRESS.value, now=now)
     if case.assignee_id is None or case.assignee_id == actor.id:

@@ -62,14 +62,19 @@ def _post_message(case_id: int, kind: str) -> BaseResponse | tuple[str, int]:
     ]
     write = thread.reply if kind == "reply" else thread.add_note
     try:
-        write(actor=actor, case=case, body=form.body.data, now=utcnow(), uploads=uploads)
+        entry = write(actor=actor, case=case, body=form.body.data, now=utcnow(), uploads=uploads)
     except DomainError as error:
         db.session.rollback()
         # The page comes back with the text typed still in the box.
         apply_domain_error(form, error)
         return render_case(case, message_form=form, message_kind=kind), 400
     db.session.commit()
-    flash(_("Reply queued for sending.") if kind == "reply" else _("Note added."), "success")
+    if kind == "note":
+        flash(_("Note added."), "success")
+    elif entry.message_id:
+        flash(_("Reply queued for sending."), "success")
+    else:
+        flash(_("Reply posted on the customer's status page."), "success")
     return redirect(url_for("cases.show", case_id=case.id, _anchor="thread-end"))
 
 

@@ -203,6 +203,7 @@ def test_replies_need_an_address_and_refuse_bad_files_whole(people) -> None:
     case = db.session.get(Case, receive(email()).case)
     case.requester_email = None
     case.customer.email = None
+    case.portal_token_hash = None  # no status page either: nothing would reach the customer
     with pytest.raises(DomainError):
         reply(actor=first, case=case, body="hi", now=utcnow())
     case.requester_email = "wang@example.cn"

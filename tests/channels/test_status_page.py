@@ -15,12 +15,13 @@ from sqlalchemy import select
 from crm.cases.models import Case
 from crm.channels.attachments import store
 from crm.channels.inbound import InboundMessage, receive
-from crm.channels.models import CaseAttachment, CaseMessage
+from crm.channels.models import CaseAttachment, CaseMessage, OutboundMail
 from crm.channels.portal import issue_link
 from crm.database import utcnow
 from crm.extensions import db
 from crm.ratelimit import RateEvent
 from tests.channels.test_webform import CSRF_INPUT, MARKUP, count, post_form
+from tests.conftest import csrf_token
 from tests.factories import make_user
 
 NOTE = "内部备注：客户语气很冲，注意措辞"
@@ -224,3 +225,25 @@ def test_answers_are_rate_limited(app, client) -> None:
     limit = app.config["CONTACT_FORM_RATE_LIMIT"]
     statuses = [answer(client, path, f"第 {n} 条").status_code for n in range(limit + 1)]
     assert statuses == [302] * limit + [429]
+
+
+def test_an_agent_answers_a_requester_without_e_mail_on_the_status_page(
+    app, client, login_as
+) -> None:
+    """The contact form takes a phone number alone; the agent's reply then reaches the customer
+    through the status page, and nothing is queued for an address that does not exist."""
+    case_id, path = web_case(app)
+    agent = login_as("agent")
+    with app.app_context():
+        db.session.get(Case, case_id).assignee_id = agent.id
+        db.session.commit()
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "客户在进度查询页查看回复" in page and "发送回复" in page
+    response = client.post(
+        f"/cases/{case_id}/reply",
+        data={"csrf_token": csrf_token(client, f"/cases/{case_id}"), "body": "明早九点上门"},
+    )
+    assert response.status_code == 302
+    assert "回复已发布到客户的进度查询页" in client.get(response.location).get_data(as_text=True)
+    assert count(app, OutboundMail) == 0
+    assert "明早九点上门" in app.test_client().get(path).get_data(as_text=True)
