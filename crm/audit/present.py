@@ -121,6 +121,7 @@ FIELD_LABELS = {
     "invited": _l("Invited"),
     "cases_paused": _l("Cases paused"),
     "recipient": _l("Sent to"),
+    "resent": _l("E-mail sent again to"),
     "message": _l("Message"),
     "origin": _l("Arrived by"),
     "mode": _l("New cases go"),

@@ -11,14 +11,11 @@ from flask import current_app
 
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
-from crm.cases.calendar import hours_for
-from crm.cases.clock import add_counted_minutes
 from crm.cases.models import CASE_CATEGORIES, Case, CaseOrigin, CaseStatus, Priority
 from crm.cases.routing import pick_assignee
 from crm.cases.services import DEFAULT_DEPARTMENT, add_event, require_change
-from crm.cases.sla import policy_for, restart_clock
+from crm.cases.sla import restart_clock, starting_clocks
 from crm.cases.supervisors import alert
-from crm.contingency.queries import active_incident
 from crm.customers.models import Customer
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
@@ -51,8 +48,6 @@ def open_arrived_case(
     """
     if category not in {c.value for c in CASE_CATEGORIES}:
         category = Category.INQUIRY.value
-    policy = policy_for(category, Priority.NORMAL.value)
-    hours = hours_for(policy.business_hours)
     department = DEFAULT_DEPARTMENT[Category(category)].value
     case = Case(
         customer_id=customer.id if customer else None,
@@ -68,12 +63,7 @@ def open_arrived_case(
         department=department,
         assignee_id=pick_assignee(department),
         opened_at=now,
-        first_response_minutes=policy.first_response_minutes,
-        resolution_minutes=policy.resolution_minutes,
-        business_hours=policy.business_hours,
-        first_response_due_at=add_counted_minutes(now, policy.first_response_minutes, hours),
-        resolution_due_at=add_counted_minutes(now, policy.resolution_minutes, hours),
-        paused_since=now if active_incident() is not None else None,
+        **starting_clocks(category, Priority.NORMAL.value, now),
     )
     db.session.add(case)
     db.session.flush()

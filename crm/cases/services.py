@@ -29,7 +29,7 @@ from crm.cases.models import (
     Department,
     Priority,
 )
-from crm.cases.sla import policy_for, restart_clock
+from crm.cases.sla import restart_clock, starting_clocks
 from crm.cases.supervisors import alert, supervisors_of
 from crm.contingency.queries import active_incident
 from crm.customers.models import Customer
@@ -126,8 +126,7 @@ def open_case(
         raise DomainError(_l("This customer has been deleted."))
     if interaction is not None and interaction.customer_id != customer.id:
         raise PermissionDenied(_l("This contact belongs to another customer."))
-    policy = policy_for(category, priority)
-    hours = hours_for(policy.business_hours)
+    clocks = starting_clocks(category, priority, now)
     if interaction is None and parent is not None and parent.interaction_id is not None:
         interaction = db.session.get(Interaction, parent.interaction_id)
     if interaction is None:
@@ -152,13 +151,7 @@ def open_case(
         parent_id=parent.id if parent else None,
         opened_at=now,
         opened_by_id=actor.id,
-        first_response_minutes=policy.first_response_minutes,
-        resolution_minutes=policy.resolution_minutes,
-        business_hours=policy.business_hours,
-        first_response_due_at=add_counted_minutes(now, policy.first_response_minutes, hours),
-        resolution_due_at=add_counted_minutes(now, policy.resolution_minutes, hours),
-        # Opened during contingency mode: the clocks start when the mode ends.
-        paused_since=now if active_incident() is not None else None,
+        **clocks,
     )
     db.session.add(case)
     db.session.flush()

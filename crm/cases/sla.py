@@ -13,6 +13,7 @@ from sqlalchemy import select
 from crm.cases.calendar import business_hours, hours_for
 from crm.cases.clock import BusinessHours, add_counted_minutes, counted_minutes
 from crm.cases.models import Case, CaseEvent, CaseStatus, SlaPolicy
+from crm.contingency.queries import active_incident
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
@@ -26,6 +27,21 @@ def policy_for(category: str, priority: str) -> SlaPolicy:
             if policy.priority == wanted:
                 return policy
     raise DomainError(_l("No SLA policy covers this category; ask an administrator."))
+
+
+def starting_clocks(category: str, priority: str, now: datetime) -> dict[str, object]:
+    """A new case's SLA fields: its policy's targets and both due times counted from ``now``.
+    Opened during contingency mode, the clocks start when the mode ends."""
+    policy = policy_for(category, priority)
+    hours = hours_for(policy.business_hours)
+    return {
+        "first_response_minutes": policy.first_response_minutes,
+        "resolution_minutes": policy.resolution_minutes,
+        "business_hours": policy.business_hours,
+        "first_response_due_at": add_counted_minutes(now, policy.first_response_minutes, hours),
+        "resolution_due_at": add_counted_minutes(now, policy.resolution_minutes, hours),
+        "paused_since": now if active_incident() is not None else None,
+    }
 
 
 def last_reopened_at(case: Case) -> datetime | None:

@@ -22,6 +22,8 @@ from email.message import EmailMessage
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 
+from crm.audit.services import AuditAction, record
+from crm.auth.models import User
 from crm.channels.attachments import path_of
 from crm.channels.models import CaseAttachment, CaseMessage, OutboundMail, OutboundState
 from crm.database import utcnow
@@ -233,10 +235,18 @@ def _failed(mail: OutboundMail, error: Exception, now: datetime) -> None:
         mail.next_attempt_at = now + wait
 
 
-def retry(mail: OutboundMail, now: datetime) -> None:
-    """Send a failed mail again (an agent's button on the case)."""
-    if mail.state == OutboundState.FAILED.value:
-        mail.state = OutboundState.PENDING.value
-        mail.attempts = 0
-        mail.next_attempt_at = now
-        db.session.flush()
+def retry(*, actor: User, mail: OutboundMail, now: datetime) -> None:
+    """Send a failed mail again (an agent's button on the case); the log says who asked."""
+    if mail.state != OutboundState.FAILED.value:
+        return
+    mail.state = OutboundState.PENDING.value
+    mail.attempts = 0
+    mail.next_attempt_at = now
+    record(
+        action=AuditAction.CASE_UPDATED,
+        actor=actor,
+        object_type="case",
+        object_id=mail.case_id,
+        details={"resent": mail.to_address},
+    )
+    db.session.flush()

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
@@ -63,9 +64,29 @@ def _body(text: str | None) -> str:
     return body
 
 
-def _attach(case: Case, entry: CaseMessage, uploads: list[Upload]) -> None:
-    for upload in uploads:
+def _new_message(
+    actor: User,
+    case: Case,
+    kind: MessageKind,
+    text: str,
+    now: datetime,
+    uploads: list[Upload] | None,
+) -> CaseMessage:
+    """The agent's message with its files, written before anything is sent or notified, so a
+    refused file refuses the whole message."""
+    entry = CaseMessage(
+        case_id=case.id,
+        kind=kind.value,
+        channel=MessageChannel.AGENT.value,
+        author_id=actor.id,
+        body_text=text,
+        created_at=now,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    for upload in uploads or []:
         store(case_id=case.id, message_id=entry.id, filename=upload.filename, stream=upload.stream)
+    return entry
 
 
 def reply(
@@ -85,17 +106,7 @@ def reply(
             _l("Neither the case nor its customer has an e-mail address; call the customer."),
             field="body",
         )
-    entry = CaseMessage(
-        case_id=case.id,
-        kind=MessageKind.REPLY.value,
-        channel=MessageChannel.AGENT.value,
-        author_id=actor.id,
-        body_text=text,
-        created_at=now,
-    )
-    db.session.add(entry)
-    db.session.flush()
-    _attach(case, entry, uploads or [])
+    entry = _new_message(actor, case, MessageKind.REPLY, text, now, uploads)
     # A requester who wrote through the contact form without an address reads the reply on
     # their status page; one with an address is also e-mailed.
     if to_address is not None:
@@ -130,17 +141,7 @@ def add_note(
     """Add an internal note; each active colleague it @mentions is notified once."""
     require_change(actor, case)
     text = _body(body)
-    entry = CaseMessage(
-        case_id=case.id,
-        kind=MessageKind.NOTE.value,
-        channel=MessageChannel.AGENT.value,
-        author_id=actor.id,
-        body_text=text,
-        created_at=now,
-    )
-    db.session.add(entry)
-    db.session.flush()
-    _attach(case, entry, uploads or [])
+    entry = _new_message(actor, case, MessageKind.NOTE, text, now, uploads)
     names = {name.rstrip(".").lower() for name in MENTION.findall(text)}
     if names:
         mentioned = db.session.scalars(
@@ -184,7 +185,11 @@ def thread(case: Case, *, public_only: bool = False) -> list[ThreadItem]:
     """The case's conversation and history in order: messages (with their attachments), status
     changes and other events, and the mails sent that carry no message (acknowledgement,
     survey invitation). ``public_only`` leaves out internal notes and events."""
-    messages = select(CaseMessage).where(CaseMessage.case_id == case.id)
+    messages = (
+        select(CaseMessage)
+        .where(CaseMessage.case_id == case.id)
+        .options(selectinload(CaseMessage.attachments))
+    )
     if public_only:
         messages = messages.where(CaseMessage.kind != MessageKind.NOTE.value)
     items = [ThreadItem(m.created_at, "message", m) for m in db.session.scalars(messages)]

@@ -144,11 +144,12 @@ def set_customer(case_id: int) -> BaseResponse:
 @bp.post("/cases/<int:case_id>/mails/<int:mail_id>/retry")
 @permission_required(Permission.CASES_WORK)
 def retry_mail(case_id: int, mail_id: int) -> BaseResponse:
-    case = case_to_change(signed_in_user(), case_id)
+    actor = signed_in_user()
+    case = case_to_change(actor, case_id)
     mail = db.session.get(OutboundMail, mail_id)
     if mail is None or mail.case_id != case.id:
         abort(404)
-    outbox.retry(mail, utcnow())
+    outbox.retry(actor=actor, mail=mail, now=utcnow())
     db.session.commit()
     flash(_("The e-mail will be sent again."), "success")
     return redirect(url_for("cases.show", case_id=case.id))

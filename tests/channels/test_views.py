@@ -11,6 +11,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from crm.audit.models import AuditEntry
 from crm.cases.models import Case
 from crm.channels.inbound import InboundMessage, receive
 from crm.channels.models import CaseAttachment, CaseMessage, OutboundMail, ReplyTemplate
@@ -214,3 +215,7 @@ def test_a_failed_mail_shows_and_is_sent_again(client, login_as, arrived) -> Non
     with client.application.app_context():
         mail = db.session.get(OutboundMail, mail_id)
         assert (mail.state, mail.attempts) == ("pending", 0)
+        asked = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "case.updated")
+        ).one()
+        assert asked.object_id == str(case_id) and asked.details == {"resent": mail.to_address}
