@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy import Integer, and_, case, cast, func, or_, select
 
 from crm.channels.calls import ANSWER_TARGET
 from crm.channels.models import Call
@@ -100,7 +100,11 @@ def call_figures(start: date, end: date, zone: ZoneInfo) -> CallFigures:
     in_period = and_(arrived >= begin, arrived < finish)
     speed = _seconds(Call.answered_at, Call.ringing_at)
     timed = and_(Call.answered_at.is_not(None), Call.ringing_at.is_not(None))
-    missed = and_(Call.missed_at.is_not(None), Call.answered_at.is_(None))
+    # Abandoned: over without an answer, whether the phone system said "missed" or only "ended"
+    # (a late "answered" takes the call out again).
+    missed = and_(
+        Call.answered_at.is_(None), or_(Call.missed_at.is_not(None), Call.ended_at.is_not(None))
+    )
     bucket = _bucket(arrived).label("bucket")
     rows = db.session.execute(
         select(
