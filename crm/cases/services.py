@@ -289,4 +289,10 @@ def transfer(
     told = supervisors_of(department) if "department" in changes else []
     if "assignee" in changes:
         told.append(new_assignee)
-    alert(case, "case.transferred", [i for i in told if i != actor.id], note=note[:200])
+    alert(
+        case,
+        "case.transferred",
+        [i for i in told if i != actor.id],
+        period=now.strftime("%Y%m%d%H%M%S%f"),  # a case may come back to someone
+        note=note[:200],
+    )

@@ -98,8 +98,11 @@ def supervisors_of(department: str) -> list[int]:
     return sorted(named & active or active)
 
 
-def alert(case: Case, kind: str, user_ids: Iterable[int | None], **payload: object) -> int:
-    """Notify each person once of ``kind`` on the case (the notice links to the case).
+def alert(
+    case: Case, kind: str, user_ids: Iterable[int | None], *, period: str = "", **payload: object
+) -> int:
+    """Notify each person once of ``kind`` on the case (the notice links to the case): once
+    for good, or once per ``period`` for what may happen again (each reply, each mention).
 
     :returns: how many notices were new.
     """
@@ -110,6 +113,7 @@ def alert(case: Case, kind: str, user_ids: Iterable[int | None], **payload: obje
             "subject_type": "case",
             "subject_id": case.id,
             "payload": {"case": case.id, "subject": case.subject, **payload},
+            "period": period,
         }
         for user_id in sorted({i for i in user_ids if i is not None})
     )

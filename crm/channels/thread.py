@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from crm.access import may_read_case
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.cases.arrivals import log_contact
@@ -37,7 +38,8 @@ from crm.i18n import lazy_gettext as _l
 
 MAX_BODY = 20_000
 #: "@username" in a note; usernames are letters, digits, dots, dashes and underscores
-MENTION = re.compile(r"(?<![\w.@])@([\w.\-]{2,64})")
+#: @username (user names are ASCII), also typed the Chinese way: 请@li.na帮忙
+MENTION = re.compile(r"(?<![A-Za-z0-9._@])@([A-Za-z0-9][A-Za-z0-9._-]{2,63})")
 
 
 @dataclass
@@ -142,21 +144,35 @@ def add_note(
     require_change(actor, case)
     text = _body(body)
     entry = _new_message(actor, case, MessageKind.NOTE, text, now, uploads)
-    names = {name.rstrip(".").lower() for name in MENTION.findall(text)}
-    if names:
-        mentioned = db.session.scalars(
-            select(User.id).where(
-                func.lower(User.username).in_(names), User.active.is_(True), User.id != actor.id
-            )
-        ).all()
-        alert(
-            case,
-            "case.mention",
-            mentioned,
-            author=actor.display_name,
-            period=str(entry.id),
-        )
+    readers, _others = _mentioned(case, text, actor)
+    alert(
+        case,
+        "case.mention",
+        [user.id for user in readers],
+        period=str(entry.id),
+        author=actor.display_name,
+    )
     return entry
+
+
+def _mentioned(case: Case, text: str, actor: User) -> tuple[list[User], list[User]]:
+    """The active colleagues ``text`` @mentions: those who may read the case, and the others
+    (who are not told: the notice would open nothing, and would show them the subject)."""
+    names = {name.rstrip(".").lower() for name in MENTION.findall(text)}
+    if not names:
+        return [], []
+    people = db.session.scalars(
+        select(User)
+        .where(func.lower(User.username).in_(names), User.active.is_(True), User.id != actor.id)
+        .order_by(User.username)
+    ).all()
+    readers = [person for person in people if may_read_case(person, case)]
+    return readers, [person for person in people if person not in readers]
+
+
+def mentioned_outside(case: Case, text: str, actor: User) -> list[str]:
+    """The user names ``text`` mentions who may not read the case, so the author can be told."""
+    return [person.username for person in _mentioned(case, text, actor)[1]]
 
 
 def fill_template(template: ReplyTemplate, case: Case) -> str:

@@ -71,6 +71,15 @@ def _post_message(case_id: int, kind: str) -> BaseResponse | tuple[str, int]:
     db.session.commit()
     if kind == "note":
         flash(_("Note added."), "success")
+        if outside := thread.mentioned_outside(case, form.body.data, actor):
+            flash(
+                _(
+                    "Not told, as they cannot open this case: %(names)s. Transfer the case or"
+                    " ask a supervisor.",
+                    names=", ".join(outside),
+                ),
+                "warning",
+            )
     elif entry.message_id:
         flash(_("Reply queued for sending."), "success")
     else:

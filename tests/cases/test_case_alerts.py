@@ -80,6 +80,23 @@ def test_a_transfer_tells_the_receiving_supervisor_and_the_new_assignee(world) -
     assert "设备故障" in describe(notice)
 
 
+def test_a_case_that_comes_back_to_someone_is_told_again(world) -> None:
+    case, agent, colleague = world["case"], world["agent"], world["colleague"]
+    for hours, to in ((1, colleague), (2, agent), (3, colleague)):
+        services.transfer(
+            actor=world["service_boss"],
+            case=case,
+            department=case.department,
+            assignee=to,
+            now=T0 + timedelta(hours=hours),
+            note="请继续跟进",
+        )
+    told = db.session.scalars(
+        select(Notification.user_id).where(Notification.kind == "case.transferred")
+    ).all()
+    assert sorted(told) == sorted([colleague.id, agent.id, colleague.id])
+
+
 def test_supervisors_hear_of_a_case_at_risk_once_and_then_of_its_breach(world) -> None:
     case = world["case"]
     mark_breaches(T0 + timedelta(hours=12))  # half the time used: nothing yet

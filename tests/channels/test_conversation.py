@@ -15,7 +15,7 @@ from crm.cases.models import Case, CaseStatus
 from crm.cases.routing import set_routing
 from crm.channels.inbound import InboundAttachment, InboundMessage, receive
 from crm.channels.models import CaseAttachment, CaseMessage, InboundReceipt, OutboundMail
-from crm.channels.thread import Upload, add_note, reply, thread
+from crm.channels.thread import Upload, add_note, mentioned_outside, reply, thread
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
@@ -185,17 +185,45 @@ def test_acknowledgements_stop_at_the_hourly_limit(people, app) -> None:
 
 
 def test_notes_mention_colleagues_and_stay_inside(people) -> None:
-    _boss, first, second, _customer = people
+    boss, first, second, _customer = people
     case = db.session.get(Case, receive(email()).case)
+    case.assignee_id = None  # in the shared pool: every agent may read it
     add_note(actor=first, case=case, body="@agent.b 请看一下，@nobody 不存在", now=utcnow())
+    # typed the Chinese way, without a space before or after the name; a second time
+    add_note(actor=first, case=case, body="请@agent.b帮忙，@boss也看看", now=utcnow())
     told = db.session.scalars(select(Notification).where(Notification.kind == "case.mention")).all()
-    assert [n.user_id for n in told] == [second.id]
+    assert sorted(n.user_id for n in told) == sorted([second.id, second.id, boss.id])
     assert (
         db.session.scalar(
             select(func.count()).select_from(OutboundMail).where(OutboundMail.kind == "reply")
         )
         == 0
     )
+
+
+def test_a_mention_reaches_only_people_who_may_read_the_case(people) -> None:
+    """Telling someone of a case they cannot open is a dead end and shows them its subject."""
+    _boss, first, _second, _customer = people
+    make_user(username="trainer.t", roles=["trainer"])
+    case = db.session.get(Case, receive(email()).case)
+    case.assignee_id = first.id
+    text = "@agent.b @trainer.t 请看"
+    assert mentioned_outside(case, text, first) == ["agent.b", "trainer.t"]
+    add_note(actor=first, case=case, body=text, now=utcnow())
+    told = db.session.scalars(select(Notification).where(Notification.kind == "case.mention"))
+    assert [n.user_id for n in told] == []
+
+
+def test_every_customer_reply_is_told_to_the_assignee(people) -> None:
+    _boss, first, _second, _customer = people
+    opened = receive(email())
+    case = db.session.get(Case, opened.case)
+    for n in range(2):
+        receive(email(subject=f"Re: [#{case.id}] 打印机无法连接", body_text=f"补充 {n}"))
+    replied = db.session.scalars(
+        select(Notification).where(Notification.kind == "case.customer_replied")
+    ).all()
+    assert [n.user_id for n in replied] == [first.id, first.id]
 
 
 def test_replies_need_an_address_and_refuse_bad_files_whole(people) -> None:

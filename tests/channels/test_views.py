@@ -141,6 +141,21 @@ def test_a_note_without_csrf_is_refused(client, login_as, arrived) -> None:
     assert client.post(f"/cases/{case_id}/note", data={"body": "x"}).status_code == 400
 
 
+def test_the_author_hears_who_was_not_told_of_a_note(client, login_as, arrived) -> None:
+    case_id, _customer = arrived
+    with client.application.app_context():
+        make_user(username="qa.r", roles=["qa"])
+        db.session.commit()
+    login_as("agent")
+    token = csrf_token(client, f"/cases/{case_id}")
+    response = client.post(
+        f"/cases/{case_id}/note", data={"csrf_token": token, "body": "请@qa.r看看录音"}
+    )
+    page = client.get(response.location).get_data(as_text=True)
+    assert "内部备注已添加" in page
+    assert "以下同事无权打开此工单，未通知：qa.r" in page
+
+
 def test_a_template_fills_the_box_as_text(client, login_as, arrived) -> None:
     case_id, _customer = arrived
     login_as("agent")
