@@ -156,33 +156,44 @@ def receive(message: InboundMessage) -> Received:
 
 
 def _thread_of(message: InboundMessage) -> Case | None:
-    """The case the message answers: named by the status page's link, by the ids it replies to
-    (ours or the customer's earlier mails), or by the case number in its subject when the
-    sender is that case's requester or customer (a stranger cannot write into a case by
-    typing its number)."""
+    """The case the message answers: named by the status page's link, by the id of one of our
+    mails it replies to, or, when the sender is the case's requester or customer, by the id
+    of one of their earlier mails or the case number in its subject (a stranger cannot write
+    into a case by typing its number or quoting a copied mail)."""
     if message.case_id is not None:
         return db.session.get(Case, message.case_id)
     ids = [i for i in message.replied_ids if i][:50]
     if ids:
-        case_id = db.session.scalar(
-            select(CaseMessage.case_id).where(CaseMessage.message_id.in_(ids)).limit(1)
-        ) or db.session.scalar(
+        # Our own mails' ids reach only the people we wrote to (and whom they forward to).
+        ours = db.session.scalar(
             select(OutboundMail.case_id)
             .where(OutboundMail.message_id.in_(ids), OutboundMail.case_id.is_not(None))
             .limit(1)
         )
-        if case_id is not None:
-            return db.session.get(Case, case_id)
+        if ours is not None:
+            return db.session.get(Case, ours)
+    # The customer's own ids (seen by everyone copied) and the case number (typed by anyone)
+    # thread only for the case's requester or customer.
+    theirs = (
+        db.session.scalar(
+            select(CaseMessage.case_id).where(CaseMessage.message_id.in_(ids)).limit(1)
+        )
+        if ids
+        else None
+    )
     tag = CASE_TAG.search(message.subject or "")
-    if tag and message.sender_address:
-        case = db.session.get(Case, int(tag.group(1)))
-        sender = message.sender_address.lower()
-        if case is not None and sender in {
-            (case.requester_email or "").lower(),
-            (case.customer.email or "").lower() if case.customer else "",
-        }:
+    for case_id in (theirs, int(tag.group(1)) if tag else None):
+        case = db.session.get(Case, case_id) if case_id is not None else None
+        if case is not None and _from_its_customer(case, message.sender_address):
             return case
     return None
+
+
+def _from_its_customer(case: Case, address: str | None) -> bool:
+    return bool(address) and address.lower() in {
+        (case.requester_email or "").lower(),
+        (case.customer.email or "").lower() if case.customer else "",
+    } - {""}
 
 
 def match_customer(address: str | None, phone: str | None) -> tuple[Customer | None, str]:

@@ -161,6 +161,24 @@ def test_the_case_number_threads_only_for_its_own_sender(people) -> None:
     assert stranger.case != case_id and stranger.created
 
 
+def test_the_customers_own_message_ids_thread_only_for_that_customer(people) -> None:
+    """The customer's Message-IDs are seen by everyone copied and are often predictable; a
+    stranger quoting one opens a case of their own instead of writing into (or reopening)
+    this one. Our own mails' ids reach only the people we wrote to."""
+    _boss, first, _second, _customer = people
+    opening = email()
+    case = db.session.get(Case, receive(opening).case)
+    case.status, case.resolved_at = CaseStatus.RESOLVED.value, utcnow()
+    stranger = receive(email("mallory@evil.example", replied_ids=[opening.external_id]))
+    assert stranger.created and stranger.case != case.id
+    assert case.status == CaseStatus.RESOLVED.value
+    own = receive(email(replied_ids=[opening.external_id]))
+    assert own.case == case.id and case.status == CaseStatus.REOPENED.value
+    sent = reply(actor=first, case=case, body="已安排。", now=utcnow())
+    forwarded = receive(email("colleague@example.cn", replied_ids=[sent.message_id]))
+    assert forwarded.case == case.id
+
+
 def test_a_resolved_case_reopens_and_a_closed_one_gets_a_follow_up(people) -> None:
     _boss, _first, _second, _customer = people
     opening = email()
