@@ -201,7 +201,10 @@ def _has_nul(value: object) -> bool:
 
 
 def _parse_body(model: type[BaseModel]) -> BaseModel:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # [[[[…]]]] nested past Python's recursion limit
+        data = None
     if not isinstance(data, dict):
         raise ApiError(400, "The body must be a JSON object (Content-Type: application/json).")
     if _has_nul(data):

@@ -51,14 +51,18 @@ def parse_message(raw: bytes | BinaryIO, *, own_address: str | None = None) -> I
 
     :param own_address: our own mailbox (default: the app's MAIL_ADDRESS); a mail from it is
         ignored, since answering it would write to ourselves.
-    :raises MessageError: when the input is empty, has no header at all, or is larger than
-        MESSAGE_MAX_BYTES.
+    :raises MessageError: when the input is empty, has no header at all, is larger than
+        MESSAGE_MAX_BYTES or nests its parts too deeply.
     """
-    message, digest = _parse(raw)
-    if own_address is None and has_app_context():
-        own_address = current_app.config.get("MAIL_ADDRESS")
-    sender_name, sender_address = _sender(message)
-    text, html, attachments = _contents(message)
+    try:
+        message, digest = _parse(raw)
+        if own_address is None and has_app_context():
+            own_address = current_app.config.get("MAIL_ADDRESS")
+        sender_name, sender_address = _sender(message)
+        text, html, attachments = _contents(message)
+    except RecursionError:
+        # Thousands of nested parts: no person writes that; Python's parser recurses per level.
+        raise MessageError("the message's parts are nested too deeply") from None
     body_text, quoted = split_quoted(text)
     return InboundMessage(
         channel=MessageChannel.EMAIL.value,

@@ -140,6 +140,7 @@ def test_a_naive_time_is_refused_with_a_message_that_says_how(client, token) -> 
         '{"call_id": "\u0000"}'.encode(),
         # GB2312 bytes declared as JSON (which is UTF-8): not readable, refused, not mangled
         '{"call_id": "来电", "event": "ringing"}'.encode("gb2312"),
+        b"[" * 100_000 + b"]" * 100_000,  # nested past the parser's recursion limit
     ],
 )
 def test_bodies_that_are_not_a_json_object_are_refused(app, client, token, data) -> None:

@@ -394,3 +394,12 @@ def test_a_large_attachment_is_spooled_to_disk_and_never_decoded_whole_in_memory
         assert stream.read() == payload
     # The encoded text and the parser's lines, never the decoded file on top of them.
     assert peak < 3 * len(raw), peak
+
+
+def test_parts_nested_thousands_deep_are_refused_not_a_crash() -> None:
+    head = "".join(
+        f'Content-Type: multipart/mixed; boundary="b{n}"\n\n--b{n}\n' for n in range(1500)
+    )
+    raw = f"From: a@example.cn\nSubject: nest\n{head}Content-Type: text/plain\n\nhi\n".encode()
+    with pytest.raises(MessageError, match="nested too deeply"):
+        parse_message(raw)
