@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
@@ -38,12 +39,16 @@ def save_template(
         if template
         else {"name": None, "body": None, "active": None}
     )
-    if template is None:
-        template = ReplyTemplate(updated_by_id=actor.id)
-        db.session.add(template)
-    template.name, template.body, template.active = name, body, active
-    template.updated_by_id = actor.id
-    db.session.flush()
+    try:
+        # A savepoint: a double-clicked Save races its twin to the unique name.
+        with db.session.begin_nested():
+            if template is None:
+                template = ReplyTemplate(updated_by_id=actor.id)
+                db.session.add(template)
+            template.name, template.body, template.active = name, body, active
+            template.updated_by_id = actor.id
+    except IntegrityError:
+        raise DomainError(_l("Another template has this name."), field="name") from None
     after = {"name": name, "body": body, "active": active}
     record(
         action=AuditAction.REPLY_TEMPLATE_CHANGED,

@@ -17,6 +17,7 @@ from crm.channels.inbound import InboundMessage, receive
 from crm.channels.models import CaseAttachment, CaseMessage, OutboundMail, ReplyTemplate
 from crm.channels.reply_templates import save_template
 from crm.database import utcnow
+from crm.errors import DomainError
 from crm.extensions import db
 from tests.conftest import csrf_token
 from tests.factories import make_customer, make_user
@@ -234,3 +235,16 @@ def test_a_failed_mail_shows_and_is_sent_again(client, login_as, arrived) -> Non
             select(AuditEntry).where(AuditEntry.action == "case.updated")
         ).one()
         assert asked.object_id == str(case_id) and asked.details == {"resent": mail.to_address}
+
+
+def test_a_template_name_taken_while_saving_is_refused_not_a_crash(app) -> None:
+    """A double-clicked Save: the twin's row lands after this one checked the name."""
+    with app.app_context():
+        boss = make_user(username="boss.t", roles=["supervisor"])
+        with db.session.no_autoflush:
+            db.session.add(ReplyTemplate(name="并发模板", body="a", updated_by_id=boss.id))
+            with pytest.raises(DomainError, match="已有同名模板"):
+                save_template(actor=boss, template=None, name="并发模板", body="b", active=True)
+        db.session.commit()
+        kept = db.session.scalars(select(ReplyTemplate)).all()
+        assert [(t.name, t.body) for t in kept] == [("并发模板", "a")]  # the twin's, alone
