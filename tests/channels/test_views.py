@@ -19,7 +19,7 @@ from crm.channels.reply_templates import save_template
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 from tests.factories import make_customer, make_user
 
 HOSTILE = '<img src=x onerror=alert(1)> <b hx-get="/logout" hx-trigger="load">x</b>'
@@ -248,3 +248,14 @@ def test_a_template_name_taken_while_saving_is_refused_not_a_crash(app) -> None:
         db.session.commit()
         kept = db.session.scalars(select(ReplyTemplate)).all()
         assert [(t.name, t.body) for t in kept] == [("并发模板", "a")]  # the twin's, alone
+
+
+def test_the_reply_box_says_when_e_mail_sending_is_not_set_up(
+    client, app_with, login_as, arrived
+) -> None:
+    case_id, _customer = arrived
+    agent = login_as("agent")
+    assert "尚未配置邮件发送" in page_of(client, case_id)
+    configured = app_with(SMTP_HOST="127.0.0.1").test_client()
+    assert login(configured, agent.username).status_code == 302
+    assert "尚未配置邮件发送" not in page_of(configured, case_id)
