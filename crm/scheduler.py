@@ -28,6 +28,7 @@ from crm.auth.lockout import prune_login_attempts
 from crm.backup import daily_backup
 from crm.callbacks.jobs import generate_tasks, notify_due, notify_overdue
 from crm.cases.jobs import mark_breaches
+from crm.channels.calls import link_waiting_calls
 from crm.channels.imap import fetch_mail
 from crm.channels.outbox import send_outbox
 from crm.customers.import_jobs import HANDLERS as IMPORT_HANDLERS
@@ -64,6 +65,7 @@ JOBS: list[Job] = [
     Job("notifications.send_daily_digests", send_daily_digests, 600),
     Job("auth.prune_login_attempts", prune_login_attempts, 600),
     Job("channels.fetch_mail", fetch_mail, 60),
+    Job("channels.link_waiting_calls", link_waiting_calls, 60),
     # Long work people asked for (imports): claimed a job at a time, progress committed as it
     # goes, so this turn may last minutes while the other jobs keep their turns.
     Job("jobs.work", partial(work_jobs, handlers=IMPORT_HANDLERS), 3),

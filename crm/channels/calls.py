@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from crm.auth.models import User
 from crm.auth.permissions import Permission
@@ -39,6 +39,8 @@ FUTURE_LIMIT = timedelta(days=1)
 #: the answer target of the service guides, measured from ringing
 ANSWER_TARGET = timedelta(minutes=2)
 MAX_URL = 500
+#: how long a call from a number no single customer had waits to be given to its customer
+WAITING_CALL_DAYS = 2
 
 
 def _check(
@@ -216,11 +218,45 @@ def _queue_assignee() -> User | None:
     return db.session.get(User, chosen) if chosen is not None else None
 
 
-def _owe_callback(actor: User, call: Call, now: datetime) -> None:
+def link_waiting_calls(now: datetime) -> int:
+    """Job: a call from a number no single customer had waits. Once exactly one customer has
+    that number (made from the screen pop, imported, given the number), the call becomes
+    theirs: its contact is logged and a missed one owes its callback. Returns how many calls
+    were given to a customer."""
+    arrived = func.coalesce(Call.ringing_at, Call.answered_at, Call.missed_at, Call.ended_at)
+    waiting = db.session.execute(
+        select(Call.id, Call.from_number).where(
+            Call.customer_id.is_(None), arrived >= now - timedelta(days=WAITING_CALL_DAYS)
+        )
+    ).all()
+    linked = 0
+    for call_id, number in waiting:
+        customer_id = _caller(number)
+        if customer_id is None:
+            continue
+        # Given once, even if another run got here first.
+        claimed = db.session.execute(
+            update(Call)
+            .where(Call.id == call_id, Call.customer_id.is_(None))
+            .values(customer_id=customer_id)
+        ).rowcount
+        if not claimed:
+            continue
+        call = db.session.get(Call, call_id)
+        db.session.refresh(call)
+        _log_contact(call, now)
+        if call.missed_at is not None and call.answered_at is None:
+            _owe_callback(None, call, now)
+        linked += 1
+    db.session.flush()
+    return linked
+
+
+def _owe_callback(actor: User | None, call: Call, now: datetime) -> None:
     """A callback task due within MISSED_CALL_CALLBACK_MINUTES for the customer's owner or the
     service queue, and a notice to whoever has it. A caller without one customer cannot have a
     task (a task belongs to a customer): the queue is told, and the notice opens the screen
-    pop for the number."""
+    pop for the number. Without ``actor`` (the scheduler), the task is its assignee's own."""
     if call.callback_task_id is not None:
         return
     due = (call.missed_at or now) + timedelta(
@@ -238,7 +274,7 @@ def _owe_callback(actor: User, call: Call, now: datetime) -> None:
         with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
             purpose = _("Call back a missed call from %(number)s", number=call.from_number)
         task = add_one_off_task(
-            actor=actor,
+            actor=actor or assignee,
             customer=customer,
             assignee=assignee,
             due_date=local_due.date(),

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from crm.callbacks.models import CallbackTask
 from crm.cases.routing_models import DepartmentAgent
-from crm.channels.calls import record_call_event, speed_of_answer
+from crm.channels.calls import link_waiting_calls, record_call_event, speed_of_answer
 from crm.channels.models import Call, CallEvent
 from crm.errors import DomainError
 from crm.extensions import db
@@ -162,3 +162,30 @@ def test_invalid_events_are_refused_naming_the_field(phone, changes, field) -> N
         event(phone, values.pop("name"), at=values.pop("at"), **values)
     assert refused.value.field == field
     assert db.session.scalar(select(func.count()).select_from(Call)) == 0
+
+
+def test_a_waiting_call_becomes_the_customers_once_someone_has_the_number(phone) -> None:
+    """An unknown caller: the agent makes the customer from the screen pop (or an import
+    brings them); the scheduler then gives them the call, its contact and its callback once."""
+    make_user(username="boss", roles=["supervisor"])
+    queue_agent = make_user(username="queue.agent", roles=["agent"])
+    db.session.add(DepartmentAgent(department="service", user_id=queue_agent.id))
+    missed, _ = event(phone, "missed", at=NOW, call_id="m", number="139 0000 0000")
+    for name, minutes in (("answered", 0), ("ended", 3)):
+        event(phone, name, at=NOW + timedelta(minutes=minutes), call_id="t", number="13900000000")
+    assert link_waiting_calls(NOW + timedelta(hours=1)) == 0  # still nobody's number
+    caller = make_customer(actor=phone["li"], name="新客户", phones=["+86 139-0000-0000"])
+    later = NOW + timedelta(hours=2)
+    assert link_waiting_calls(later) == 2
+    assert link_waiting_calls(later) == 0
+    talked = db.session.scalars(select(Call).where(Call.call_id == "t")).one()
+    assert (missed.customer_id, talked.customer_id) == (caller.id, caller.id)
+    task = db.session.get(CallbackTask, missed.callback_task_id)
+    assert (task.customer_id, task.assignee_id) == (caller.id, queue_agent.id)
+    contact = db.session.get(Interaction, talked.interaction_id)
+    assert (contact.customer_id, contact.duration_seconds) == (caller.id, 180)
+    assert missed.interaction_id is None  # nobody talked: a callback, not a contact
+    # long-gone calls are left alone
+    event(phone, "missed", at=NOW, call_id="old", number="13600000000")
+    make_customer(actor=phone["li"], name="老来电", phones=["13600000000"])
+    assert link_waiting_calls(NOW + timedelta(days=3)) == 0
