@@ -35,6 +35,7 @@ from crm.core.errors import register_error_pages
 from crm.core.header import page_header
 from crm.core.home import bp as home_bp
 from crm.core.ids import IdConverter
+from crm.core.limits import file_size
 from crm.core.nav import main_nav
 from crm.core.views import bp as core_bp
 from crm.customers.models import TIER_LABELS
@@ -176,6 +177,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["dateformat"] = format_date
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["countdown"] = countdown
+    app.jinja_env.filters["filesize"] = file_size
     # The previous / this / next month links of reports, from the month a page shows.
     app.jinja_env.globals["month_switch"] = lambda month: MonthSwitch.around(month, utcnow())
 

@@ -53,11 +53,19 @@ CHUNK = 64 * 1024
 
 
 def clean_filename(raw: str | None) -> str:
-    """The sender's file name without folders, control characters or a leading dot."""
+    """The sender's file name without folders, control characters or a leading dot, at most
+    200 characters: a long one is shortened before its extension, which decides its type."""
     name = unicodedata.normalize("NFC", raw or "")
     name = re.split(r"[\\/]", name)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
-    return name[:200] or "attachment"
+    if len(name) > 200:
+        stem, dot, extension = name.rpartition(".")
+        name = (
+            stem[: 199 - len(extension)] + dot + extension
+            if dot and len(extension) <= 10
+            else name[:200]
+        )
+    return name or "attachment"
 
 
 def type_of(filename: str) -> str | None:

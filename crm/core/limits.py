@@ -11,6 +11,16 @@ def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):g} MB"
 
 
+def file_size(size: int) -> str:
+    """A file's size as "733 B", "12 KB" or "3.4 MB": units read the same in both languages
+    (Jinja's filesizeformat says "Bytes" on Chinese pages)."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def body_over_limit() -> str | None:
     """The upload limit as "50 MB" when this request's body is over ``MAX_CONTENT_LENGTH``
     (Werkzeug refuses it on its declared length, before reading it); None when the 413 came

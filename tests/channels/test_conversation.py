@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from crm.cases.arrivals import link_customer
 from crm.cases.models import Case, CaseStatus
 from crm.cases.routing import set_routing
+from crm.channels.attachments import clean_filename
 from crm.channels.inbound import InboundAttachment, InboundMessage, receive
 from crm.channels.models import CaseAttachment, CaseMessage, InboundReceipt, OutboundMail
 from crm.channels.thread import Upload, add_note, mentioned_outside, reply, thread
@@ -301,3 +302,18 @@ def test_attachments_are_kept_and_oversized_ones_are_named(people, app) -> None:
 def test_a_channel_case_is_opened_by_nobody(people) -> None:
     case = db.session.get(Case, receive(email()).case)
     assert case.opened_by_id is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        ("a" * 300 + ".pdf", "a" * 196 + ".pdf"),
+        ("../../etc/报告.docx", "报告.docx"),
+        ("\x00.hidden.png", "hidden.png"),
+        ("b" * 300, "b" * 200),
+        ("", "attachment"),
+    ],
+)
+def test_file_names_are_cleaned_and_a_long_one_keeps_its_extension(raw, kept) -> None:
+    assert clean_filename(raw) == kept
+    assert len(clean_filename(raw)) <= 200
