@@ -16,6 +16,7 @@ from crm.customers.search import customers_with_phone
 from crm.customers.services import ProfileInput, create_customer
 from crm.errors import DomainError
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 
 
 def candidates(case: Case, limit: int = 20) -> list[Customer]:
@@ -48,8 +49,16 @@ def new_customer_from_sender(*, actor: User, case: Case, now: datetime) -> Custo
 
     :raises DuplicateCustomer: when their phone number is a customer's already (the candidates
         list shows who; the agent picks one).
+    :raises DomainError: when the case has its customer already (a second click on a page
+        left open) or the sender left neither an address nor a number.
     """
+    if case.customer_id is not None:
+        raise DomainError(_l("This case has its customer already."))
     email = case.requester_email
+    if not email and not case.requester_phone:
+        raise DomainError(
+            _l("The sender left no e-mail address or phone number: find the customer instead.")
+        )
     customer = create_customer(
         actor=actor,
         data=ProfileInput(

@@ -16,6 +16,7 @@ from crm.cases.models import Case
 from crm.channels.inbound import InboundMessage, receive
 from crm.channels.models import CaseAttachment, CaseMessage, OutboundMail, ReplyTemplate
 from crm.channels.reply_templates import save_template
+from crm.customers.models import Customer
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
@@ -191,6 +192,11 @@ def test_a_new_customer_is_made_from_the_sender(client, login_as, arrived) -> No
     with client.application.app_context():
         case = db.session.get(Case, case_id)
         assert case.customer.email == "zhou.other@example.cn"
+    # the same button again, from a page left open: said plainly, nothing made twice
+    again = client.post(f"/cases/{case_id}/customer", data={"csrf_token": token, "new": "1"})
+    assert "此工单已关联客户" in page_of(client, case_id) and again.status_code == 302
+    with client.application.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Customer)) == 2
 
 
 def test_supervisors_set_routing_and_templates(client, login_as, app) -> None:
