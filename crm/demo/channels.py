@@ -15,6 +15,7 @@ from crm.cases.models import Case, Department
 from crm.cases.routing import set_routing
 from crm.channels.inbound import InboundMessage, receive
 from crm.channels.models import ReplyTemplate
+from crm.channels.portal import issue_link
 from crm.channels.reply_templates import save_template
 from crm.channels.thread import reply
 from crm.customers.models import Customer
@@ -89,6 +90,7 @@ def seed_channels(
         ),
     ]
     opened = [db.session.get(Case, receive(message).case) for message in arrivals]
+    issue_link(opened[-1])  # the contact form's thanks page gave 孙先生 his status page
     first = opened[0]
     handler = db.session.get(User, first.assignee_id) if first.assignee_id else None
     if handler is not None:
