@@ -102,6 +102,7 @@ def site_for_test(folder: Path, *, http: int, https: int, upstream: int) -> str:
         "/etc/ssl/crm/privkey.pem": str(folder / "key.pem"),
         "/srv/crm/crm/static/": f"{folder / 'static'}/",
         "server 127.0.0.1:8000;": f"server 127.0.0.1:{upstream};",
+        "/var/log/nginx/crm.access.log": str(folder / "crm.access.log"),
     }
     for placeholder, value in replacements.items():
         assert placeholder in site, f"{placeholder!r} is no longer in {SITE.name}"

@@ -118,8 +118,11 @@ def test_throttling_sees_the_client_nginx_saw_not_the_address_it_claims(app, sit
     with app.app_context():
         addresses = set(db.session.scalars(select(LoginAttempt.address)))
     assert addresses == {"127.0.0.1"}
-    # nginx's request id reached the app's access log
-    assert re.search(r"POST /login HTTP/1.1\" 401 .* id=[0-9a-f]{32}", site.app_log())
+    # One request id per request, in nginx's access log and the app's
+    request_id = re.search(r"POST /login HTTP/1.1\" 401 .* id=([0-9a-f]{32})", site.app_log())
+    nginx_log = (site.folder / "crm.access.log").read_text()
+    assert '"POST /login HTTP/1.1" 401 ' in nginx_log
+    assert f"id={request_id.group(1)}" in nginx_log
 
 
 def test_an_upload_over_the_limit_is_refused_by_nginx(site: Site) -> None:
