@@ -48,7 +48,8 @@ max_requests_jitter = 500
 # gunicorn trusts X-Forwarded-Proto from these addresses only; the app itself reads the client
 # address and scheme through ProxyFix with CRM_TRUSTED_PROXIES=1 (one nginx in front).
 forwarded_allow_ips = "127.0.0.1,::1"
-# To the journal (systemd): errors, and one access line per request with nginx's request id.
+# To the journal (systemd): errors, and one access line per request with its request id (nginx's,
+# or one the app made: crm/logs.py).
 accesslog = "-"
 errorlog = "-"
-access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms id=%({x-request-id}i)s'
+access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms id=%({x-request-id}o)s'
