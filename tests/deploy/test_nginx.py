@@ -5,6 +5,7 @@ client claims in its own X-Forwarded-For."""
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import re
 import shutil
@@ -19,7 +20,7 @@ from sqlalchemy import select
 
 from crm.auth.models import LoginAttempt
 from crm.extensions import db
-from tests.deploy.servers import NGINX, start_gunicorn, start_nginx, stop
+from tests.deploy.servers import NGINX, ROOT, start_gunicorn, start_nginx, stop
 from tests.factories import make_user
 
 pytestmark = pytest.mark.skipif(
@@ -78,6 +79,12 @@ def test_static_files_come_from_nginx_cached_and_compressed(site: Site) -> None:
     plain = site.session.get(f"{site.https}/static/css/app.css")
     assert plain.headers["Cache-Control"] == "no-cache"
     assert plain.content == asset.content
+    # a file without an extension gets the hash at the end of its name
+    licence = ROOT / "crm" / "static" / "vendor" / "htmx" / "LICENSE"
+    digest = hashlib.sha256(licence.read_bytes()).hexdigest()[:12]
+    named = site.session.get(f"{site.https}/static/vendor/htmx/LICENSE.{digest}")
+    assert named.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert named.content == licence.read_bytes()
     # nginx answered both: the app never saw a request for a static file
     assert "/static/" not in site.app_log()
     assert "GET /login" in site.app_log()
