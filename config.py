@@ -63,6 +63,12 @@ def _qa_period(name: str, raw: str) -> str:
     return raw.strip()
 
 
+def _log_format(name: str, raw: str) -> str:
+    if raw.strip() not in {"text", "json"}:
+        raise ConfigError(f"{name} must be text or json, got {raw!r}.")
+    return raw.strip()
+
+
 def _percentage(name: str, raw: str) -> float:
     """A share given as 85 or 85% or 0.85."""
     try:
@@ -192,6 +198,8 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "CRM_IMPORT_MAX_ROWS": ("IMPORT_MAX_ROWS", _positive_int),
     "CRM_IMPORT_CHUNK_ROWS": ("IMPORT_CHUNK_ROWS", _positive_int),
     "CRM_JOB_STALE_SECONDS": ("JOB_STALE_SECONDS", _positive_int),
+    "CRM_SCHEDULER_LEADER_POLL_SECONDS": ("SCHEDULER_LEADER_POLL_SECONDS", _positive_int),
+    "CRM_LOG_FORMAT": ("LOG_FORMAT", _log_format),
     "CRM_IMPORT_MAX_CELL_CHARS": ("IMPORT_MAX_CELL_CHARS", _positive_int),
     "CRM_IMPORT_MAX_UNZIPPED_MB": ("IMPORT_MAX_UNZIPPED_BYTES", _megabytes),
 }
@@ -352,6 +360,11 @@ class Config:
     #: a running background job silent this long is taken to have lost its worker and is
     #: claimed again (well above the time one chunk of work takes)
     JOB_STALE_SECONDS = 120
+    #: how often a standby scheduler tries the leader lock, and the leader checks it still
+    #: holds it: a standby takes over this long after the leader's lock is freed
+    SCHEDULER_LEADER_POLL_SECONDS = 10
+    #: the app's log lines (each with its request id): "text", or "json" (one object a line)
+    LOG_FORMAT = "text"
 
     def __init__(self, **overrides: Any) -> None:
         for key, value in overrides.items():

@@ -59,6 +59,7 @@ from crm.i18n import (
 from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import CATEGORY_LABELS, CHANNEL_LABELS, DIRECTION_LABELS
 from crm.interactions.views import bp as interactions_bp
+from crm.logs import register_logging
 from crm.notifications.services import UNREAD_BADGE_CAP
 from crm.notifications.views import bp as notifications_bp
 from crm.qa.views import bp as qa_bp
@@ -83,6 +84,8 @@ def create_app(config: Config | None = None) -> Flask:
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+    # First, so that the request id is set before any other hook may log.
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)

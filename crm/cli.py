@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from pathlib import Path
@@ -127,6 +128,8 @@ def scheduler_command(once: bool) -> None:
         for name, count in results.items():
             click.echo(f"{name}: {'failed (see the log)' if count is None else count}")
         return
+    # The service's journal should say which scheduler leads, which waits, and what each job did.
+    app.logger.setLevel(logging.INFO)
     serve(app)
 
 

@@ -11,7 +11,9 @@ while the scheduler was down; APScheduler coalesces late runs and never drops on
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from typing import IO, Any
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from crm.auth.lockout import prune_login_attempts
 from crm.backup import daily_backup
@@ -42,6 +45,14 @@ from crm.training.jobs import remind_expiring_certificates
 
 #: an arbitrary constant naming this application's advisory lock in PostgreSQL
 PG_LOCK_KEY = 72_277_001
+#: for the lock's session: the server gives up on a silent leader after 10 s idle and three
+#: unanswered probes 5 s apart, or 30 s of unacknowledged data
+PG_DEAD_PEER_SETTINGS = (
+    "SET tcp_keepalives_idle = 10",
+    "SET tcp_keepalives_interval = 5",
+    "SET tcp_keepalives_count = 3",
+    "SET tcp_user_timeout = 30000",
+)
 
 
 @dataclass(frozen=True)
@@ -120,7 +131,15 @@ class LeaderLock:
         with self.app.app_context():
             engine = db.engine
             if engine.dialect.name == "postgresql":
-                self._connection = engine.connect()
+                # Outside any transaction: an advisory lock is the session's, and a session
+                # left idle in a transaction for days would be killed by a DBA's
+                # idle_in_transaction_session_timeout, or hold back VACUUM.
+                self._connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                # The server drops the session of a leader whose host died (power, network)
+                # after about 30 s instead of the system's default two hours, freeing the lock
+                # for a standby on another host.
+                for setting in PG_DEAD_PEER_SETTINGS:
+                    self._connection.execute(text(setting))
                 got = self._connection.execute(
                     text("SELECT pg_try_advisory_lock(:key)"), {"key": PG_LOCK_KEY}
                 ).scalar()
@@ -138,10 +157,32 @@ class LeaderLock:
             return False
         return True
 
+    def held(self) -> bool:
+        """Whether the lock is still ours. On PostgreSQL the session holding it can end under us
+        (a database restart, a network cut, pg_terminate_backend); a standby may lead by then."""
+        if self._connection is None:
+            return self._file is not None
+        try:
+            return bool(
+                self._connection.execute(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                        " AND objid = :key AND pid = pg_backend_pid() AND granted"
+                    ),
+                    {"key": PG_LOCK_KEY},
+                ).scalar()
+            )
+        except SQLAlchemyError:
+            return False
+
     def release(self) -> None:
         if self._connection is not None:
-            self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": PG_LOCK_KEY})
-            self._connection.close()
+            with contextlib.suppress(SQLAlchemyError):  # a lost session holds nothing to free
+                self._connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": PG_LOCK_KEY}
+                )
+            with contextlib.suppress(SQLAlchemyError):
+                self._connection.close()
             self._connection = None
         if self._file is not None:
             fcntl.flock(self._file, fcntl.LOCK_UN)
@@ -149,16 +190,39 @@ class LeaderLock:
             self._file = None
 
 
-def serve(app: Flask, *, wait_seconds: int = 10) -> None:
-    """Run the jobs forever: wait to become the leader, then run each at its interval."""
+def serve(app: Flask, *, wait_seconds: int | None = None) -> None:
+    """Run the jobs forever: wait as a standby until the leader lock is free, lead, and go back
+    to waiting should the lock be lost. ``wait_seconds`` (default
+    ``SCHEDULER_LEADER_POLL_SECONDS``) is how often a standby tries the lock and the leader
+    checks that it still holds it."""
+    poll = wait_seconds or app.config["SCHEDULER_LEADER_POLL_SECONDS"]
     lock = LeaderLock(app)
-    while not lock.acquire():
-        app.logger.info("Another scheduler is running; waiting to take over")
-        time.sleep(wait_seconds)
+    while True:
+        if not lock.acquire():
+            app.logger.info("Another scheduler is running; waiting to take over")
+            while not lock.acquire():
+                time.sleep(poll)
+        try:
+            if not _lead(app, lock, poll):
+                return
+        finally:
+            lock.release()
+        app.logger.error("Scheduler lost its leader lock; waiting to take over again")
+
+
+def _lead(app: Flask, lock: LeaderLock, poll: int) -> bool:
+    """Run the jobs while the lock is held. True when the lock was lost, False when stopped."""
     scheduler = BlockingScheduler(
         timezone=UTC,
         job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
     )
+    lost = threading.Event()
+
+    def check_leadership() -> None:
+        if not lock.held():
+            lost.set()
+            scheduler.shutdown(wait=False)
+
     start = datetime.now(UTC)
     for job in JOBS:
         scheduler.add_job(
@@ -169,10 +233,10 @@ def serve(app: Flask, *, wait_seconds: int = 10) -> None:
             id=job.name,
             next_run_time=start,
         )
-    app.logger.info("Scheduler started with %d jobs", len(JOBS))
+    scheduler.add_job(check_leadership, "interval", seconds=poll, id="scheduler.leader_check")
+    app.logger.info("Scheduler started as the leader with %d jobs", len(JOBS))
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        lock.release()
+        return False
+    return lost.is_set()
