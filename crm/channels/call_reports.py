@@ -101,16 +101,18 @@ def call_figures(start: date, end: date, zone: ZoneInfo) -> CallFigures:
     speed = _seconds(Call.answered_at, Call.ringing_at)
     timed = and_(Call.answered_at.is_not(None), Call.ringing_at.is_not(None))
     # Abandoned: over without an answer, whether the phone system said "missed" or only "ended"
-    # (a late "answered" takes the call out again).
-    missed = and_(
-        Call.answered_at.is_(None), or_(Call.missed_at.is_not(None), Call.ended_at.is_not(None))
+    # with no talk time (a late "answered" takes the call out again).
+    ended_unanswered = and_(
+        Call.ended_at.is_not(None), func.coalesce(Call.duration_seconds, 0) == 0
     )
+    missed = and_(Call.answered_at.is_(None), or_(Call.missed_at.is_not(None), ended_unanswered))
+    talked = or_(Call.answered_at.is_not(None), func.coalesce(Call.duration_seconds, 0) > 0)
     bucket = _bucket(arrived).label("bucket")
     rows = db.session.execute(
         select(
             bucket,
             func.count(),
-            func.count(Call.answered_at),
+            func.sum(case((talked, 1), else_=0)),
             func.sum(case((timed, 1), else_=0)),
             func.sum(case((and_(timed, speed <= ANSWER_TARGET.total_seconds()), 1), else_=0)),
             func.sum(case((timed, speed), else_=0)),

@@ -49,6 +49,18 @@ def _day(ctx) -> dict:
     _call(system, "e", [("missed", TEN + 600 * s)], number="<b>x</b>")
     # the caller hung up before anyone answered; the phone system said "ended", not "missed"
     _call(system, "f", [("ringing", TEN + 700 * s), ("ended", TEN + 740 * s)], number="13900000000")
+    # a phone system that only says "ended", with the talk time: answered, not abandoned
+    record_call_event(
+        actor=system,
+        call_id="g",
+        event="ended",
+        from_number="13600000000",
+        to_number="4008001234",
+        agent=None,
+        at=TEN + 900 * s,
+        now=utcnow(),
+        duration_seconds=95,
+    )
     db.session.commit()
     return {"system": system, "li": li}
 
@@ -57,14 +69,14 @@ def test_the_figures_of_a_day_by_local_hour(ctx) -> None:
     _day(ctx)
     figures = call_figures(date(2026, 5, 4), date(2026, 5, 5), SHANGHAI)
     total = figures.total
-    assert (total.offered, total.answered, total.missed) == (6, 3, 3)
-    assert total.answer_rate == 3 / 6
+    assert (total.offered, total.answered, total.missed) == (7, 4, 3)
+    assert total.answer_rate == 4 / 7
     assert total.average_answer_seconds == (30 + 170 + 60) / 3
     assert total.within_target_share == 2 / 3
     nine, ten = figures.hours[9], figures.hours[10]
     assert (nine.offered, nine.answered, nine.within_target) == (2, 2, 1)
-    assert (ten.offered, ten.answered, ten.missed) == (4, 1, 3)
-    assert sum(hour.offered for hour in figures.hours.values()) == 6
+    assert (ten.offered, ten.answered, ten.missed) == (5, 2, 3)
+    assert sum(hour.offered for hour in figures.hours.values()) == 7
     assert [call.from_number for call in figures.missed_calls] == [
         "13900000000",
         "<b>x</b>",
@@ -72,7 +84,7 @@ def test_the_figures_of_a_day_by_local_hour(ctx) -> None:
     ]
     # The same calls read from UTC: other hours, and the next day has none of them.
     utc = call_figures(date(2026, 5, 4), date(2026, 5, 5), ZoneInfo("UTC"))
-    assert utc.hours[1].offered == 2 and utc.hours[2].offered == 4
+    assert utc.hours[1].offered == 2 and utc.hours[2].offered == 5
     assert call_figures(date(2026, 5, 5), date(2026, 5, 6), SHANGHAI).total.offered == 0
 
 
