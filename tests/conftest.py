@@ -182,10 +182,33 @@ def login_as(app: Flask, client: FlaskClient) -> Callable[..., User]:
 
 
 class LiveServer:
+    """The app served on loopback for the browser. On exit it waits for the requests still
+    being answered (a page's 3-second poll may be in flight): their database connections go
+    back to the pool before the test's ``app`` disposes of it, instead of being left open."""
+
     def __init__(self, app: Flask) -> None:
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self._busy = 0
+        self._idle = threading.Condition()
+        self._server = make_server("127.0.0.1", 0, self._counted(app), threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _counted(self, app: Flask) -> Callable:
+        def serve(environ: dict, start_response: Callable) -> list[bytes]:
+            with self._idle:
+                self._busy += 1
+            try:
+                response = app(environ, start_response)
+                try:
+                    return list(response)
+                finally:
+                    getattr(response, "close", lambda: None)()
+            finally:
+                with self._idle:
+                    self._busy -= 1
+                    self._idle.notify_all()
+
+        return serve
 
     def __enter__(self) -> LiveServer:
         self._thread.start()
@@ -194,6 +217,9 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._thread.join(timeout=5)
+        with self._idle:
+            self._idle.wait_for(lambda: self._busy == 0, timeout=10)
+        self._server.server_close()
 
 
 @pytest.fixture
