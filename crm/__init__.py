@@ -58,6 +58,8 @@ from crm.i18n import (
 from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import CATEGORY_LABELS, CHANNEL_LABELS, DIRECTION_LABELS
 from crm.interactions.views import bp as interactions_bp
+from crm.knowledge.views import bp as knowledge_bp
+from crm.knowledge.views import public as help_bp
 from crm.notifications.services import UNREAD_BADGE_CAP
 from crm.notifications.views import bp as notifications_bp
 from crm.qa.views import bp as qa_bp
@@ -138,6 +140,8 @@ def register_blueprints(app: Flask) -> None:
         pop_bp,
         reports_bp,
         contingency_bp,
+        knowledge_bp,
+        help_bp,
         # Last: it adds a URL for each home section the blueprints above registered.
         home_bp,
     )

@@ -1,0 +1,91 @@
+"""The knowledge-base pages over HTTP: search, the editor, versions, approval, /help."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.knowledge.models import Article
+from tests.conftest import csrf_token
+from tests.factories import make_user
+from tests.knowledge.support import make_article
+
+
+def _seed(app) -> dict[str, int]:
+    with app.app_context():
+        boss = make_user(username="kb.boss", roles=["supervisor"])
+        internal = make_article(actor=boss, title="退款流程", body="内部：**核对**订单后退款。")
+        public = make_article(
+            actor=boss, title="如何办理退款", body="在订单页申请。", audience="public"
+        )
+        draft = make_article(actor=boss, title="退款草稿", published=False, audience="public")
+        db.session.commit()
+        return {"internal": internal.id, "public": public.id, "draft": draft.id}
+
+
+def test_an_agent_searches_and_reads_published_articles_only(app, client, login_as) -> None:
+    ids = _seed(app)
+    login_as("agent")
+    page = client.get("/knowledge/?q=tk").get_data(as_text=True)
+    assert "退款流程" in page and "退款草稿" not in page
+    page = client.get("/knowledge/?q=退款").get_data(as_text=True)
+    assert "<mark>退款</mark>" in page and "退款草稿" not in page
+    assert "<strong>核对</strong>" in client.get(f"/knowledge/{ids['internal']}").get_data(
+        as_text=True
+    )
+    assert client.get(f"/knowledge/{ids['draft']}").status_code == 404
+    assert client.get(f"/knowledge/{ids['internal']}/edit").status_code == 403
+
+
+def test_the_help_centre_shows_public_published_articles_without_sign_in(app, client) -> None:
+    ids = _seed(app)
+    index = client.get("/help/").get_data(as_text=True)
+    assert "如何办理退款" in index and "退款流程" not in index and "退款草稿" not in index
+    found = client.get("/help/?q=退款").get_data(as_text=True)
+    assert "如何办理退款" in found and "退款流程" not in found
+    assert client.get(f"/help/{ids['internal']}").status_code == 404
+    assert client.get(f"/help/{ids['draft']}").status_code == 404
+    token = csrf_token(client)
+    assert client.post(f"/help/{ids['public']}/vote", data={"helpful": "yes"}).status_code == 400
+    answer = client.post(
+        f"/help/{ids['public']}/vote", data={"helpful": "yes", "csrf_token": token}
+    )
+    assert answer.status_code == 302
+    app.config["KB_VOTE_RATE_LIMIT"] = 1
+    again = client.post(f"/help/{ids['public']}/vote", data={"helpful": "no", "csrf_token": token})
+    assert again.status_code == 429
+    with app.app_context():
+        article = db.session.get(Article, ids["public"])
+        assert (article.helpful_yes, article.helpful_no) == (1, 0)
+
+
+def test_a_trainer_writes_a_supervisor_publishes_and_a_version_is_restored(
+    app, client, login_as
+) -> None:
+    login_as("trainer")
+    token = csrf_token(client, "/knowledge/new")
+    form = {
+        "csrf_token": token,
+        "title": "投诉安抚话术",
+        "category": "complaint",
+        "audience": "internal",
+        "tags": "投诉, 安抚",
+        "body": "先道歉。",
+    }
+    assert client.post("/knowledge/new", data=form).status_code == 302
+    with app.app_context():
+        article_id = db.session.scalar(select(Article.id).where(Article.title == "投诉安抚话术"))
+    edit = f"/knowledge/{article_id}/edit"
+    assert client.post(edit, data={**form, "body": "先倾听，再道歉。"}).status_code == 302
+    diff = client.get(f"/knowledge/{article_id}/versions").get_data(as_text=True)
+    assert "先倾听，再道歉。" in diff and "先道歉。" in diff
+    client.post(f"/knowledge/{article_id}/submit", data={"csrf_token": token})
+    assert (
+        client.post(f"/knowledge/{article_id}/publish", data={"csrf_token": token}).status_code
+        == 403
+    )
+    client.post(f"/knowledge/{article_id}/restore", data={"csrf_token": token, "number": 1})
+    with app.app_context():
+        article = db.session.get(Article, article_id)
+        assert (article.version, article.body, article.tags) == (3, "先道歉。", ["投诉", "安抚"])
+        assert article.status == "pending"
