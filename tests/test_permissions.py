@@ -387,6 +387,12 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("knowledge.restore", "POST"): Route("/knowledge/{article}/restore", Permission.KNOWLEDGE_EDIT),
     ("knowledge.synonyms", "GET"): Route("/knowledge/synonyms", Permission.KNOWLEDGE_APPROVE),
     ("knowledge.synonyms", "POST"): Route("/knowledge/synonyms", Permission.KNOWLEDGE_APPROVE),
+    ("knowledge.case_suggestions", "GET"): Route(
+        "/knowledge/cases/{case}/suggestions", Permission.CASES_WORK
+    ),
+    ("knowledge.insert", "POST"): Route(
+        "/knowledge/cases/{case}/insert/{article}", Permission.CASES_WORK
+    ),
     ("help.index", "GET"): Route("/help/", PUBLIC),
     ("help.article", "GET"): Route("/help/{article}", PUBLIC),
     ("help.vote", "POST"): Route("/help/{article}/vote", PUBLIC),

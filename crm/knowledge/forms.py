@@ -15,6 +15,15 @@ class ArticleForm(Form):
         _l("Title"),
         validators=[DataRequired(_l("Give the article a title.")), Length(max=TITLE_MAX)],
     )
+    kind = SelectField(
+        _l("Kind"),
+        choices=[],
+        default="article",
+        description=_l(
+            "A call script (话术) is shown beside the case page of its category;"
+            " {customer_name}, {case_number} and {agent_name} are filled in."
+        ),
+    )
     category = SelectField(_l("Category"), choices=[])
     audience = SelectField(
         _l("Readers"),

@@ -41,6 +41,13 @@ class ArticleStatus(StrEnum):
     PUBLISHED = "published"
 
 
+class ArticleKind(StrEnum):
+    ARTICLE = "article"
+    #: a call script (话术): steps from the opening to the closing, for staff only
+    SCRIPT = "script"
+
+
+KIND_LABELS = {ArticleKind.ARTICLE: _l("Article"), ArticleKind.SCRIPT: _l("Call script")}
 AUDIENCE_LABELS = {Audience.INTERNAL: _l("Internal"), Audience.PUBLIC: _l("Public")}
 ARTICLE_STATUS_LABELS = {
     ArticleStatus.DRAFT: _l("Draft"),
@@ -60,6 +67,7 @@ class Article(db.Model):
         CheckConstraint(column("audience").in_([a.value for a in Audience]), name="audience"),
         CheckConstraint(column("status").in_([s.value for s in ArticleStatus]), name="status"),
         CheckConstraint(column("category").in_(KB_CATEGORIES), name="category"),
+        CheckConstraint(column("kind").in_([k.value for k in ArticleKind]), name="kind"),
         Index("ix_kb_articles_status_category", "status", "category"),
     )
 
@@ -69,6 +77,8 @@ class Article(db.Model):
     body: Mapped[str] = mapped_column(Text)
     #: the service category (咨询 / 技术支持 / 售后服务 / 投诉) the article answers for
     category: Mapped[str] = mapped_column(String(20))
+    #: an article, or a call script shown beside the case page
+    kind: Mapped[str] = mapped_column(String(10), default=ArticleKind.ARTICLE.value)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     audience: Mapped[str] = mapped_column(String(10), default=Audience.INTERNAL.value)
     status: Mapped[str] = mapped_column(String(10), default=ArticleStatus.DRAFT.value)

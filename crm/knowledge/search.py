@@ -42,6 +42,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
 #: Markdown punctuation left out of snippets
 _MARKDOWN = re.compile(r"[#*_>`|\[\]]+")
+#: the placeholders a reply fills in, left out of snippets (they are code, not text)
+_PLACEHOLDERS = re.compile(r"\{(customer_name|case_number|agent_name)\}")
 SNIPPET = 60
 
 
@@ -170,7 +172,7 @@ def search_articles(
 def snippet(body: str, terms: list[str]) -> Markup:
     """About 120 characters of ``body`` around the first of ``terms``, escaped, each term
     marked. Escaping comes first, so nothing the author typed becomes markup."""
-    plain = _SPACES.sub(" ", _MARKDOWN.sub(" ", body)).strip()
+    plain = _SPACES.sub(" ", _MARKDOWN.sub(" ", _PLACEHOLDERS.sub(" ", body))).strip()
     lowered = plain.lower()
     positions = [p for p in (lowered.find(t) for t in terms if t) if p >= 0]
     start = max(0, min(positions) - SNIPPET // 2) if positions else 0

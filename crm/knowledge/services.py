@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from crm.audit.services import AuditAction, changed_fields, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
+from crm.cases.models import Case
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
@@ -20,6 +21,7 @@ from crm.i18n import lazy_gettext as _l
 from crm.knowledge.models import (
     KB_CATEGORIES,
     Article,
+    ArticleKind,
     ArticleStatus,
     ArticleUse,
     ArticleVersion,
@@ -42,6 +44,7 @@ class ArticleText:
     category: str
     audience: str
     tags: tuple[str, ...] = ()
+    kind: str = ArticleKind.ARTICLE.value
 
 
 def _checked(text: ArticleText) -> ArticleText:
@@ -59,8 +62,12 @@ def _checked(text: ArticleText) -> ArticleText:
         raise DomainError(_l("Choose a category."), field="category")
     if text.audience not in {a.value for a in Audience}:
         raise DomainError(_l("Choose who may read the article."), field="audience")
+    if text.kind not in {k.value for k in ArticleKind}:
+        raise DomainError(_l("Choose a kind."), field="kind")
+    if text.kind == ArticleKind.SCRIPT and text.audience != Audience.INTERNAL:
+        raise DomainError(_l("Call scripts are for staff only."), field="audience")
     tags = tuple(dict.fromkeys(t.strip()[:30] for t in text.tags if t.strip()))[:TAGS_MAX]
-    return ArticleText(title, body, text.category, text.audience, tags)
+    return ArticleText(title, body, text.category, text.audience, tags, text.kind)
 
 
 def _require(actor: User, permission: Permission) -> None:
@@ -103,6 +110,7 @@ def save_article(
         before = _snapshot(article)
     article.title, article.body = text.title, text.body
     article.category, article.audience, article.tags = text.category, text.audience, list(text.tags)
+    article.kind = text.kind
     article.review_by = review_by
     for column, value in search_fields(text.title, text.body).items():
         setattr(article, column, value)
@@ -180,7 +188,9 @@ def restore_version(*, actor: User, article: Article, number: int) -> Article:
     old = version_of(article, number)
     if old is None:
         raise DomainError(_l("There is no such version."))
-    restored = ArticleText(old.title, old.body, old.category, old.audience, tuple(old.tags))
+    restored = ArticleText(
+        old.title, old.body, old.category, old.audience, tuple(old.tags), article.kind
+    )
     save_article(
         actor=actor,
         article=article,
@@ -276,3 +286,12 @@ def save_synonyms(*, actor: User, lines: str) -> list[str]:
     )
     db.session.flush()
     return list(wanted)
+
+
+def text_for_case(article: Article, case: Case, agent: User | None = None) -> str:
+    """The article's text for a reply on ``case``: plain text, with ``{customer_name}`` and
+    ``{case_number}`` filled in as the reply templates fill them (and ``{agent_name}`` in call
+    scripts)."""
+    name = case.customer.name if case.customer else case.requester_name or ""
+    text = article.body.replace("{customer_name}", name).replace("{case_number}", str(case.id))
+    return text.replace("{agent_name}", agent.display_name) if agent else text

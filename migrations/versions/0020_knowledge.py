@@ -47,6 +47,7 @@ def upgrade():
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("category", sa.String(length=20), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("tags", sa.JSON(), nullable=False),
         sa.Column("audience", sa.String(length=10), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
@@ -71,6 +72,7 @@ def upgrade():
             "category IN ('inquiry', 'tech_support', 'after_sales', 'complaint')",
             name=op.f("ck_kb_articles_category"),
         ),
+        sa.CheckConstraint("kind IN ('article', 'script')", name=op.f("ck_kb_articles_kind")),
         sa.CheckConstraint(
             "status IN ('draft', 'pending', 'published')", name=op.f("ck_kb_articles_status")
         ),

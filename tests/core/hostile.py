@@ -296,6 +296,14 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
         article=article,
         text=ArticleText(value("article"), value("article body"), "complaint", "public"),
     )
+    # A call script for the seeded case's category: the customer's name is filled into it.
+    make_article(
+        actor=boss,
+        title=value("article"),
+        body="## " + value("article body") + "\n{customer_name} {agent_name}",
+        category="tech_support",
+        kind="script",
+    )
     db.session.commit()
     return {
         "user_id": agent.id,

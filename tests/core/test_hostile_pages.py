@@ -57,9 +57,10 @@ QUERIES = {
         f"section={section}&after=2000-01-01|0" for section in ("overdue", "today", "upcoming")
     ],
     "audit.index": ["", f"q={quote(hostile('q'))}"],
-    "knowledge.index": ["", "q=%E9%80%80%E6%AC%BE", "q=article", f"q={quote(hostile('q'))}"],
+    "knowledge.index": ["", "q=%E9%80%80%E6%AC%BE", f"q={quote(hostile('q'))}"],
     "help.index": ["", "q=%E9%80%80%E6%AC%BE", f"q={quote(hostile('q'))}"],
     "knowledge.versions": ["", "v=1"],
+    "knowledge.case_suggestions": ["", "q=%E9%80%80%E6%AC%BE", f"q={quote(hostile('q'))}"],
 }
 #: token-authenticated JSON, and files that are not pages
 SKIPPED = {"static", "qa.report_xlsx", "channels.attachment"}

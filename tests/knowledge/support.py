@@ -18,6 +18,7 @@ def make_article(
         category=fields.pop("category", "after_sales"),
         audience=fields.pop("audience", "internal"),
         tags=tuple(fields.pop("tags", ())),
+        kind=fields.pop("kind", "article"),
     )
     article = save_article(actor=actor, article=None, text=text, **fields)
     if published:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from crm.cases.services import open_case
+from crm.database import utcnow
+from crm.errors import DomainError
 from crm.extensions import db
 from crm.knowledge.models import Article
 from tests.conftest import csrf_token
-from tests.factories import make_user
+from tests.factories import make_customer, make_user
 from tests.knowledge.support import make_article
 
 
@@ -89,3 +92,63 @@ def test_a_trainer_writes_a_supervisor_publishes_and_a_version_is_restored(
         article = db.session.get(Article, article_id)
         assert (article.version, article.body, article.tags) == (3, "先道歉。", ["投诉", "安抚"])
         assert article.status == "pending"
+
+
+def test_inserting_a_draft_is_refused_and_a_published_one_is_counted(app, client, login_as) -> None:
+    ids = _seed(app)
+    agent = login_as("agent")
+    with app.app_context():
+        customer = make_customer(actor=agent, name="李雷")
+        case = open_case(
+            actor=agent, customer=customer, subject="退款", category="after_sales", now=utcnow()
+        )
+        db.session.commit()
+        case_id = case.id
+    token = csrf_token(client, "/")
+    panel = client.get(f"/knowledge/cases/{case_id}/suggestions").get_data(as_text=True)
+    assert "退款流程" in panel and "退款草稿" not in panel
+    draft = client.post(
+        f"/knowledge/cases/{case_id}/insert/{ids['draft']}", data={"csrf_token": token}
+    )
+    assert draft.status_code == 404
+    done = client.post(
+        f"/knowledge/cases/{case_id}/insert/{ids['internal']}",
+        data={"csrf_token": token, "body": "您好"},
+    )
+    assert "您好\n\n内部：**核对**订单后退款。" in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Article, ids["internal"]).use_count == 1
+
+
+def test_the_case_panel_shows_the_category_s_call_script_filled_in(app, client, login_as) -> None:
+    agent = login_as("agent", display_name="刘洋")
+    with app.app_context():
+        boss = make_user(roles=["supervisor"])
+        make_article(
+            actor=boss,
+            title="售后话术",
+            body="## 开场白\n您好{customer_name}，我是{agent_name}。",
+            kind="script",
+        )
+        customer = make_customer(actor=agent, name="<b>李雷</b>")
+        case = open_case(
+            actor=agent, customer=customer, subject="换货", category="after_sales", now=utcnow()
+        )
+        db.session.commit()
+        case_id = case.id
+    panel = client.get(f"/knowledge/cases/{case_id}/suggestions").get_data(as_text=True)
+    assert "<h2>开场白</h2>" in panel
+    assert "您好&lt;b&gt;李雷&lt;/b&gt;，我是刘洋。" in panel
+    assert 'data-testid="kb-suggestion"' not in panel  # a script is not an article suggestion
+    with app.app_context():
+        try:
+            make_article(
+                actor=make_user(roles=["supervisor"]),
+                title="公开话术",
+                kind="script",
+                audience="public",
+            )
+        except DomainError as error:
+            assert error.field == "audience"
+        else:
+            raise AssertionError("a public call script was accepted")

@@ -22,6 +22,8 @@ from crm.knowledge.models import (
     ARTICLE_STATUS_LABELS,
     AUDIENCE_LABELS,
     KB_CATEGORIES,
+    KIND_LABELS,
+    ArticleKind,
     Synonym,
 )
 from crm.knowledge.render import render_markdown
@@ -31,11 +33,25 @@ from crm.knowledge.views.blueprint import bp
 _TAG_SPLIT = re.compile(r"[\s,，、]+")
 
 
+def _script_outline() -> str:
+    """The steps a new call script starts from, in the editor's language."""
+    steps = [
+        (_("Opening"), _("Hello, this is {agent_name}. How can I help you?")),
+        (_("Identity check"), _("Am I speaking with {customer_name}?")),
+        (_("Questions"), ""),
+        (_("Answer"), ""),
+        (_("Complaint de-escalation"), _("I understand; we will take care of this.")),
+        (_("Closing"), _("Thank you for calling; your case number is #{case_number}.")),
+    ]
+    return "\n\n".join(f"## {heading}\n{line}" for heading, line in steps)
+
+
 def _labels() -> dict[str, object]:
     return {
         "category_names": {c: CATEGORY_LABELS[c] for c in CATEGORY_LABELS if c in KB_CATEGORIES},
         "audience_names": AUDIENCE_LABELS,
         "status_names": ARTICLE_STATUS_LABELS,
+        "kind_names": KIND_LABELS,
     }
 
 
@@ -75,6 +91,7 @@ def _choices(form: ArticleForm) -> None:
     labels = _labels()
     form.category.choices = list(labels["category_names"].items())  # type: ignore[attr-defined]
     form.audience.choices = list(AUDIENCE_LABELS.items())
+    form.kind.choices = list(KIND_LABELS.items())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -87,6 +104,9 @@ def edit(article_id: int | None = None) -> str | tuple[str, int] | BaseResponse:
     _choices(form)
     if request.method == "GET" and item is not None:
         form.tags.data = " ".join(item.tags or [])
+    if request.method == "GET" and item is None and request.args.get("kind") == "script":
+        form.kind.data = ArticleKind.SCRIPT.value
+        form.body.data = _script_outline()
     if form.validate_on_submit():
         text = services.ArticleText(
             title=form.title.data,
@@ -94,6 +114,7 @@ def edit(article_id: int | None = None) -> str | tuple[str, int] | BaseResponse:
             category=form.category.data,
             audience=form.audience.data,
             tags=tuple(_TAG_SPLIT.split(form.tags.data or "")),
+            kind=form.kind.data,
         )
         try:
             item = services.save_article(
