@@ -89,19 +89,38 @@ QUERIES = {
 }
 
 
-def body(rng: random.Random) -> str:
-    sentences = []
-    for _ in range(rng.randint(8, 20)):
-        sentences.append("".join(rng.choices(WORDS, k=rng.randint(4, 9))) + "。")
+#: ordinary text around the service words: pairs of common characters
+CHARACTERS = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说"
+    "产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点"
+    "从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原"
+)
+
+
+def filler_words(rng: random.Random, count: int = 3000) -> list[str]:
+    return ["".join(rng.sample(CHARACTERS, 2)) for _ in range(count)]
+
+
+def body(rng: random.Random, filler: list[str]) -> str:
+    """Eight to twenty sentences of ordinary words, with three to six of the service words: as
+    in a real knowledge base, each service word is in a few per cent of the articles, not in
+    most of them."""
+    sentences = [
+        "".join(rng.choices(filler, k=rng.randint(4, 9))) + "。" for _ in range(rng.randint(8, 20))
+    ]
+    for word in rng.sample(WORDS, rng.randint(3, 6)):
+        at = rng.randrange(len(sentences))
+        sentences[at] = word + sentences[at]
     return "\n\n".join(sentences)
 
 
 def seed(articles: int, rng: random.Random) -> None:
     owner = make_user(username="bench.kb", roles=["supervisor"])
+    filler = filler_words(rng)
     rows = []
     for number in range(articles):
         title = "".join(rng.choices(WORDS, k=rng.randint(2, 4))) + f" {number}"
-        text_ = body(rng)
+        text_ = body(rng, filler)
         rows.append(
             {
                 "title": title,
@@ -142,10 +161,18 @@ def main() -> None:
             started = time.perf_counter()
             seed(args.articles, rng)
             if args.postgres:
-                db.session.execute(text("ANALYZE kb_articles"))
-                db.session.commit()
+                # As a database that has been up a while: visibility map set, statistics fresh
+                # (autovacuum would do both, in the middle of the timings).
+                with db.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT"
+                ) as connection:
+                    connection.execute(text("VACUUM ANALYZE kb_articles"))
             print(f"{db.engine.dialect.name}: {args.articles} articles seeded in "
                   f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+            for queries in QUERIES.values():  # one warm-up pass: caches filled, plans made
+                for query in queries:
+                    search_articles(query, public=False, log_gap=False)
+                    db.session.rollback()
             worst = 0.0
             for kind, queries in QUERIES.items():
                 timings = []

@@ -385,6 +385,7 @@ MATRIX: dict[tuple[str, str], Route] = {
         "/knowledge/{article}/publish", Permission.KNOWLEDGE_APPROVE
     ),
     ("knowledge.restore", "POST"): Route("/knowledge/{article}/restore", Permission.KNOWLEDGE_EDIT),
+    ("knowledge.analytics", "GET"): Route("/knowledge/analytics", Permission.KNOWLEDGE_EDIT),
     ("knowledge.synonyms", "GET"): Route("/knowledge/synonyms", Permission.KNOWLEDGE_APPROVE),
     ("knowledge.synonyms", "POST"): Route("/knowledge/synonyms", Permission.KNOWLEDGE_APPROVE),
     ("knowledge.case_suggestions", "GET"): Route(

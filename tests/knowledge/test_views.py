@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
-from crm.cases.services import open_case
+from crm.cases.services import change_status, open_case
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.knowledge.models import Article
+from crm.knowledge.search import search_articles
+from crm.knowledge.services import record_use
 from tests.conftest import csrf_token
 from tests.factories import make_customer, make_user
 from tests.knowledge.support import make_article
@@ -152,3 +156,27 @@ def test_the_case_panel_shows_the_category_s_call_script_filled_in(app, client, 
             assert error.field == "audience"
         else:
             raise AssertionError("a public call script was accepted")
+
+
+def test_figures_list_uses_resolved_cases_and_articles_to_fix(app, client, login_as) -> None:
+    login_as("supervisor")
+    with app.app_context():
+        boss = make_user(roles=["supervisor"])
+        used = make_article(actor=boss, title="常用文章")
+        stale = make_article(actor=boss, title="过期文章", review_by=date(2020, 1, 1))
+        customer = make_customer(actor=boss, name="韩梅梅")
+        case = open_case(
+            actor=boss, customer=customer, subject="退款", category="after_sales", now=utcnow()
+        )
+        record_use(actor=boss, article=used, case_id=case.id)
+        change_status(actor=boss, case=case, status="resolved", now=utcnow())
+        search_articles("没有这篇", public=True)
+        db.session.commit()
+        stale_id = stale.id
+    page = client.get("/knowledge/analytics").get_data(as_text=True)
+    row = page.split("常用文章</a></td>", 1)[1].split("</tr>", 1)[0]
+    assert "<td>1</td><td>1</td>" in row  # one use, one resolved case
+    fix = page.split('data-testid="kb-fix"', 1)[1].split("</ul>", 1)[0]
+    assert "过期文章" in fix and "常用文章" not in fix
+    assert "没有这篇" in page
+    assert 'data-testid="kb-stale"' in client.get(f"/knowledge/{stale_id}").get_data(as_text=True)

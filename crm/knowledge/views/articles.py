@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.permissions import Permission, permission_required
 from crm.auth.sessions import signed_in_user
+from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error
@@ -17,6 +18,7 @@ from crm.i18n import gettext as _
 from crm.interactions.models import CATEGORY_LABELS
 from crm.knowledge import queries, services
 from crm.knowledge.access import article_for
+from crm.knowledge.analytics import article_figures, to_fix
 from crm.knowledge.forms import ArticleForm, SynonymsForm
 from crm.knowledge.models import (
     ARTICLE_STATUS_LABELS,
@@ -29,6 +31,7 @@ from crm.knowledge.models import (
 from crm.knowledge.render import render_markdown
 from crm.knowledge.search import search_articles
 from crm.knowledge.views.blueprint import bp
+from crm.timezones import department_today
 
 _TAG_SPLIT = re.compile(r"[\s,，、]+")
 
@@ -82,8 +85,13 @@ def index() -> str:
 @permission_required(Permission.KNOWLEDGE_VIEW)
 def article(article_id: int) -> str:
     item = article_for(signed_in_user(), article_id)
+    today = department_today(utcnow())
     return render_template(
-        "knowledge/article.html", article=item, html=render_markdown(item.body), **_labels()
+        "knowledge/article.html",
+        article=item,
+        html=render_markdown(item.body),
+        stale=item.review_by is not None and item.review_by < today,
+        **_labels(),
     )
 
 
@@ -211,3 +219,15 @@ def synonyms() -> str | BaseResponse:
         flash(_("Synonyms saved."), "success")
         return redirect(url_for("knowledge.synonyms"))
     return render_template("knowledge/synonyms.html", form=form)
+
+
+@bp.get("/analytics")
+@permission_required(Permission.KNOWLEDGE_EDIT)
+def analytics() -> str:
+    return render_template(
+        "knowledge/analytics.html",
+        figures=article_figures(),
+        fix=to_fix(department_today(utcnow())),
+        gaps=queries.gaps(50),
+        **_labels(),
+    )
