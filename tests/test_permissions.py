@@ -386,6 +386,8 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     ("knowledge.restore", "POST"): Route("/knowledge/{article}/restore", Permission.KNOWLEDGE_EDIT),
     ("knowledge.analytics", "GET"): Route("/knowledge/analytics", Permission.KNOWLEDGE_EDIT),
+    ("knowledge.import_files", "GET"): Route("/knowledge/import", Permission.KNOWLEDGE_EDIT),
+    ("knowledge.import_files", "POST"): Route("/knowledge/import", Permission.KNOWLEDGE_EDIT),
     ("knowledge.synonyms", "GET"): Route("/knowledge/synonyms", Permission.KNOWLEDGE_APPROVE),
     ("knowledge.synonyms", "POST"): Route("/knowledge/synonyms", Permission.KNOWLEDGE_APPROVE),
     ("knowledge.case_suggestions", "GET"): Route(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from crm.forms import DayField, Form
@@ -52,3 +52,11 @@ class SynonymsForm(Form):
         validators=[Length(max=20_000)],
         render_kw={"rows": 10},
     )
+
+
+class ImportForm(Form):
+    files = MultipleFileField(
+        _l("Markdown files"),
+        description=_l("One draft per file; a first line “# title” becomes the title."),
+    )
+    category = SelectField(_l("Category"), choices=[])
