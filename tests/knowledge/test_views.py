@@ -180,3 +180,14 @@ def test_figures_list_uses_resolved_cases_and_articles_to_fix(app, client, login
     assert "过期文章" in fix and "常用文章" not in fix
     assert "没有这篇" in page
     assert 'data-testid="kb-stale"' in client.get(f"/knowledge/{stale_id}").get_data(as_text=True)
+
+
+def test_the_customer_page_and_the_callbacks_have_the_search_box(app, client, login_as) -> None:
+    agent = login_as("agent")
+    with app.app_context():
+        customer_id = make_customer(actor=agent, name="王芳").id
+        db.session.commit()
+    for path in (f"/customers/{customer_id}", "/callbacks/"):
+        page = client.get(path).get_data(as_text=True)
+        assert 'data-testid="kb-search-box"' in page, path
+        assert 'action="/knowledge/"' in page, path
