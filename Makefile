@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # unit checker) for the tests of the files in deploy/.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk postgresql dovecot-imapd nginx openssl systemd
 
-.PHONY: run test security lint format system-deps translations extract-messages clean-test-db bench bench-soak bench-dashboard bench-import bench-mail
+.PHONY: run test security lint format system-deps translations extract-messages clean-test-db bench bench-soak bench-dashboard bench-import bench-mail bench-kb
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -103,6 +103,12 @@ bench-import: $(BIN)/.dev-installed
 # attachment each: the peak RSS should not grow with their number. Figures only.
 bench-mail: $(BIN)/.dev-installed
 	$(BIN)/python bench/mail_ingest.py --messages 500 --large 4
+
+# Knowledge-base search on 10,000 articles (README, "Knowledge base"): p50/p95 per kind of
+# query on SQLite; `make bench-kb KB_PG=postgresql://...` runs it on PostgreSQL too. Figures only.
+bench-kb: $(BIN)/.dev-installed
+	$(BIN)/python bench/kb_search.py
+	@if [ -n "$(KB_PG)" ]; then $(BIN)/python bench/kb_search.py --postgres "$(KB_PG)"; fi
 
 # The hot paths under load (README, "Performance"): seeds instance/bench.db and a PostgreSQL
 # database crm_bench at full size once, then serves each under gunicorn and drives it with wrk.

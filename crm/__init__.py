@@ -59,6 +59,8 @@ from crm.i18n import (
 from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import CATEGORY_LABELS, CHANNEL_LABELS, DIRECTION_LABELS
 from crm.interactions.views import bp as interactions_bp
+from crm.knowledge.views import bp as knowledge_bp
+from crm.knowledge.views import public as help_bp
 from crm.logs import register_logging
 from crm.notifications.services import UNREAD_BADGE_CAP
 from crm.notifications.views import bp as notifications_bp
@@ -142,6 +144,8 @@ def register_blueprints(app: Flask) -> None:
         pop_bp,
         reports_bp,
         contingency_bp,
+        knowledge_bp,
+        help_bp,
         # Last: it adds a URL for each home section the blueprints above registered.
         home_bp,
     )

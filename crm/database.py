@@ -73,9 +73,16 @@ def sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
 
 
 #: Search objects the migrations create per dialect and the models do not declare.
-_UNMODELLED_TABLE_PREFIX = "customer_search"  # SQLite FTS5 table and its shadow tables
-#: PostgreSQL's pg_trgm index and the GIN index over the short search pieces
-_UNMODELLED_INDEXES = frozenset({"ix_customers_search_trgm", "ix_customers_search_grams"})
+_UNMODELLED_TABLE_PREFIXES = ("customer_search", "kb_fts")  # FTS5 tables and their shadows
+#: PostgreSQL's pg_trgm indexes and the GIN indexes over the short search pieces
+_UNMODELLED_INDEXES = frozenset(
+    {
+        "ix_customers_search_trgm",
+        "ix_customers_search_grams",
+        "ix_kb_articles_search_trgm",
+        "ix_kb_articles_search_grams",
+    }
+)
 
 
 def include_in_autogenerate(
@@ -83,7 +90,7 @@ def include_in_autogenerate(
 ) -> bool:
     """Alembic's filter: leave the hand-made search objects out of autogenerate and drift
     checks."""
-    if type_ == "table" and name and name.startswith(_UNMODELLED_TABLE_PREFIX):
+    if type_ == "table" and name and name.startswith(_UNMODELLED_TABLE_PREFIXES):
         return False
     return not (type_ == "index" and name in _UNMODELLED_INDEXES)
 

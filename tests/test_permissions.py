@@ -36,6 +36,7 @@ from tests.factories import (
     make_user,
     notify_user,
 )
+from tests.knowledge.support import make_article
 
 PUBLIC = "public"
 LOGIN = "login"
@@ -372,6 +373,32 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("calls.report", "GET"): Route("/reports/calls?day=2026-10-08", Permission.REPORTS_VIEW),
     # The call pop every page of those who log contacts polls (crm/channels/call_views.py).
     ("calls.ringing", "GET"): Route("/calls/ringing", Permission.INTERACTIONS_LOG),
+    ("knowledge.index", "GET"): Route("/knowledge/", Permission.KNOWLEDGE_VIEW),
+    ("knowledge.article", "GET"): Route("/knowledge/{article}", Permission.KNOWLEDGE_VIEW),
+    ("knowledge.edit", "GET"): Route("/knowledge/{article}/edit", Permission.KNOWLEDGE_EDIT),
+    ("knowledge.edit", "POST"): Route("/knowledge/{article}/edit", Permission.KNOWLEDGE_EDIT),
+    ("knowledge.versions", "GET"): Route(
+        "/knowledge/{article}/versions", Permission.KNOWLEDGE_EDIT
+    ),
+    ("knowledge.submit", "POST"): Route("/knowledge/{article}/submit", Permission.KNOWLEDGE_EDIT),
+    ("knowledge.publish", "POST"): Route(
+        "/knowledge/{article}/publish", Permission.KNOWLEDGE_APPROVE
+    ),
+    ("knowledge.restore", "POST"): Route("/knowledge/{article}/restore", Permission.KNOWLEDGE_EDIT),
+    ("knowledge.analytics", "GET"): Route("/knowledge/analytics", Permission.KNOWLEDGE_EDIT),
+    ("knowledge.import_files", "GET"): Route("/knowledge/import", Permission.KNOWLEDGE_EDIT),
+    ("knowledge.import_files", "POST"): Route("/knowledge/import", Permission.KNOWLEDGE_EDIT),
+    ("knowledge.synonyms", "GET"): Route("/knowledge/synonyms", Permission.KNOWLEDGE_APPROVE),
+    ("knowledge.synonyms", "POST"): Route("/knowledge/synonyms", Permission.KNOWLEDGE_APPROVE),
+    ("knowledge.case_suggestions", "GET"): Route(
+        "/knowledge/cases/{case}/suggestions", Permission.CASES_WORK
+    ),
+    ("knowledge.insert", "POST"): Route(
+        "/knowledge/cases/{case}/insert/{article}", Permission.CASES_WORK
+    ),
+    ("help.index", "GET"): Route("/help/", PUBLIC),
+    ("help.article", "GET"): Route("/help/{article}", PUBLIC),
+    ("help.vote", "POST"): Route("/help/{article}/vote", PUBLIC),
     # Retiring a scorecard after the pages that use it.
     ("qa.scorecard_active", "POST"): Route(
         "/qa/scorecards/{scorecard}/active", Permission.QA_MANAGE
@@ -475,8 +502,10 @@ def objects(app: Flask) -> dict[str, int]:
         merge = merge_customers(
             actor=boss, source=make_customer(actor=other, name="重复"), target=customer
         )
+        article = make_article(actor=boss, title="退款流程", audience="public")
         db.session.commit()
         return {
+            "article": article.id,
             "token": api_token.id,
             "review": review.id,
             "scorecard": scorecard.id,

@@ -23,6 +23,7 @@ from crm.customers.models import Customer
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import CATEGORY_LABELS, CHANNEL_LABELS
+from crm.knowledge.models import ARTICLE_STATUS_LABELS, AUDIENCE_LABELS
 from crm.notifications.kinds import EMAIL_LABELS, KIND_LABELS
 from crm.qa.models import DISPUTE_LABELS
 
@@ -48,6 +49,8 @@ OBJECT_LABELS = {
     "qa_draw": _l("Review sample"),
     "qa_training_rule": _l("Training rule"),
     "report": _l("Report"),
+    "article": _l("Article"),
+    "synonyms": _l("Synonyms"),
 }
 
 #: field keys written in details, by their name on the pages
@@ -127,6 +130,10 @@ FIELD_LABELS = {
     "mode": _l("New cases go"),
     "agents": _l("Agents of this queue"),
     "body": _l("Text"),
+    "article_status": _l("State"),
+    "audience": _l("Readers"),
+    "review_by": _l("Review by"),
+    "synonyms": _l("Synonyms"),
 }
 
 #: fields whose values are codes, shown by their label (a code without one stays as it is)
@@ -142,6 +149,8 @@ VALUE_LABELS: dict[str, dict[Any, Any]] = {
     "channel": {**CHANNEL_LABELS, "link": _l("Survey link")},
     "origin": {**CHANNEL_LABELS, "agent": _l("Typed in by an agent")},
     "mode": MODE_LABELS,
+    "article_status": ARTICLE_STATUS_LABELS,
+    "audience": AUDIENCE_LABELS,
 }
 
 #: the kinds of object whose ``name`` is a person's

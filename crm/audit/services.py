@@ -81,6 +81,11 @@ class AuditAction(StrEnum):
     TWO_FACTOR_RESET = "auth.2fa_reset"
     RECOVERY_CODE_USED = "auth.recovery_code_used"
     RECOVERY_CODES_RENEWED = "auth.recovery_codes_renewed"
+    ARTICLE_SAVED = "knowledge.article_saved"
+    ARTICLE_SUBMITTED = "knowledge.article_submitted"
+    ARTICLE_PUBLISHED = "knowledge.article_published"
+    ARTICLE_RESTORED = "knowledge.article_restored"
+    SYNONYMS_CHANGED = "knowledge.synonyms_changed"
 
 
 ACTION_LABELS = {
@@ -150,6 +155,11 @@ ACTION_LABELS = {
     AuditAction.TWO_FACTOR_RESET: _l("Two-factor sign-in reset by an administrator"),
     AuditAction.RECOVERY_CODE_USED: _l("Signed in with a recovery code"),
     AuditAction.RECOVERY_CODES_RENEWED: _l("Recovery codes renewed"),
+    AuditAction.ARTICLE_SAVED: _l("Article saved"),
+    AuditAction.ARTICLE_SUBMITTED: _l("Article sent for approval"),
+    AuditAction.ARTICLE_PUBLISHED: _l("Article published"),
+    AuditAction.ARTICLE_RESTORED: _l("Article version restored"),
+    AuditAction.SYNONYMS_CHANGED: _l("Search synonyms changed"),
 }
 
 #: actions whose details map each changed field to [old, new]
@@ -168,6 +178,7 @@ CHANGE_ACTIONS = frozenset(
         AuditAction.REPLY_TEMPLATE_CHANGED,
         AuditAction.ROUTING_CHANGED,
         AuditAction.TARGETS_CHANGED,
+        AuditAction.ARTICLE_SAVED,
     }
 )
 

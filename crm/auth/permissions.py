@@ -78,6 +78,12 @@ class Permission(StrEnum):
     CONTINGENCY_VIEW = "contingency.view"
     #: switching contingency mode (应急预案) on and off
     CONTINGENCY_MANAGE = "contingency.manage"
+    #: read published articles of the knowledge base (知识库)
+    KNOWLEDGE_VIEW = "knowledge.view"
+    #: write articles and drafts, see versions, restore one
+    KNOWLEDGE_EDIT = "knowledge.edit"
+    #: publish articles (approve a draft) and keep the synonym list
+    KNOWLEDGE_APPROVE = "knowledge.approve"
 
 
 _AGENT = frozenset(
@@ -87,6 +93,7 @@ _AGENT = frozenset(
         Permission.INTERACTIONS_LOG,
         Permission.CALLBACKS_WORK,
         Permission.CASES_WORK,
+        Permission.KNOWLEDGE_VIEW,
     }
 )
 _SUPERVISOR = _AGENT | {
@@ -100,14 +107,30 @@ _SUPERVISOR = _AGENT | {
     Permission.QA_DECIDE,
     Permission.REPORTS_VIEW,
     Permission.CONTINGENCY_VIEW,
+    Permission.KNOWLEDGE_EDIT,
+    Permission.KNOWLEDGE_APPROVE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: _AGENT,
     Role.SUPERVISOR: _SUPERVISOR,
-    Role.TRAINER: frozenset({Permission.TRAINING_VIEW, Permission.TRAINING_MANAGE}),
+    Role.TRAINER: frozenset(
+        {
+            Permission.TRAINING_VIEW,
+            Permission.TRAINING_MANAGE,
+            Permission.KNOWLEDGE_VIEW,
+            Permission.KNOWLEDGE_EDIT,
+        }
+    ),
     Role.QA: frozenset(
-        {Permission.CUSTOMERS_VIEW, Permission.QA_VIEW, Permission.QA_REVIEW, Permission.QA_MANAGE}
+        {
+            Permission.CUSTOMERS_VIEW,
+            Permission.QA_VIEW,
+            Permission.QA_REVIEW,
+            Permission.QA_MANAGE,
+            Permission.KNOWLEDGE_VIEW,
+            Permission.KNOWLEDGE_EDIT,
+        }
     ),
     Role.ADMIN: _SUPERVISOR
     | {

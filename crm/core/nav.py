@@ -146,6 +146,9 @@ GROUPS: tuple[NavGroup, ...] = (
                 unless="training.view",
                 current=("training.my_record",),
             ),
+            # Learning material: here rather than a group of its own, which would not fit in an
+            # agent's bar at 1280 px in English; agents also reach it from every case page.
+            NavItem(_l("Knowledge base"), "knowledge.index", "knowledge.view", prefix="knowledge."),
         ),
     ),
     NavGroup(

@@ -15,6 +15,7 @@ from crm.demo.callbacks import seed_callbacks, seed_due_calls
 from crm.demo.cases import seed_cases
 from crm.demo.channels import seed_channels
 from crm.demo.customers import seed_customers, seed_interactions
+from crm.demo.knowledge import seed_knowledge
 from crm.demo.quality import seed_quality
 from crm.demo.today import seed_open_cases
 from crm.demo.training import seed_training
@@ -82,6 +83,10 @@ def seed_all(sizes: Sizes, *, rng: random.Random, now: datetime) -> Seeded:
         sessions = seed_training(rng=rng, trainer=trainer, agents=agents, now=now)
     if reviewer is not None and agents:
         scored = seed_quality(rng=rng, reviewer=reviewer, now=now, count=sizes.reviews)
+    if planner is not None:
+        # Its own random numbers: the rest of the demo stays as it was before it.
+        authors = [u for u in (planner, trainer, reviewer) if u is not None]
+        seed_knowledge(rng=random.Random(24), editor=planner, authors=authors)  # noqa: S311
     # The dashboard's trend reads closed months from their kept reports.
     keep_closed_months(now)
     return Seeded(len(created), open_cases, due_calls, sessions, scored)

@@ -30,12 +30,14 @@ from crm.customers.records import add_feedback, add_purchase
 from crm.customers.saved_filters import save_filter
 from crm.database import utcnow
 from crm.extensions import db
+from crm.knowledge.services import ArticleText, save_article
 from crm.qa import calibration, disputes, rules, scorecards
 from crm.surveys.services import answer, create_link, survey_for_token
 from crm.timezones import department_today
 from crm.training.models import TrainingSession
 from crm.training.services import add_topic
 from tests.factories import make_customer, make_interaction, make_plan, make_session, make_task
+from tests.knowledge.support import make_article
 from tests.qa.support import SMALL_CARD, scored_review, veteran
 
 #: what must never reach a page as markup
@@ -81,6 +83,9 @@ KINDS = (
     "template",
     "requester",
     "web message",
+    "article",
+    "article body",
+    "article tag",
 )
 
 
@@ -279,6 +284,26 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
     absorbed = make_customer(actor=boss, name=value("customer"), notes=value("notes"))
     kept = make_customer(actor=boss, name=value("customer"), company=value("company"))
     merge = merge_customers(actor=boss, source=absorbed, target=kept, choices={"notes": "take"})
+    article = make_article(
+        actor=boss,
+        title=value("article"),
+        body=value("article body") + "\n\n" + value("article body") + " 退款",
+        tags=[value("article tag")],
+        audience="public",
+    )
+    save_article(
+        actor=boss,
+        article=article,
+        text=ArticleText(value("article"), value("article body"), "complaint", "public"),
+    )
+    # A call script for the seeded case's category: the customer's name is filled into it.
+    make_article(
+        actor=boss,
+        title=value("article"),
+        body="## " + value("article body") + "\n{customer_name} {agent_name}",
+        category="tech_support",
+        kind="script",
+    )
     db.session.commit()
     return {
         "user_id": agent.id,
@@ -305,4 +330,5 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
         "attachment_id": db.session.scalar(select(CaseAttachment.id)),
         "template_id": template.id,
         "department": "service",
+        "article_id": article.id,
     }

@@ -48,6 +48,8 @@ NOT_PAGES = {
     "channels.attachment",
     "channels.use_template",
     "channels.customer_search",
+    # the case page's knowledge panel: checked inside the case page
+    "knowledge.case_suggestions",
 }
 #: the home's sections are fragments too: each is checked on the home page it is part of
 NOT_PAGES |= {endpoint for endpoint, _method in MATRIX if endpoint.startswith("home.")}

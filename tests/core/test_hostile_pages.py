@@ -35,6 +35,7 @@ ARGUMENTS = {
     "attachment_id": "attachment_id",
     "template_id": "template_id",
     "department": "department",
+    "article_id": "article_id",
     ("channels.attachment", "case_id"): "web_case",
     ("channels.attachment", "attachment_id"): "status_attachment",
     ("webform.status", "token"): "status_token",
@@ -56,6 +57,10 @@ QUERIES = {
         f"section={section}&after=2000-01-01|0" for section in ("overdue", "today", "upcoming")
     ],
     "audit.index": ["", f"q={quote(hostile('q'))}"],
+    "knowledge.index": ["", "q=%E9%80%80%E6%AC%BE", f"q={quote(hostile('q'))}"],
+    "help.index": ["", "q=%E9%80%80%E6%AC%BE", f"q={quote(hostile('q'))}"],
+    "knowledge.versions": ["", "v=1"],
+    "knowledge.case_suggestions": ["", "q=%E9%80%80%E6%AC%BE", f"q={quote(hostile('q'))}"],
 }
 #: token-authenticated JSON, and files that are not pages
 SKIPPED = {"static", "qa.report_xlsx", "channels.attachment"}

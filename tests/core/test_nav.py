@@ -60,10 +60,10 @@ def test_every_page_the_admin_had_in_the_bar_is_still_one_click_away(client, log
         "/qa/",
     ):
         assert f'href="{href}' in html, href
-    # the 16 links of the old bar and the case routing and reply templates: 4 on their own,
-    # 14 in the service, callbacks, QA and admin menus
-    assert html.count('class="dropdown-item') == 14
-    assert html.count("<a ") == 18
+    # the 16 links of the old bar, the case routing, reply templates and knowledge base: 3 on
+    # their own, 16 in the service, callbacks, QA, training and admin menus
+    assert html.count('class="dropdown-item') == 16
+    assert html.count("<a ") == 19
 
 
 def test_the_current_page_and_its_group_are_marked(client, login_as) -> None:
@@ -81,5 +81,7 @@ def test_the_current_page_and_its_group_are_marked(client, login_as) -> None:
 def test_a_group_of_one_link_is_that_link(client, login_as) -> None:
     login_as("agent")
     html = nav(client)
-    assert "dropdown-toggle" not in html
+    # The one menu: training, with the knowledge base beside one's own record.
+    assert html.count("dropdown-toggle") == 1
+    assert re.search(r'data-nav-group="training">\s*<button[^>]*dropdown-toggle', html)
     assert ">我的回访<" in html

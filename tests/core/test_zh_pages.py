@@ -95,6 +95,9 @@ CHINESE = {
     "template": "常用答复",
     "requester": "韩梅梅",
     "web message": "网页留言：空调不制冷",
+    "article": "退款流程",
+    "article body": "客户申请退款时，先核对订单",
+    "article tag": "售后",
 }
 #: ASCII the seed typed on purpose: user names and criterion codes are data, not UI
 SEEDED_ASCII = [f"{role.value}.one" for role in Role] + ["qa.two"]

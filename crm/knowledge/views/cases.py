@@ -1,0 +1,62 @@
+"""The knowledge base on the case page: suggested articles, a search, and one click that puts
+an article into the reply box (and counts the use)."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+from crm.auth.permissions import Permission, permission_required
+from crm.auth.sessions import signed_in_user
+from crm.cases.access import case_for, case_to_change
+from crm.channels.forms import MessageForm
+from crm.extensions import db
+from crm.knowledge import services
+from crm.knowledge.access import article_for
+from crm.knowledge.render import render_markdown
+from crm.knowledge.search import search_articles
+from crm.knowledge.suggest import script_for, suggestions
+from crm.knowledge.views.blueprint import bp
+
+
+@bp.get("/cases/<int:case_id>/suggestions")
+@permission_required(Permission.CASES_WORK)
+def case_suggestions(case_id: int) -> str:
+    """The case page's panel (htmx loads it): the category's articles, or those a search
+    found."""
+    actor = signed_in_user()
+    case = case_for(actor, case_id)
+    query = request.args.get("q", "").strip()[:100]
+    script = script_for(case)
+    articles = (
+        [hit.article for hit in search_articles(query, public=False, log_gap=False)]
+        if query
+        else suggestions(case)
+    )
+    return render_template(
+        "knowledge/_case_suggestions.html",
+        case=case,
+        articles=articles[:8],
+        query=query,
+        script=script,
+        # The customer's name goes in before rendering: as Markdown text, sanitised like the rest.
+        script_html=render_markdown(services.text_for_case(script, case, actor))
+        if script
+        else None,
+    )
+
+
+@bp.post("/cases/<int:case_id>/insert/<int:article_id>")
+@permission_required(Permission.CASES_WORK)
+def insert(case_id: int, article_id: int) -> str:
+    """The reply box with the article's text added after what was typed (htmx swaps it in);
+    the use is counted."""
+    actor = signed_in_user()
+    case = case_to_change(actor, case_id)
+    article = article_for(actor, article_id)
+    typed = (request.form.get("body") or "").rstrip()
+    added = services.text_for_case(article, case, actor)
+    form = MessageForm(formdata=None)
+    form.body.data = f"{typed}\n\n{added}" if typed else added
+    services.record_use(actor=actor, article=article, case_id=case.id)
+    db.session.commit()
+    return render_template("channels/_body_field.html", form=form)

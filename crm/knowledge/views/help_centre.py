@@ -1,0 +1,66 @@
+"""The public help centre (/help): no sign-in, public published articles only, in the reader's
+language; a search, and "was this helpful?" (CSRF-protected, rate-limited per address)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from crm.database import utcnow
+from crm.extensions import db
+from crm.i18n import gettext as _
+from crm.interactions.models import CATEGORY_LABELS
+from crm.knowledge import queries, services
+from crm.knowledge.access import article_for
+from crm.knowledge.models import KB_CATEGORIES
+from crm.knowledge.render import render_markdown
+from crm.knowledge.search import search_articles
+from crm.knowledge.views.blueprint import public
+from crm.ratelimit import allow
+
+#: votes per address and hour
+VOTE_LIMIT = 30
+
+
+@public.get("/")
+def index() -> str:
+    query = request.args.get("q", "").strip()[:100]
+    hits = search_articles(query, public=True) if query else []
+    if query:
+        db.session.commit()  # a search that found nothing is kept as a gap
+    articles = [] if query else queries.latest_articles(include_drafts=False, public=True)
+    return render_template(
+        "knowledge/help/index.html",
+        query=query,
+        hits=hits,
+        by_category=[
+            (CATEGORY_LABELS[c], [a for a in articles if a.category == c]) for c in KB_CATEGORIES
+        ],
+    )
+
+
+@public.get("/<int:article_id>")
+def article(article_id: int) -> str:
+    item = article_for(None, article_id)
+    return render_template(
+        "knowledge/help/article.html", article=item, html=render_markdown(item.body)
+    )
+
+
+@public.post("/<int:article_id>/vote")
+def vote(article_id: int) -> BaseResponse:
+    item = article_for(None, article_id)
+    if not allow(
+        f"kb-vote:{request.remote_addr}",
+        limit=current_app.config.get("KB_VOTE_RATE_LIMIT", VOTE_LIMIT),
+        window=timedelta(hours=1),
+        now=utcnow(),
+    ):
+        db.session.commit()
+        abort(429)
+    services.vote(item, helpful=request.form.get("helpful") == "yes")
+    db.session.commit()
+    flash(_("Thank you for your answer."), "success")
+    return redirect(url_for("help.article", article_id=item.id))
