@@ -269,7 +269,7 @@ def _owe_callback(actor: User | None, call: Call, now: datetime) -> None:
     assignee = owner if _works_callbacks(owner) else _queue_assignee()
     local_due = due.astimezone(department_zone())
     caller = customer.name if customer is not None else call.from_number
-    payload = {"caller": caller, "due": local_due.strftime("%Y-%m-%d %H:%M")}
+    payload = {"caller": caller, "due_at": due.isoformat()}
     if customer is not None and assignee is not None:
         with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
             purpose = _("Call back a missed call from %(number)s", number=call.from_number)

@@ -23,7 +23,7 @@ from crm.i18n import ngettext
 from crm.notifications.kinds import DIGEST, KIND_LABELS
 from crm.notifications.models import EmailMode, Notification, NotificationSetting
 from crm.pagination import keyset_position
-from crm.timezones import local_day_end_utc, local_day_start_utc
+from crm.timezones import format_datetime, local_day_end_utc, local_day_start_utc
 
 #: notices a page of the list shows
 PAGE_SIZE = 50
@@ -286,7 +286,13 @@ def describe(notification: Notification) -> str:
     if notification.kind == "case.mention":
         return _("%(author)s mentioned you on case #%(case)s: %(subject)s", **payload)
     if notification.kind == "call.missed":
-        return _("Missed call from %(caller)s: call back by %(due)s", **payload)
+        # The due time in the reader's zone (older notices carry it written in Shanghai's).
+        due = payload.get("due", "")
+        if payload.get("due_at"):
+            due = format_datetime(datetime.fromisoformat(payload["due_at"]), "short")
+        return _(
+            "Missed call from %(caller)s: call back by %(due)s", caller=payload["caller"], due=due
+        )
     if notification.kind == "case.at_risk":
         return _("Case #%(case)s is close to missing its resolution time: %(subject)s", **payload)
     if notification.kind == "case.low_score":

@@ -111,8 +111,9 @@ def test_a_missed_call_is_owed_to_the_customers_owner(app, phone) -> None:
     notice = db.session.scalar(select(Notification).where(Notification.kind == "call.missed"))
     assert notice.user_id == owner.id and notice.subject_type == "callback_task"
     assert app.config["MISSED_CALL_CALLBACK_MINUTES"] == 60
-    assert notice.payload == {"caller": "李娜", "due": "2026-05-04 11:00"}
-    assert "李娜" in describe(notice)
+    assert notice.payload == {"caller": "李娜", "due_at": "2026-05-04T03:00:40+00:00"}
+    # written when read, in the reader's zone (here the default, Shanghai)
+    assert "李娜" in describe(notice) and "11:00" in describe(notice)
     # Missed again (the phone system retried): still one task, one notice.
     event(phone, "missed", at=NOW + timedelta(seconds=41))
     assert db.session.scalar(select(func.count()).select_from(CallbackTask)) == 1
