@@ -37,8 +37,7 @@ from crm.i18n import gettext as _
 from crm.i18n import lazy_gettext as _l
 
 MAX_BODY = 20_000
-#: "@username" in a note; usernames are letters, digits, dots, dashes and underscores
-#: @username (user names are ASCII), also typed the Chinese way: 请@li.na帮忙
+#: "@username" in a note (user names are ASCII), also typed the Chinese way: 请@li.na帮忙
 MENTION = re.compile(r"(?<![A-Za-z0-9._@])@([A-Za-z0-9][A-Za-z0-9._-]{2,63})")
 
 
@@ -140,7 +139,8 @@ def reply(
 def add_note(
     *, actor: User, case: Case, body: str, now: datetime, uploads: list[Upload] | None = None
 ) -> CaseMessage:
-    """Add an internal note; each active colleague it @mentions is notified once."""
+    """Add an internal note; each active colleague it @mentions who may read the case is
+    notified once per note."""
     require_change(actor, case)
     text = _body(body)
     entry = _new_message(actor, case, MessageKind.NOTE, text, now, uploads)
