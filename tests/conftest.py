@@ -24,6 +24,8 @@ from crm.auth.models import User
 from crm.extensions import db
 from tests.factories import DEFAULT_PASSWORD, make_user
 
+pytest_plugins = ["tests.connection_origins"]
+
 POSTGRES_URL = os.environ.get("CRM_TEST_DATABASE_URL")
 if POSTGRES_URL is not None and not POSTGRES_URL.startswith("postgresql"):
     # An empty or wrong URL must not quietly turn the PostgreSQL run into a second SQLite run.
@@ -42,8 +44,12 @@ def build_app(database_url: str, **overrides: object) -> Flask:
 
 
 def dispose(app: Flask) -> None:
+    """Close the app's connections. One still checked out would be returned later to the
+    discarded pool and never closed, so it fails the test that left it."""
     with app.app_context():
+        held = db.engine.pool.checkedout()
         db.engine.dispose()
+    assert not held, f"{held} database connection(s) still in use when the test ended"
 
 
 #: rows the migrations themselves insert (default training topics, ...), per table
@@ -183,11 +189,13 @@ def login_as(app: Flask, client: FlaskClient) -> Callable[..., User]:
 
 class LiveServer:
     """The app served on loopback for the browser. On exit it waits for the requests still
-    being answered (a page's 3-second poll may be in flight): their database connections go
-    back to the pool before the test's ``app`` disposes of it, instead of being left open."""
+    being answered (a page's 3-second poll may be in flight), and answers 503 to any that a
+    handler thread only reaches afterwards: no request touches the app once the test's ``app``
+    disposes of its pool, so no connection is left open in a pool nobody closes."""
 
     def __init__(self, app: Flask) -> None:
         self._busy = 0
+        self._closing = False
         self._idle = threading.Condition()
         self._server = make_server("127.0.0.1", 0, self._counted(app), threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
@@ -196,6 +204,9 @@ class LiveServer:
     def _counted(self, app: Flask) -> Callable:
         def serve(environ: dict, start_response: Callable) -> list[bytes]:
             with self._idle:
+                if self._closing:
+                    start_response("503 Service Unavailable", [("Content-Length", "0")])
+                    return []
                 self._busy += 1
             try:
                 response = app(environ, start_response)
@@ -218,6 +229,7 @@ class LiveServer:
         self._server.shutdown()
         self._thread.join(timeout=5)
         with self._idle:
+            self._closing = True
             self._idle.wait_for(lambda: self._busy == 0, timeout=10)
         self._server.server_close()
 
