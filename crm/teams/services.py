@@ -139,8 +139,17 @@ def set_members(*, actor: User, team: Team, user_ids: Collection[int]) -> None:
         )
     )
     for member in moved:
-        _check(actor, member.team.department, member.team)
-        db.session.delete(member)
+        old_team = member.team
+        _check(actor, old_team.department, old_team)
+        before_old = sorted(m.user_id for m in old_team.members)
+        old_team.members.remove(member)
+        record(
+            action=AuditAction.TEAM_CHANGED,
+            actor=actor,
+            object_type="team",
+            object_id=old_team.id,
+            details={"members": [before_old, [i for i in before_old if i != member.user_id]]},
+        )
     for member in list(team.members):
         if member.user_id not in wanted:
             team.members.remove(member)
