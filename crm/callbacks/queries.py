@@ -252,8 +252,9 @@ class DayProgress:
     total: int
 
 
-def progress_on(day: date) -> list[DayProgress]:
-    """Per agent, the callbacks due on ``day`` and how many are done (the supervisors' home)."""
+def progress_on(day: date, scope: Scope | None = None) -> list[DayProgress]:
+    """Per agent (in ``scope``), the callbacks due on ``day`` and how many are done (the
+    supervisors' home)."""
     rows = db.session.execute(
         select(
             User,
@@ -261,7 +262,11 @@ def progress_on(day: date) -> list[DayProgress]:
             func.count().filter(CallbackTask.status == TaskStatus.DONE.value),
         )
         .join(CallbackTask, CallbackTask.assignee_id == User.id)
-        .where(CallbackTask.due_date == day, CallbackTask.status.in_(COUNTED))
+        .where(
+            CallbackTask.due_date == day,
+            CallbackTask.status.in_(COUNTED),
+            true() if scope is None else people_filter(scope, CallbackTask.assignee_id),
+        )
         .group_by(User.id)
         .order_by(User.display_name)
     ).all()

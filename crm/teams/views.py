@@ -19,9 +19,10 @@ from crm.i18n import gettext as _
 from crm.security import is_safe_next
 from crm.teams import services
 from crm.teams.forms import MembersForm, ScopeForm, TeamForm
-from crm.teams.models import SHIFT_LABELS, Team
+from crm.teams.models import SHIFT_LABELS, RosterEntry, Team
 from crm.teams.people import agent_choices, managed_departments
 from crm.teams.scope import choose_scope
+from crm.timezones import department_zone
 
 bp = Blueprint("teams", __name__, url_prefix="/teams")
 
@@ -30,6 +31,15 @@ bp = Blueprint("teams", __name__, url_prefix="/teams")
 def shift_label(shift: str) -> str:
     """A shift's name in the reader's language (早班, 休息 ...)."""
     return str(SHIFT_LABELS.get(shift, ""))
+
+
+@bp.app_template_global()
+def shift_span(entry: RosterEntry) -> str:
+    """A roster row's hours in the department's zone, e.g. "16:00–00:00" ("" for a day off)."""
+    if entry.starts_at is None or entry.ends_at is None:
+        return ""
+    zone = department_zone()
+    return f"{entry.starts_at.astimezone(zone):%H:%M}–{entry.ends_at.astimezone(zone):%H:%M}"
 
 
 def team_for(actor: User, team_id: int) -> Team:

@@ -130,3 +130,9 @@ def test_the_switch_refuses_a_foreign_next_and_needs_csrf(client, world) -> None
     )
     assert response.headers["Location"] == "/cases/queue"
     assert client.post("/teams/scope", data={"scope": DEPARTMENT}).status_code == 400
+
+
+def test_the_homes_callback_progress_shows_the_leaders_team(client, world) -> None:
+    login(client, "lead.a")
+    progress = client.get("/home/team_callbacks").get_data(as_text=True)
+    assert "甲员工" in progress and "乙员工" not in progress
