@@ -137,6 +137,7 @@ FIELD_LABELS = {
     "review_by": _l("Review by"),
     "synonyms": _l("Synonyms"),
     "leader": _l("Leader"),
+    "qa_quota": _l("QA sample per member"),
     "members": _l("Members"),
     "people": _l("People"),
     "days": _l("Days changed"),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from wtforms import SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.cases.models import DEPARTMENT_LABELS
-from crm.forms import Form, MultiCheckboxField
+from crm.forms import Form, MultiCheckboxField, WholeNumberField
 from crm.i18n import lazy_gettext as _l
-from crm.teams.services import NAME_LENGTH
+from crm.teams.services import MAX_QA_QUOTA, NAME_LENGTH
 
 
 class TeamForm(Form):
@@ -25,6 +25,14 @@ class TeamForm(Form):
 
     def set_departments(self, departments: list[str]) -> None:
         self.department.choices = [SelectChoice(d, DEPARTMENT_LABELS[d]) for d in departments]
+
+
+class TeamSettingsForm(TeamForm):
+    qa_quota = WholeNumberField(
+        _l("QA sample per member"),
+        validators=[Optional(), NumberRange(min=0, max=MAX_QA_QUOTA)],
+        description=_l("Interactions QA draws per member and period; empty: the house default."),
+    )
 
 
 class MembersForm(Form):

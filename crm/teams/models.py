@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Integer,
     String,
     UniqueConstraint,
     column,
@@ -33,6 +34,7 @@ class Team(db.Model):
             column("department").in_([d.value for d in Department]), name="department_known"
         ),
         UniqueConstraint("department", "name", name="uq_teams_department_name"),
+        CheckConstraint("qa_quota IS NULL OR qa_quota BETWEEN 0 AND 1000", name="qa_quota_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +44,9 @@ class Team(db.Model):
     name: Mapped[str] = mapped_column(String(60))
     #: a supervisor who sees this team's work by default
     leader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: interactions QA samples per member and period (抽查配额); None: the house default
+    #: (CRM_QA_QUOTA). New agents keep their own, larger quota.
+    qa_quota: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     leader: Mapped[User] = relationship(lazy="joined")

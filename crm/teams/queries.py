@@ -22,3 +22,14 @@ def team_choices() -> list[tuple[int, str]]:
         (team.id, f"{DEPARTMENT_LABELS[team.department]} · {team.name}")
         for team in db.session.scalars(select(Team).order_by(Team.department, Team.name))
     ]
+
+
+def member_qa_quotas() -> dict[int, int]:
+    """Agent id -> the QA sample quota of their team, for members of teams that set one."""
+    return dict(
+        db.session.execute(
+            select(TeamMember.user_id, Team.qa_quota)
+            .join(Team, Team.id == TeamMember.team_id)
+            .where(Team.qa_quota.is_not(None))
+        ).all()
+    )

@@ -18,6 +18,8 @@ from crm.teams.scope import department_visible
 
 #: longest team name (the column's width)
 NAME_LENGTH = 60
+#: the largest QA sample quota per member (the column's CHECK)
+MAX_QA_QUOTA = 1000
 
 
 def may_manage_team(actor: User, department: str, team: Team | None = None) -> bool:
@@ -87,13 +89,26 @@ def create_team(*, actor: User, department: str, name: str, leader: User | None)
     return team
 
 
-def update_team(*, actor: User, team: Team, name: str, leader: User | None) -> None:
-    """Rename the team or give it another leader."""
+def update_team(
+    *, actor: User, team: Team, name: str, leader: User | None, qa_quota: int | None = None
+) -> None:
+    """Rename the team, give it another leader, or set its members' QA sample quota (None:
+    the house default).
+
+    :raises DomainError: as ``create_team``, or for a quota outside 0..MAX_QA_QUOTA.
+    """
     _check(actor, team.department, team)
     name = _clean_name(name)
     _check_leader(leader)
     _check_name_free(team.department, name, team.id)
+    if qa_quota is not None and not 0 <= qa_quota <= MAX_QA_QUOTA:
+        raise DomainError(
+            _l("Enter a number from 0 to %(num)d.", num=MAX_QA_QUOTA), field="qa_quota"
+        )
     changes = {}
+    if qa_quota != team.qa_quota:
+        changes["qa_quota"] = [team.qa_quota, qa_quota]
+        team.qa_quota = qa_quota
     if name != team.name:
         changes["name"] = [team.name, name]
     if leader.id != team.leader_id:

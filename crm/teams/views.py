@@ -18,7 +18,7 @@ from crm.forms import apply_domain_error, flash_form_errors
 from crm.i18n import gettext as _
 from crm.security import is_safe_next
 from crm.teams import services
-from crm.teams.forms import MembersForm, ScopeForm, TeamForm
+from crm.teams.forms import MembersForm, ScopeForm, TeamForm, TeamSettingsForm
 from crm.teams.models import SHIFT_LABELS, RosterEntry, Team
 from crm.teams.people import agent_choices, managed_departments
 from crm.teams.scope import choose_scope
@@ -51,13 +51,16 @@ def team_for(actor: User, team_id: int) -> Team:
 
 
 def _team_form(actor: User, formdata: object = None, team: Team | None = None) -> TeamForm:
-    form = TeamForm(formdata=formdata) if formdata is not None else TeamForm(formdata=None)
+    """The new-team form, or with ``team`` the team's settings (with its QA quota)."""
+    kind = TeamForm if team is None else TeamSettingsForm
+    form = kind(formdata=formdata) if formdata is not None else kind(formdata=None)
     form.set_departments(managed_departments(actor))
     form.leader_id.choices = [SelectChoice("", _("Choose…"))] + [
         SelectChoice(str(uid), name) for uid, name in supervisor_choices()
     ]
     if team is not None and formdata is None:
         form.name.data, form.leader_id.data = team.name, str(team.leader_id)
+        form.qa_quota.data = team.qa_quota
     return form
 
 
@@ -153,7 +156,13 @@ def update(team_id: int) -> tuple[str, int] | BaseResponse:
     form.department.data = team.department
     if form.validate_on_submit():
         try:
-            services.update_team(actor=actor, team=team, name=form.name.data, leader=_leader(form))
+            services.update_team(
+                actor=actor,
+                team=team,
+                name=form.name.data,
+                leader=_leader(form),
+                qa_quota=form.qa_quota.data,
+            )
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)

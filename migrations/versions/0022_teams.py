@@ -71,10 +71,14 @@ def upgrade():
         sa.Column("department", sa.String(length=20), nullable=False),
         sa.Column("name", sa.String(length=60), nullable=False),
         sa.Column("leader_id", sa.Integer(), nullable=False),
+        sa.Column("qa_quota", sa.Integer(), nullable=True),
         sa.Column("created_at", crm.database.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "department IN ('service', 'tech_support', 'after_sales', 'complaints')",
             name=op.f("ck_teams_department_known"),
+        ),
+        sa.CheckConstraint(
+            "qa_quota IS NULL OR qa_quota BETWEEN 0 AND 1000", name=op.f("ck_teams_qa_quota_range")
         ),
         sa.ForeignKeyConstraint(["leader_id"], ["users.id"], name=op.f("fk_teams_leader_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_teams")),
