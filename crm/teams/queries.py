@@ -33,3 +33,15 @@ def member_qa_quotas() -> dict[int, int]:
             .where(Team.qa_quota.is_not(None))
         ).all()
     )
+
+
+def member_team_names() -> dict[int, str]:
+    """Agent id -> "department · team" of the team they are in."""
+    return {
+        user_id: f"{DEPARTMENT_LABELS[department]} · {name}"
+        for user_id, department, name in db.session.execute(
+            select(TeamMember.user_id, Team.department, Team.name).join(
+                Team, Team.id == TeamMember.team_id
+            )
+        )
+    }
