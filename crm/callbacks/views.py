@@ -32,7 +32,7 @@ from crm.extensions import db
 from crm.forms import flash_form_errors
 from crm.i18n import gettext as _
 from crm.i18n import ngettext
-from crm.teams.scope import scope_for
+from crm.teams.scope import DEPARTMENT, people_filter, scope_for
 from crm.timezones import department_today, month_from_arg
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
@@ -215,8 +215,10 @@ def reassign() -> BaseResponse:
     form = ReassignForm()
     form.assignee_id.choices = _agent_choices()
     if form.validate_on_submit():
+        # A team leader moves only the callbacks of the people they may see (team scope).
+        allowed = people_filter(scope_for(signed_in_user(), DEPARTMENT), CallbackTask.assignee_id)
         tasks = db.session.scalars(
-            select(CallbackTask).where(CallbackTask.id.in_(form.task_ids.data or []))
+            select(CallbackTask).where(CallbackTask.id.in_(form.task_ids.data or []), allowed)
         ).all()
         try:
             moved = services.reassign_tasks(

@@ -82,7 +82,9 @@ def _wants_department(user: User) -> bool:
 def scope_for(user: User, requested: str | None = None) -> Scope:
     """What ``user`` sees: ``requested`` (TEAM or DEPARTMENT, e.g. the API's parameter) or
     else their kept choice; DEPARTMENT falls back to TEAM where the role does not allow it."""
-    teams = led_teams(user)
+    # Agents are never narrowed by teams (their own rules apply), and they open cases all
+    # day: no query for them.
+    teams = led_teams(user) if user.can(Permission.CASES_SUPERVISE) else []
     if not teams:
         return Scope("", frozenset(), frozenset(), frozenset(), frozenset())
     team_departments = {team.department for team in teams}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from crm.callbacks.models import CallbackTask
 from crm.cases.models import DepartmentSupervisor
 from crm.extensions import db
 from crm.teams.scope import DEPARTMENT, TEAM, scope_for
@@ -136,3 +137,21 @@ def test_the_homes_callback_progress_shows_the_leaders_team(client, world) -> No
     login(client, "lead.a")
     progress = client.get("/home/team_callbacks").get_data(as_text=True)
     assert "甲员工" in progress and "乙员工" not in progress
+
+
+def test_a_leader_cannot_reassign_callbacks_of_people_they_may_not_see(client, world, app) -> None:
+    with app.app_context():
+        db.session.add(DepartmentSupervisor(department="service", user_id=world.lead_b.id))
+        db.session.commit()
+    login(client, "lead.a")
+    token = csrf_token(client, "/callbacks/board")
+    client.post(
+        "/callbacks/board/reassign",
+        data={
+            "csrf_token": token,
+            "task_ids": [str(world.task_a), str(world.task_b)],
+            "assignee_id": str(world.agent_a.id),
+        },
+    )
+    with app.app_context():
+        assert db.session.get(CallbackTask, world.task_b).assignee_id == world.agent_b.id
