@@ -69,6 +69,7 @@ from crm.reports.views import bp as reports_bp
 from crm.security import register_security
 from crm.surveys.views import public as survey_public_bp
 from crm.surveys.views import staff as surveys_bp
+from crm.teams.views import bp as teams_bp
 from crm.timezones import MonthSwitch, format_date, format_datetime
 from crm.training.views import bp as training_bp
 
@@ -146,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
         contingency_bp,
         knowledge_bp,
         help_bp,
+        teams_bp,
         # Last: it adds a URL for each home section the blueprints above registered.
         home_bp,
     )

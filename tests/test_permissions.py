@@ -25,6 +25,7 @@ from crm.database import utcnow
 from crm.extensions import db
 from crm.qa.calibration import create_session
 from crm.qa.models import Review, Scorecard, TrainingRule
+from crm.teams.services import create_team, set_members
 from crm.training.models import TrainingTopic
 from tests.conftest import csrf_token, login
 from tests.factories import (
@@ -61,7 +62,7 @@ class Route(NamedTuple):
 #: {review} an unassigned QA review of another agent's interaction, {scorecard} a scorecard,
 #: {rule} a QA training rule, {calibration} a calibration session of other reviewers,
 #: {token} another user's API token, {merge} a merge of two customers, {attachment} a file of
-#: the case, {mail} an e-mail of the case.
+#: the case, {mail} an e-mail of the case, {team} a team of another supervisor.
 MATRIX: dict[tuple[str, str], Route] = {
     ("core.home", "GET"): Route("/", LOGIN),
     # The home's sections, each polled by htmx from its own URL (crm/core/home.py).
@@ -275,6 +276,19 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("training.certificates", "GET"): Route("/training/certificates", Permission.TRAINING_VIEW),
     ("cases.mine", "GET"): Route("/cases/", Permission.CASES_WORK),
     ("cases.queue", "GET"): Route("/cases/queue", Permission.CASES_SUPERVISE),
+    ("teams.index", "GET"): Route("/teams/", Permission.CASES_SUPERVISE),
+    ("teams.create", "POST"): Route("/teams/", Permission.CASES_SUPERVISE),
+    ("teams.show", "GET"): Route("/teams/{team}", Permission.CASES_SUPERVISE),
+    ("teams.update", "POST"): Route("/teams/{team}", Permission.CASES_SUPERVISE),
+    ("teams.add_members", "POST"): Route("/teams/{team}/members", Permission.CASES_SUPERVISE),
+    ("teams.remove_member", "POST"): Route(
+        "/teams/{team}/members/{other}/remove", Permission.CASES_SUPERVISE
+    ),
+    ("teams.delete", "POST"): Route("/teams/{team}/delete", Permission.CASES_SUPERVISE),
+    ("teams.switch_scope", "POST"): Route("/teams/scope", Permission.CASES_SUPERVISE),
+    ("teams.roster", "GET"): Route("/teams/roster", Permission.CASES_SUPERVISE),
+    ("teams.save_roster", "POST"): Route("/teams/roster", Permission.CASES_SUPERVISE),
+    ("teams.import_file", "POST"): Route("/teams/roster/import", Permission.CASES_SUPERVISE),
     ("cases.new", "GET"): Route("/cases/new?customer={customer}", Permission.CASES_WORK),
     ("cases.new", "POST"): Route("/cases/new?customer={customer}", Permission.CASES_WORK),
     ("cases.show", "GET"): Route("/cases/{case}", Permission.CASES_WORK),
@@ -503,8 +517,11 @@ def objects(app: Flask) -> dict[str, int]:
             actor=boss, source=make_customer(actor=other, name="重复"), target=customer
         )
         article = make_article(actor=boss, title="退款流程", audience="public")
+        team = create_team(actor=boss, department="service", name="一组", leader=boss)
+        set_members(actor=boss, team=team, user_ids={other.id})
         db.session.commit()
         return {
+            "team": team.id,
             "article": article.id,
             "token": api_token.id,
             "review": review.id,

@@ -177,6 +177,8 @@ class InteractionOut(BaseModel):
 
 class TaskQuery(Strict):
     status: Annotated[str, StringConstraints(pattern=r"^(open|done|all)$")] = "open"
+    #: for team leaders: "team" or "department"; the user's kept choice when left out
+    scope: Annotated[str, StringConstraints(pattern=r"^(team|department)$")] | None = None
     cursor: Cursor | None = None
     limit: Limit = 50
 
@@ -207,6 +209,8 @@ class TaskDone(Strict):
 
 class CaseQuery(Strict):
     status: Annotated[str, StringConstraints(pattern=r"^(open|all)$")] = "open"
+    #: for team leaders: "team" or "department"; the user's kept choice when left out
+    scope: Annotated[str, StringConstraints(pattern=r"^(team|department)$")] | None = None
     cursor: Cursor | None = None
     limit: Limit = 50
 

@@ -24,6 +24,7 @@ from crm.interactions.services import log_interaction
 from crm.pagination import after_position
 from crm.reports.monthly import period_figures
 from crm.reports.scope import Period
+from crm.teams.scope import case_filter, may_open_case, people_filter, scope_for
 from crm.timezones import department_today
 
 DEFAULT_CALL_SUMMARY = "Phone call"
@@ -153,6 +154,8 @@ def list_tasks(user: User, query: schemas.TaskQuery) -> schemas.TaskList:
     tasks: Select = select(CallbackTask)
     if not user.can(Permission.CALLBACKS_PLAN):
         tasks = tasks.where(CallbackTask.assignee_id == user.id)
+    else:
+        tasks = tasks.where(people_filter(scope_for(user, query.scope), CallbackTask.assignee_id))
     if query.status == "open":
         tasks = tasks.where(CallbackTask.status == TaskStatus.DUE.value)
     elif query.status == "done":
@@ -238,6 +241,8 @@ def list_cases(user: User, query: schemas.CaseQuery) -> schemas.CaseList:
     cases: Select = select(Case)
     if not user.can(Permission.CASES_SUPERVISE):
         cases = cases.where(Case.assignee_id == user.id)
+    else:
+        cases = cases.where(case_filter(scope_for(user, query.scope)))
     if query.status == "open":
         cases = cases.where(Case.status.in_([s.value for s in OPEN_STATUSES]))
     after = _cursor(query.cursor, datetime.fromisoformat)
@@ -267,7 +272,7 @@ def list_cases(user: User, query: schemas.CaseQuery) -> schemas.CaseList:
 )
 def read_case(user: User, case_id: int) -> schemas.CaseOut:
     case = db.session.get(Case, case_id)
-    if case is None or not may_read_case(user, case):
+    if case is None or not may_read_case(user, case) or not may_open_case(user, case):
         raise ApiError(404, "Not found.")
     return case_out(case)
 

@@ -51,6 +51,8 @@ OBJECT_LABELS = {
     "report": _l("Report"),
     "article": _l("Article"),
     "synonyms": _l("Synonyms"),
+    "team": _l("Team"),
+    "roster": _l("Duty roster"),
 }
 
 #: field keys written in details, by their name on the pages
@@ -134,6 +136,13 @@ FIELD_LABELS = {
     "audience": _l("Readers"),
     "review_by": _l("Review by"),
     "synonyms": _l("Synonyms"),
+    "leader": _l("Leader"),
+    "qa_quota": _l("QA sample per member"),
+    "members": _l("Members"),
+    "people": _l("People"),
+    "days": _l("Days changed"),
+    "from": _l("From"),
+    "to": _l("To"),
 }
 
 #: fields whose values are codes, shown by their label (a code without one stays as it is)
@@ -157,7 +166,18 @@ VALUE_LABELS: dict[str, dict[Any, Any]] = {
 PEOPLE = frozenset({"user", "customer"})
 #: fields whose values are user ids, shown by name
 USER_FIELDS = frozenset(
-    {"assignee", "owner_id", "trainer_id", "agent_id", "reviewer_id", "reviewers", "agents"}
+    {
+        "assignee",
+        "owner_id",
+        "trainer_id",
+        "agent_id",
+        "reviewer_id",
+        "reviewers",
+        "agents",
+        "leader",
+        "members",
+        "people",
+    }
 )
 
 

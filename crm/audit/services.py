@@ -86,6 +86,9 @@ class AuditAction(StrEnum):
     ARTICLE_PUBLISHED = "knowledge.article_published"
     ARTICLE_RESTORED = "knowledge.article_restored"
     SYNONYMS_CHANGED = "knowledge.synonyms_changed"
+    TEAM_CHANGED = "teams.team_changed"
+    TEAM_DELETED = "teams.team_deleted"
+    ROSTER_CHANGED = "teams.roster_changed"
 
 
 ACTION_LABELS = {
@@ -160,6 +163,9 @@ ACTION_LABELS = {
     AuditAction.ARTICLE_PUBLISHED: _l("Article published"),
     AuditAction.ARTICLE_RESTORED: _l("Article version restored"),
     AuditAction.SYNONYMS_CHANGED: _l("Search synonyms changed"),
+    AuditAction.TEAM_CHANGED: _l("Team changed"),
+    AuditAction.TEAM_DELETED: _l("Team removed"),
+    AuditAction.ROSTER_CHANGED: _l("Duty roster changed"),
 }
 
 #: actions whose details map each changed field to [old, new]
@@ -179,6 +185,7 @@ CHANGE_ACTIONS = frozenset(
         AuditAction.ROUTING_CHANGED,
         AuditAction.TARGETS_CHANGED,
         AuditAction.ARTICLE_SAVED,
+        AuditAction.TEAM_CHANGED,
     }
 )
 

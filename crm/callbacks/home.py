@@ -13,6 +13,7 @@ from crm.callbacks.models import CallbackTask
 from crm.callbacks.queries import DayProgress, DueNow, due_now, progress_on, without_active_agent
 from crm.core.home import HomeSection, register_home_section
 from crm.i18n import lazy_gettext as _l
+from crm.teams.scope import scope_for
 from crm.timezones import department_today
 
 #: items a section lists before linking to the full page
@@ -38,10 +39,10 @@ class TeamCalls:
     today: date
 
 
-def _team_calls(_actor: User, now: datetime) -> TeamCalls:
+def _team_calls(actor: User, now: datetime) -> TeamCalls:
     today = department_today(now)
     orphaned, count = without_active_agent(today, HOME_ROWS)
-    return TeamCalls(progress_on(today), orphaned, count, today)
+    return TeamCalls(progress_on(today, scope_for(actor)), orphaned, count, today)
 
 
 def register_home_sections(_state: Any = None) -> None:

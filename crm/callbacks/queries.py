@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 from sqlalchemy.orm import defaultload, lazyload
 
 from crm.auth.models import User
@@ -15,6 +15,7 @@ from crm.callbacks.models import CallbackPlan, CallbackTask, TaskStatus
 from crm.customers.models import Customer
 from crm.extensions import db
 from crm.pagination import Page, after_position, keyset_position, paginate
+from crm.teams.scope import Scope, people_filter
 from crm.timezones import parse_day
 
 UPCOMING_DAYS = 14
@@ -114,9 +115,13 @@ def month_bounds(month: date) -> tuple[date, date]:
     return month.replace(day=1), month.replace(day=last)
 
 
-def board_query(*, month: date, agent_id: int | None, status: str | None) -> Select:
+def board_query(
+    *, month: date, agent_id: int | None, status: str | None, scope: Scope | None = None
+) -> Select:
     first, last = month_bounds(month)
     query = select(CallbackTask).where(CallbackTask.due_date.between(first, last))
+    if scope is not None:
+        query = query.where(people_filter(scope, CallbackTask.assignee_id))
     if agent_id:
         query = query.where(CallbackTask.assignee_id == agent_id)
     if status:
@@ -125,9 +130,9 @@ def board_query(*, month: date, agent_id: int | None, status: str | None) -> Sel
 
 
 def board(
-    *, month: date, agent_id: int | None, status: str | None, page: int
+    *, month: date, agent_id: int | None, status: str | None, page: int, scope: Scope | None = None
 ) -> Page[CallbackTask]:
-    query = board_query(month=month, agent_id=agent_id, status=status).order_by(
+    query = board_query(month=month, agent_id=agent_id, status=status, scope=scope).order_by(
         CallbackTask.due_date, CallbackTask.id
     )
     filters = {
@@ -140,12 +145,17 @@ def board(
     )
 
 
-def calendar_counts(*, month: date, agent_id: int | None) -> dict[date, dict[str, int]]:
+def calendar_counts(
+    *, month: date, agent_id: int | None, scope: Scope | None = None
+) -> dict[date, dict[str, int]]:
     """Per day of the month: how many callbacks are in each status."""
     first, last = month_bounds(month)
     query = (
         select(CallbackTask.due_date, CallbackTask.status, func.count())
-        .where(CallbackTask.due_date.between(first, last))
+        .where(
+            CallbackTask.due_date.between(first, last),
+            true() if scope is None else people_filter(scope, CallbackTask.assignee_id),
+        )
         .group_by(CallbackTask.due_date, CallbackTask.status)
     )
     if agent_id:
@@ -169,7 +179,7 @@ class AgentFigures:
         return self.done / self.planned if self.planned else None
 
 
-def agent_figures(*, month: date, today: date) -> list[AgentFigures]:
+def agent_figures(*, month: date, today: date, scope: Scope | None = None) -> list[AgentFigures]:
     """Completion and overdue counts per agent for the callbacks due in ``month``."""
     first, last = month_bounds(month)
     rows = db.session.execute(
@@ -191,7 +201,11 @@ def agent_figures(*, month: date, today: date) -> list[AgentFigures]:
             ),
         )
         .join(CallbackTask, CallbackTask.assignee_id == User.id)
-        .where(CallbackTask.due_date.between(first, last), CallbackTask.status.in_(COUNTED))
+        .where(
+            CallbackTask.due_date.between(first, last),
+            CallbackTask.status.in_(COUNTED),
+            true() if scope is None else people_filter(scope, CallbackTask.assignee_id),
+        )
         .group_by(User.id)
         .order_by(User.display_name)
     ).all()
@@ -238,8 +252,9 @@ class DayProgress:
     total: int
 
 
-def progress_on(day: date) -> list[DayProgress]:
-    """Per agent, the callbacks due on ``day`` and how many are done (the supervisors' home)."""
+def progress_on(day: date, scope: Scope | None = None) -> list[DayProgress]:
+    """Per agent (in ``scope``), the callbacks due on ``day`` and how many are done (the
+    supervisors' home)."""
     rows = db.session.execute(
         select(
             User,
@@ -247,7 +262,11 @@ def progress_on(day: date) -> list[DayProgress]:
             func.count().filter(CallbackTask.status == TaskStatus.DONE.value),
         )
         .join(CallbackTask, CallbackTask.assignee_id == User.id)
-        .where(CallbackTask.due_date == day, CallbackTask.status.in_(COUNTED))
+        .where(
+            CallbackTask.due_date == day,
+            CallbackTask.status.in_(COUNTED),
+            true() if scope is None else people_filter(scope, CallbackTask.assignee_id),
+        )
         .group_by(User.id)
         .order_by(User.display_name)
     ).all()

@@ -32,6 +32,7 @@ from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import Category, Channel, Direction
 from crm.interactions.services import log_interaction
+from crm.teams.roster import cover_for
 from crm.workdays import DayRule, next_working_day, working_day_rule
 
 
@@ -150,12 +151,15 @@ def end_plan(*, actor: User, plan: CallbackPlan, last_day: date) -> int:
     return cancelled
 
 
-def assignee_for(plan: CallbackPlan) -> int:
-    """Who gets the plan's new tasks: the assignee, or the fallback while the assignee is
-    inactive."""
+def assignee_for(plan: CallbackPlan, day: date | None = None) -> int:
+    """Who gets the plan's task due on ``day``: the assignee; the fallback while the assignee
+    is inactive; and when the duty roster gives the assignee that day off, the fallback or
+    else a team-mate who works that day (the assignee keeps it if nobody does)."""
     if not plan.assignee.active and plan.fallback_id is not None:
         return plan.fallback_id
-    return plan.assignee_id
+    if day is None:
+        return plan.assignee_id
+    return cover_for(plan.assignee_id, day, plan.fallback_id) or plan.assignee_id
 
 
 def add_tasks(plan: CallbackPlan, dates: Sequence[date], **fields: object) -> int:
@@ -167,7 +171,7 @@ def add_tasks(plan: CallbackPlan, dates: Sequence[date], **fields: object) -> in
             "plan_id": plan.id,
             "customer_id": plan.customer_id,
             "due_date": day,
-            "assignee_id": assignee_for(plan),
+            "assignee_id": assignee_for(plan, day),
             "status": TaskStatus.DUE.value,
             "attempt": 0,
             "created_at": utcnow(),

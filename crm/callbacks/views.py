@@ -32,6 +32,7 @@ from crm.extensions import db
 from crm.forms import flash_form_errors
 from crm.i18n import gettext as _
 from crm.i18n import ngettext
+from crm.teams.scope import DEPARTMENT, people_filter, scope_for
 from crm.timezones import department_today, month_from_arg
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
@@ -185,8 +186,10 @@ def board() -> str:
     status = request.args.get("status") if request.args.get("status") in set(TaskStatus) else None
     form = ReassignForm(formdata=None)
     form.assignee_id.choices = _agent_choices()
+    scope = scope_for(signed_in_user())
     return render_template(
         "callbacks/board.html",
+        scope=scope,
         month=month,
         agent_id=agent_id,
         status=status,
@@ -195,9 +198,10 @@ def board() -> str:
             agent_id=agent_id,
             status=status,
             page=request.args.get("page", 1, type=int),
+            scope=scope,
         ),
-        counts=queries.calendar_counts(month=month, agent_id=agent_id),
-        figures=queries.agent_figures(month=month, today=_today()),
+        counts=queries.calendar_counts(month=month, agent_id=agent_id, scope=scope),
+        figures=queries.agent_figures(month=month, today=_today(), scope=scope),
         agents=_agent_choices(),
         statuses=TASK_STATUS_LABELS,
         reassign_form=form,
@@ -211,8 +215,10 @@ def reassign() -> BaseResponse:
     form = ReassignForm()
     form.assignee_id.choices = _agent_choices()
     if form.validate_on_submit():
+        # A team leader moves only the callbacks of the people they may see (team scope).
+        allowed = people_filter(scope_for(signed_in_user(), DEPARTMENT), CallbackTask.assignee_id)
         tasks = db.session.scalars(
-            select(CallbackTask).where(CallbackTask.id.in_(form.task_ids.data or []))
+            select(CallbackTask).where(CallbackTask.id.in_(form.task_ids.data or []), allowed)
         ).all()
         try:
             moved = services.reassign_tasks(

@@ -15,6 +15,8 @@ from crm.cases.queries import my_open_cases, team_queue, unassigned_open_count
 from crm.cases.sla import SlaState
 from crm.core.home import HomeSection, register_home_section
 from crm.i18n import lazy_gettext as _l
+from crm.teams.duty import DutyBoard, on_duty_board
+from crm.teams.scope import Scope, case_filter, scope_for
 
 #: items a section lists before linking to the full page
 HOME_ROWS = 8
@@ -47,11 +49,17 @@ class Wallboard:
     departments: list[DepartmentWatch]
     unassigned: list[tuple[Case, SlaState]]
     unassigned_count: int
+    #: the supervisor's team scope (the switch is shown when it narrows)
+    scope: Scope
+    #: who is on duty now and who is off, of the people in scope
+    duty: DutyBoard
 
 
-def _wallboard(_actor: User, now: datetime) -> Wallboard:
-    breached = team_queue(now, state="breached", department=None, size=WALLBOARD_ROWS)
-    at_risk = team_queue(now, state="at_risk", department=None, size=WALLBOARD_ROWS)
+def _wallboard(actor: User, now: datetime) -> Wallboard:
+    scope = scope_for(actor)
+    where = case_filter(scope)
+    breached = team_queue(now, state="breached", department=None, size=WALLBOARD_ROWS, scope=where)
+    at_risk = team_queue(now, state="at_risk", department=None, size=WALLBOARD_ROWS, scope=where)
     grouped: dict[str, dict[str, list[tuple[Case, SlaState]]]] = defaultdict(
         lambda: {"breached": [], "at_risk": []}
     )
@@ -68,11 +76,13 @@ def _wallboard(_actor: User, now: datetime) -> Wallboard:
         for d in Department
         if d.value in grouped
     ]
-    unassigned = team_queue(now, state="unassigned", department=None, size=HOME_ROWS)
+    unassigned = team_queue(now, state="unassigned", department=None, size=HOME_ROWS, scope=where)
     return Wallboard(
         departments,
         unassigned.rows,
-        unassigned_open_count(),
+        unassigned_open_count(where),
+        scope,
+        on_duty_board(actor, scope, now),
     )
 
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BindParameter, ScalarSelect, bindparam, func, or_, select, text
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    ScalarSelect,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.orm import defaultload
 
 from crm.auth.models import User
@@ -63,14 +73,18 @@ def team_queue(
     department: str | None,
     after: str | None = None,
     size: int = QUEUE_PAGE,
+    scope: ColumnElement[bool] | None = None,
 ) -> QueuePage:
     """One page of everyone's (or one department's) open cases, least time left first, paged
     by keyset after ``after``; ``state`` keeps only "breached", "at_risk" or "unassigned" ones.
 
     The SQL narrows breached and at-risk cases to a superset; the SLA clock (business hours,
-    pauses) then decides each one, reading on until the page is full.
+    pauses) then decides each one, reading on until the page is full. ``scope`` narrows it to
+    the cases a supervisor's team scope holds (``crm.teams.scope.case_filter``).
     """
     query = select(Case).where(text(OPEN_CASE_SQL)).options(*_QUEUE_ROW)
+    if scope is not None:
+        query = query.where(scope)
     if department:
         query = query.where(Case.department == department)
     if state == "unassigned":
@@ -147,7 +161,11 @@ def events(case: Case) -> list[CaseEvent]:
     )
 
 
-def unassigned_open_count() -> int:
-    """Open cases nobody holds (the supervisors' home)."""
-    query = select(func.count()).select_from(Case).where(*_open(), Case.assignee_id.is_(None))
+def unassigned_open_count(scope: ColumnElement[bool] | None = None) -> int:
+    """Open cases nobody holds (the supervisors' home), in ``scope`` if given."""
+    query = (
+        select(func.count())
+        .select_from(Case)
+        .where(*_open(), Case.assignee_id.is_(None), true() if scope is None else scope)
+    )
     return db.session.scalar(query) or 0

@@ -3,6 +3,8 @@ setting, to the next agent in turn or to the agent with the least open work."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -11,9 +13,11 @@ from crm.auth.models import User, UserRole
 from crm.auth.permissions import Permission, Role
 from crm.cases.models import OPEN_STATUSES, Case, Department
 from crm.cases.routing_models import DepartmentAgent, DepartmentRouting, RoutingMode
+from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
+from crm.teams.roster import off_duty
 
 
 def department_agents(department: str) -> list[int]:
@@ -68,11 +72,17 @@ def _next_in_turn(agent_ids: list[int], last: int | None) -> int:
     return later[0] if later else agent_ids[0]
 
 
-def pick_assignee(department: str) -> int | None:
+def pick_assignee(department: str, now: datetime | None = None) -> int | None:
     """The agent the department's next new case goes to, recorded as the last one given a
-    case; None when the department routes by hand or nobody works its queue."""
+    case; None when the department routes by hand or nobody works its queue.
+
+    Agents the duty roster has off duty at ``now`` are skipped (someone without a roster
+    for today counts as on duty); when all are off, the case waits in the queue.
+    """
     setting = _setting_for_update(department)
     agent_ids = department_agents(department)
+    away = off_duty(agent_ids, now or utcnow())
+    agent_ids = [agent_id for agent_id in agent_ids if agent_id not in away]
     if setting.mode == RoutingMode.MANUAL.value or not agent_ids:
         return None
     if setting.mode == RoutingMode.LEAST_OPEN.value:

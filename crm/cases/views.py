@@ -39,6 +39,7 @@ from crm.forms import apply_domain_error, flash_form_errors
 from crm.i18n import gettext as _
 from crm.interactions.models import Interaction
 from crm.surveys.models import Survey
+from crm.teams.scope import case_filter, scope_for
 from crm.timezones import local_now, local_to_utc
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -76,7 +77,10 @@ def queue() -> str:
     department = request.args.get("department", "")
     department = department if department in {d.value for d in Department} else None
     after = request.args.get("after") or None
-    page = queries.team_queue(utcnow(), state=state, department=department, after=after)
+    scope = scope_for(signed_in_user())
+    page = queries.team_queue(
+        utcnow(), state=state, department=department, after=after, scope=case_filter(scope)
+    )
     return render_template(
         "cases/list.html",
         rows=page.rows,
@@ -86,6 +90,7 @@ def queue() -> str:
         queue=True,
         state=state,
         department=department,
+        scope=scope,
         **_labels(),
     )
 

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from crm.auth.permissions import Permission, permission_required
 from crm.auth.sessions import signed_in_user
+from crm.cases.models import DEPARTMENT_LABELS
 from crm.contingency import services
 from crm.contingency.forms import EndForm, StartForm, UpdateForm
 from crm.contingency.queries import active_incident, incidents_with_log
@@ -17,6 +18,7 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import Form, apply_domain_error
 from crm.i18n import gettext as _
+from crm.teams.duty import call_in_list
 
 bp = Blueprint("contingency", __name__, url_prefix="/contingency")
 #: incidents listed with their logs, newest first
@@ -35,6 +37,8 @@ def _page(form: Form | None = None, status: int = 200) -> tuple[str, int]:
         "contingency/index.html",
         incident=active_incident(),
         incidents=incidents_with_log(HISTORY_SIZE),
+        call_in=call_in_list(utcnow()),
+        department_labels=DEPARTMENT_LABELS,
         **forms,
     )
     return html, status

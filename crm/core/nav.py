@@ -87,6 +87,7 @@ GROUPS: tuple[NavGroup, ...] = (
                 "cases.supervise",
                 current=("case_settings.routing",),
             ),
+            NavItem(_l("Teams and roster"), "teams.index", "cases.supervise", prefix="teams."),
             NavItem(
                 _l("Reply templates"),
                 "case_settings.templates",

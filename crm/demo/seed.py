@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from crm.auth.models import User
 from crm.customers.models import Customer, Tier
 from crm.demo import demo_agents, demo_planner, demo_reviewer, demo_trainer, seed_demo_users
 from crm.demo.callbacks import seed_callbacks, seed_due_calls
@@ -17,6 +18,7 @@ from crm.demo.channels import seed_channels
 from crm.demo.customers import seed_customers, seed_interactions
 from crm.demo.knowledge import seed_knowledge
 from crm.demo.quality import seed_quality
+from crm.demo.teams import seed_teams
 from crm.demo.today import seed_open_cases
 from crm.demo.training import seed_training
 from crm.extensions import db
@@ -87,6 +89,10 @@ def seed_all(sizes: Sizes, *, rng: random.Random, now: datetime) -> Seeded:
         # Its own random numbers: the rest of the demo stays as it was before it.
         authors = [u for u in (planner, trainer, reviewer) if u is not None]
         seed_knowledge(rng=random.Random(24), editor=planner, authors=authors)  # noqa: S311
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    if admin is not None:
+        # Last: the roster it writes would otherwise change who the stories above route to.
+        seed_teams(admin=admin, now=now)
     # The dashboard's trend reads closed months from their kept reports.
     keep_closed_months(now)
     return Seeded(len(created), open_cases, due_calls, sessions, scored)

@@ -33,6 +33,7 @@ from crm.qa.models import (
     TrainingAssignment,
 )
 from crm.surveys.models import Survey
+from crm.teams.queries import member_qa_quotas
 from crm.timezones import (
     department_bounds_utc,
     department_today,
@@ -91,8 +92,9 @@ def _reviewers() -> list[int]:
 
 def quotas(start: date, end: date) -> dict[int, AgentQuota]:
     """Each active agent's quota for the period: the new-agent quota in their first
-    CRM_QA_NEW_AGENT_DAYS, plus CRM_QA_FOLLOW_UP_EXTRA after a review assigned them training
-    since the previous period began."""
+    CRM_QA_NEW_AGENT_DAYS, else their team's quota if it sets one, else CRM_QA_QUOTA; plus
+    CRM_QA_FOLLOW_UP_EXTRA after a review assigned them training since the previous period
+    began."""
     config = current_app.config
     zone = department_zone()
     previous_start = period_of(start - timedelta(days=1))[0]
@@ -105,6 +107,7 @@ def quotas(start: date, end: date) -> dict[int, AgentQuota]:
             )
         )
     )
+    team_quota = member_qa_quotas()
     result = {}
     for agent in _agents():
         joined = agent.created_at.astimezone(zone).date()
@@ -112,7 +115,9 @@ def quotas(start: date, end: date) -> dict[int, AgentQuota]:
         result[agent.id] = AgentQuota(
             agent.id,
             agent.display_name,
-            base=config["QA_NEW_AGENT_QUOTA"] if new else config["QA_QUOTA"],
+            base=config["QA_NEW_AGENT_QUOTA"]
+            if new
+            else team_quota.get(agent.id, config["QA_QUOTA"]),
             follow_up=config["QA_FOLLOW_UP_EXTRA"] if agent.id in followed_up else 0,
         )
     return result

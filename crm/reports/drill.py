@@ -180,8 +180,7 @@ def drill(key: str, period: Period, filters: Filters | None = None, limit: int =
                 .join(TrainingSession, TrainingSession.id == ExamAttempt.session_id)
                 .where(ExamAttempt.session_id.in_(session_ids(period)))
             )
-            if scope.filters.agent_id is not None:
-                attempts = attempts.where(ExamAttempt.user_id == scope.filters.agent_id)
+            attempts = attempts.where(*scope.filters.people(ExamAttempt.user_id))
             for attempt, title in db.session.execute(
                 attempts.order_by(ExamAttempt.taken_on, ExamAttempt.id).limit(limit)
             ):

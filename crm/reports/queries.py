@@ -189,9 +189,8 @@ def _training_pass(scope: Scope) -> Figures:
     attempts = select(
         ExamAttempt.session_id, ExamAttempt.user_id, ExamAttempt.attempt_no, ExamAttempt.passed
     ).where(ExamAttempt.session_id.in_(sessions))
-    if scope.filters.agent_id is not None:
-        people = people.where(Participant.user_id == scope.filters.agent_id)
-        attempts = attempts.where(ExamAttempt.user_id == scope.filters.agent_id)
+    people = people.where(*scope.filters.people(Participant.user_id))
+    attempts = attempts.where(*scope.filters.people(ExamAttempt.user_id))
     people_rows, attempt_rows = db.session.execute(people).all(), db.session.execute(attempts).all()
     if not scope.per_agent:
         rates = compute_rates(people_rows, attempt_rows)
@@ -216,8 +215,7 @@ def reviews_in(scope: Scope) -> Select:
         Review.submitted_at >= scope.begin,
         Review.submitted_at < scope.finish,
     )
-    if scope.filters.agent_id is not None:
-        query = query.where(Review.agent_id == scope.filters.agent_id)
+    query = query.where(*scope.filters.people(Review.agent_id))
     if scope.filters.category is not None:
         query = query.join(Interaction, Interaction.id == Review.interaction_id).where(
             Interaction.category == scope.filters.category
@@ -242,8 +240,7 @@ def tasks_in(scope: Scope) -> Select:
         CallbackTask.due_date < scope.period.end,
         CallbackTask.status.in_(COUNTED_TASKS),
     )
-    if scope.filters.agent_id is not None:
-        query = query.where(CallbackTask.assignee_id == scope.filters.agent_id)
+    query = query.where(*scope.filters.people(CallbackTask.assignee_id))
     return query
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement
 from crm.cases.models import Case
 from crm.core.ids import parse_id
 from crm.interactions.models import Category
+from crm.teams.queries import team_members
 from crm.timezones import (
     EARLIEST_DAY,
     LATEST_DAY,
@@ -121,18 +122,35 @@ class Period:
 class Filters:
     agent_id: int | None = None
     category: str | None = None
+    #: a team (班组): its members' figures together
+    team_id: int | None = None
+    #: the team's members, read once when the filter is parsed (an unknown team: nobody)
+    team_people: frozenset[int] | None = None
 
     @classmethod
     def parse(cls, args: dict[str, str]) -> Filters:
         category = args.get("category", "")
+        team_id = parse_id(args.get("team"))
         return cls(
             agent_id=parse_id(args.get("agent")),
             category=category if category in {c.value for c in Category} else None,
+            team_id=team_id,
+            team_people=None if team_id is None else team_members(team_id),
         )
 
     @property
     def active(self) -> bool:
-        return self.agent_id is not None or self.category is not None
+        return self.agent_id is not None or self.category is not None or self.team_id is not None
+
+    def people(self, column: ColumnElement[int]) -> list[ColumnElement[bool]]:
+        """Conditions keeping the rows whose person (``column``) the agent or team filter
+        keeps."""
+        conditions = []
+        if self.agent_id is not None:
+            conditions.append(column == self.agent_id)
+        if self.team_people is not None:
+            conditions.append(column.in_(self.team_people))
+        return conditions
 
 
 @dataclass(frozen=True)
@@ -160,9 +178,7 @@ class Scope:
     per_agent: bool = False
 
     def cases(self) -> list[ColumnElement[bool]]:
-        conditions = []
-        if self.filters.agent_id is not None:
-            conditions.append(Case.assignee_id == self.filters.agent_id)
+        conditions = self.filters.people(Case.assignee_id)
         if self.filters.category is not None:
             conditions.append(Case.category == self.filters.category)
         return conditions

@@ -32,6 +32,7 @@ from crm.reports.monthly import kept_figures, period_figures
 from crm.reports.scope import KPI_KEYS, NO_CATEGORY, UNITS, Filters, Period
 from crm.reports.scorecard import PARTS, agent_scorecard
 from crm.reports.targets import TargetInput, all_targets, display_value, standing, update_targets
+from crm.teams.queries import team_choices
 from crm.timezones import utc_to_local
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -49,6 +50,8 @@ def _selection() -> tuple[Period, Filters, dict[str, str]]:
         kept["agent"] = str(filters.agent_id)
     if filters.category is not None:
         kept["category"] = filters.category
+    if filters.team_id is not None:
+        kept["team"] = str(filters.team_id)
     return period, filters, kept
 
 
@@ -60,6 +63,7 @@ def _common() -> dict[str, Any]:
         "unit_suffix": UNIT_SUFFIX,
         "agents": active_agents(),
         "categories": CATEGORY_LABELS,
+        "teams": team_choices(),
     }
 
 

@@ -13,11 +13,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import exists, func, select
 
 from crm.auth.models import User
 from crm.extensions import db
+from crm.teams.queries import member_team_names
 from crm.training.models import (
     Attendance,
     Certificate,
@@ -95,6 +97,29 @@ def rates_for(session_ids: list[int]) -> PassRates:
         ).where(ExamAttempt.session_id.in_(session_ids))
     ).all()
     return compute_rates(participants, attempts)
+
+
+def by_team(session_ids: list[int]) -> dict[str, PassRates]:
+    """Rates of the sessions' participants grouped by the team each is in now (people in no
+    team are left out: the month's rate has them)."""
+    teams = member_team_names()
+    if not session_ids or not teams:
+        return {}
+    people: dict[str, list[Any]] = defaultdict(list)
+    tries: dict[str, list[Any]] = defaultdict(list)
+    for row in db.session.execute(
+        select(Participant.session_id, Participant.user_id, Participant.attendance).where(
+            Participant.session_id.in_(session_ids), Participant.user_id.in_(teams)
+        )
+    ):
+        people[teams[row.user_id]].append(row)
+    for row in db.session.execute(
+        select(
+            ExamAttempt.session_id, ExamAttempt.user_id, ExamAttempt.attempt_no, ExamAttempt.passed
+        ).where(ExamAttempt.session_id.in_(session_ids), ExamAttempt.user_id.in_(teams))
+    ):
+        tries[teams[row.user_id]].append(row)
+    return {team: compute_rates(people[team], tries[team]) for team in sorted(people)}
 
 
 def sessions_in(month: date) -> list[TrainingSession]:

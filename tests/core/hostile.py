@@ -33,6 +33,9 @@ from crm.extensions import db
 from crm.knowledge.services import ArticleText, save_article
 from crm.qa import calibration, disputes, rules, scorecards
 from crm.surveys.services import answer, create_link, survey_for_token
+from crm.teams.models import Shift
+from crm.teams.roster import Change, apply_changes
+from crm.teams.services import create_team, set_members
 from crm.timezones import department_today
 from crm.training.models import TrainingSession
 from crm.training.services import add_topic
@@ -86,6 +89,7 @@ KINDS = (
     "article",
     "article body",
     "article tag",
+    "team",
 )
 
 
@@ -279,6 +283,12 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
     status_attachment = db.session.scalar(
         select(CaseAttachment.id).where(CaseAttachment.case_id == web_case.id)
     )
+    team = create_team(actor=admin, department="service", name=value("team"), leader=boss)
+    set_members(actor=admin, team=team, user_ids={agent.id})
+    apply_changes(
+        actor=admin,
+        changes=[Change(agent.id, department_today(now), Shift.REST.value)],
+    )
     start_incident(actor=admin, reason=value("incident"), now=now)
     log_update(actor=admin, body=value("update"), now=now)
     absorbed = make_customer(actor=boss, name=value("customer"), notes=value("notes"))
@@ -331,4 +341,5 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
         "template_id": template.id,
         "department": "service",
         "article_id": article.id,
+        "team_id": team.id,
     }

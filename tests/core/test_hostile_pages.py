@@ -36,6 +36,7 @@ ARGUMENTS = {
     "template_id": "template_id",
     "department": "department",
     "article_id": "article_id",
+    "team_id": "team_id",
     ("channels.attachment", "case_id"): "web_case",
     ("channels.attachment", "attachment_id"): "status_attachment",
     ("webform.status", "token"): "status_token",

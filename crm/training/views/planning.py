@@ -44,6 +44,7 @@ def overview() -> str:
             "kind": queries.breakdown(sessions, "kind"),
             "topic": queries.breakdown(sessions, "topic"),
             "trainer": queries.breakdown(sessions, "trainer"),
+            "team": queries.by_team([s.id for s in sessions]),
         },
         trend=queries.trend(month),
         target=target(),
