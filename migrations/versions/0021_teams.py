@@ -1,7 +1,7 @@
 """Teams (班组) with a leader and members, the per-user choice of team or department scope,
 and the duty roster (排班): one shift per person and day, with its UTC start and end.
 
-Revision ID: 0022
+Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-03 16:03:01.168525
 
@@ -14,7 +14,7 @@ import crm.database
 
 
 # revision identifiers, used by Alembic.
-revision = "0022"
+revision = "0021"
 down_revision = "0020"
 branch_labels = None
 depends_on = None
