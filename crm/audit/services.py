@@ -86,6 +86,10 @@ class AuditAction(StrEnum):
     ARTICLE_PUBLISHED = "knowledge.article_published"
     ARTICLE_RESTORED = "knowledge.article_restored"
     SYNONYMS_CHANGED = "knowledge.synonyms_changed"
+    ACTION_CREATED = "plans.action_created"
+    ACTION_CHANGED = "plans.action_changed"
+    PLAN_SAVED = "plans.plan_saved"
+    PLAN_APPROVED = "plans.plan_approved"
 
 
 ACTION_LABELS = {
@@ -160,6 +164,10 @@ ACTION_LABELS = {
     AuditAction.ARTICLE_PUBLISHED: _l("Article published"),
     AuditAction.ARTICLE_RESTORED: _l("Article version restored"),
     AuditAction.SYNONYMS_CHANGED: _l("Search synonyms changed"),
+    AuditAction.ACTION_CREATED: _l("Improvement action created"),
+    AuditAction.ACTION_CHANGED: _l("Improvement action changed"),
+    AuditAction.PLAN_SAVED: _l("Service plan saved"),
+    AuditAction.PLAN_APPROVED: _l("Service plan approved"),
 }
 
 #: actions whose details map each changed field to [old, new]

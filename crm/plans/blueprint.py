@@ -1,0 +1,24 @@
+"""The plans blueprint: improvement actions and the service plan."""
+
+from __future__ import annotations
+
+from flask import Blueprint, url_for
+from flask.blueprints import BlueprintSetupState
+
+from crm.core.links import register_object_page
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+
+
+def _register(state: BlueprintSetupState) -> None:
+    from crm.plans.actions import open_actions
+
+    register_object_page(
+        "improvement_action", lambda action_id: url_for("plans.action", action_id=action_id)
+    )
+    # The KPI tiles and drill-downs list a KPI's open actions: the reports templates ask this
+    # global, so reports imports nothing from plans (ARCHITECTURE.md §13).
+    state.app.jinja_env.globals["open_kpi_actions"] = open_actions
+
+
+bp.record_once(_register)
