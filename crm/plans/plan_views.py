@@ -71,7 +71,7 @@ def create() -> BaseResponse:
 def plan(period: str) -> str:
     item = _plan_or_404(period)
     version = _version(item)
-    return render_template("plans/plan.html", plan=item, **document_context(item, version))
+    return render_template("plans/plan.html", **document_context(item, version))
 
 
 @bp.get("/<period>/export")
@@ -127,8 +127,6 @@ def edit(period: str) -> tuple[str, int] | BaseResponse:
     blank = {"item": "", "amount": "", "note": ""}
     html = render_template(
         "plans/edit.html",
-        plan=item,
-        version=version,
         narratives=narratives,
         budget=budget + [blank] * SPARE_BUDGET_LINES,
         sections=services.SECTIONS,
@@ -159,7 +157,6 @@ def review(period: str) -> str:
     today = department_today(utcnow())
     return render_template(
         "plans/review.html",
-        plan=item,
         review=services.review(item, today),
         **document_context(item, item.approved or item.latest),
     )
