@@ -36,6 +36,8 @@ ARGUMENTS = {
     "template_id": "template_id",
     "department": "department",
     "article_id": "article_id",
+    "action_id": "action_id",
+    "period": "plan_period",
     ("channels.attachment", "case_id"): "web_case",
     ("channels.attachment", "attachment_id"): "status_attachment",
     ("webform.status", "token"): "status_token",
