@@ -132,7 +132,7 @@ def set_status(*, actor: User, action: ImprovementAction, status: str) -> None:
         actor=actor,
         object_type="improvement_action",
         object_id=action.id,
-        details={"status": [before, status]},
+        details={"action_status": [before, status]},
     )
 
 
@@ -165,7 +165,7 @@ def record_outcome(
         actor=actor,
         object_type="improvement_action",
         object_id=action.id,
-        details={"outcome": action.outcome[:200], "decision": decision},
+        details={"outcome": action.outcome[:200], "next_step": decision},
     )
 
 

@@ -29,6 +29,9 @@ SECTION_TITLES = {
     "actions": _l("10. Assessment and continuous improvement (考核与持续改进)"),
 }
 
+#: CRM_QA_SAMPLE_PERIOD
+SAMPLE_PERIODS = {"month": _l("per month"), "week": _l("per week")}
+
 
 def label(table: dict, key: Any) -> str:
     """A key's label, or the key itself (a category or department added later)."""
@@ -68,4 +71,5 @@ def document_context(plan: ServicePlan, version: PlanVersion) -> dict[str, Any]:
         "label": label,
         "minutes": minutes,
         "budget_total": budget_total(version),
+        "sample_periods": SAMPLE_PERIODS,
     }

@@ -118,10 +118,10 @@ def _docx(c: dict[str, Any]) -> BytesIO:
     q = f["quality"]
     for line in (
         _(
-            "QA sampling: %(quota)s interactions per agent per %(period)s (%(new)s for new "
+            "QA sampling: %(quota)s interactions per agent %(period)s (%(new)s for new "
             "agents); %(reviews)s reviews last period.",
             quota=q["quota"],
-            period=q["sample_period"],
+            period=label(c["sample_periods"], q["sample_period"]),
             new=q["new_agent_quota"],
             reviews=q["reviews"],
         ),
