@@ -163,7 +163,6 @@ GROUPS: tuple[NavGroup, ...] = (
                 prefix="reports.",
                 current=("calls.report",),
             ),
-            NavItem(_l("Service plans"), "plans.plans", "reports.view", prefix="plans."),
         ),
     ),
     NavGroup(
