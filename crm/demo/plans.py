@@ -35,8 +35,8 @@ def seed_plans(*, planner: User, trainer: User | None, now: datetime) -> int:
     record_outcome(
         actor=planner,
         action=done,
-        outcome="脚本已推行，复盘坚持执行；投诉处理时效有所缩短，继续作为标准做法。",
-        decision="keep",
+        outcome="脚本已推行，复盘坚持执行；但对比数据投诉处理时效没有缩短。改为主管当日跟进超时投诉后再试一轮。",
+        decision="adjust",
         now=now - timedelta(days=14),
     )
     going = create_action(

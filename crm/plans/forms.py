@@ -33,7 +33,7 @@ class ActionForm(Form):
     )
     owner_id = SelectField(_l("Owner"), coerce=int)
     start_date = DayField(_l("Start"), validators=[DataRequired()])
-    due_date = DayField(_l("Due"), validators=[DataRequired()])
+    due_date = DayField(_l("Due date"), validators=[DataRequired()])
 
 
 class CommentForm(Form):

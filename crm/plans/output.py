@@ -95,7 +95,7 @@ def _docx(c: dict[str, Any]) -> BytesIO:
     section("service")
     _table(
         doc,
-        [_("Category"), _("Priority"), _("First response"), _("Resolution")],
+        [_("Category"), _("Priority"), _("First response limit"), _("Resolution limit")],
         [
             [
                 label(c["category_labels"], p["category"]),
@@ -175,7 +175,7 @@ def _docx(c: dict[str, Any]) -> BytesIO:
     section("actions")
     _table(
         doc,
-        [_("Action"), _("KPI"), _("Owner"), _("Due"), _("Status")],
+        [_("Action"), _("KPI"), _("Owner"), _("Due date"), _("Status")],
         [
             [
                 a["title"],
