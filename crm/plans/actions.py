@@ -229,13 +229,19 @@ def open_actions(kpi_key: str | None = None) -> list[ImprovementAction]:
     return list(db.session.scalars(query.order_by(ImprovementAction.due_date)))
 
 
-def open_counts() -> dict[str, int]:
-    """How many open actions each KPI has, for the dashboard's tiles."""
-    counts: dict[str, int] = {}
-    for action in open_actions():
-        if action.kpi_key is not None:
-            counts[action.kpi_key] = counts.get(action.kpi_key, 0) + 1
-    return counts
+def actions_due_between(start: date, end: date) -> list[tuple[ImprovementAction, Effect | None]]:
+    """Actions due in local days [start, end), not cancelled, each with its measured effect:
+    for the quarterly quality report."""
+    due = db.session.scalars(
+        select(ImprovementAction)
+        .where(
+            ImprovementAction.due_date >= start,
+            ImprovementAction.due_date < end,
+            ImprovementAction.status != ActionStatus.CANCELLED.value,
+        )
+        .order_by(ImprovementAction.due_date, ImprovementAction.id)
+    )
+    return [(action, effect(action)) for action in due]
 
 
 def ask_for_outcomes(now: datetime) -> int:

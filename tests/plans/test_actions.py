@@ -169,3 +169,38 @@ def test_another_agent_cannot_see_an_action(app, client, login_as) -> None:
         data={"csrf_token": token, "outcome": "x", "decision": "keep"},
     )
     assert response.status_code == 404
+
+
+def test_the_quarterly_quality_report_lists_the_actions_due_with_their_effect(
+    app, client, login_as
+) -> None:
+    from crm.plans.actions import ActionInput, create_action, effect
+    from tests.factories import make_user
+
+    boss = login_as("supervisor")
+    with app.app_context():
+        owner = make_user(roles=["agent"])
+        today = department_today(utcnow())
+        quarter = f"{today.year}Q{(today.month - 1) // 3 + 1}"
+        action = create_action(
+            actor=db.session.get(User, boss.id),
+            data=ActionInput(
+                "首问负责制",
+                "",
+                "quarterly_report",
+                quarter,
+                "resolution_rate",
+                None,
+                owner.id,
+                today - timedelta(days=3),
+                today,
+            ),
+            now=utcnow(),
+        )
+        db.session.commit()
+        measured = effect(action)
+        shown = format_value(measured.before_value, "share")
+    page = client.get(f"/qa/report?quarter={quarter}").get_data(as_text=True)
+    assert 'data-testid="report-actions"' in page
+    table = page[page.index('data-testid="report-actions"') :]
+    assert "首问负责制" in table and shown in table
