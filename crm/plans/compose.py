@@ -57,6 +57,15 @@ def previous(label: str) -> str:
     return f"{year - 1}Q4" if quarter == 1 else f"{year}Q{quarter - 1}"
 
 
+def following(label: str) -> str:
+    """The period after: 2026 → 2027, 2026Q4 → 2027Q1 (what a review seeds)."""
+    period = parse_period(label)
+    if "Q" not in label:
+        return str(period.start.year + 1)
+    quarter = (period.start.month - 1) // 3 + 1
+    return f"{period.start.year + 1}Q1" if quarter == 4 else f"{period.start.year}Q{quarter + 1}"
+
+
 def _days(period: Period) -> dict[str, str]:
     return {"start": period.start.isoformat(), "last": period.last_day.isoformat()}
 

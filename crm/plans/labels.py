@@ -11,7 +11,7 @@ SOURCE_LABELS = {
     "complaint_cause": _l("A complaint cause"),
 }
 STATUS_LABELS = {
-    "planned": _l("Planned"),
+    "planned": _l("Not started"),
     "in_progress": _l("In progress"),
     "done": _l("Done"),
     "cancelled": _l("Cancelled"),

@@ -175,7 +175,7 @@ def _docx(c: dict[str, Any]) -> BytesIO:
     section("actions")
     _table(
         doc,
-        [_("Action"), _("KPI"), _("Owner"), _("Due date"), _("Status")],
+        [_("Improvement action"), _("KPI"), _("Owner"), _("Due date"), _("Status")],
         [
             [
                 a["title"],

@@ -15,7 +15,7 @@ from crm.extensions import db
 from crm.i18n import gettext as _
 from crm.plans import services
 from crm.plans.blueprint import bp
-from crm.plans.compose import PERIOD
+from crm.plans.compose import PERIOD, following
 from crm.plans.document import document_context
 from crm.plans.models import PlanVersion, ServicePlan
 from crm.plans.output import FORMATS, render_output
@@ -158,5 +158,7 @@ def review(period: str) -> str:
     return render_template(
         "plans/review.html",
         review=services.review(item, today),
+        next_label=following(item.period),
+        next_exists=services.find_plan(following(item.period)) is not None,
         **document_context(item, item.approved or item.latest),
     )

@@ -182,3 +182,49 @@ def test_the_cli_writes_the_plan(app, tmp_path) -> None:
         args=["service-plan", "--period", "2027Q5", "--out", str(out)]
     )
     assert bad.exit_code != 0
+
+
+def test_the_review_sets_each_promise_beside_what_the_period_achieved(app, client) -> None:
+    from crm.plans.actions import ActionInput, create_action
+    from crm.reports.monthly import period_figures
+    from crm.reports.targets import display_value
+
+    with app.app_context():
+        label = _this_quarter()
+        seed_small_demo()
+        boss = db.session.scalar(select(User).where(User.username == "supervisor"))
+        period = parse_period(label)
+        create_plan(actor=boss, label=label, now=utcnow())
+        create_action(
+            actor=boss,
+            data=ActionInput(
+                "周报复盘",
+                "",
+                "kpi",
+                "",
+                "sla_compliance",
+                Decimal("3"),
+                boss.id,
+                period.start,
+                period.start + timedelta(days=20),
+            ),
+            now=utcnow(),
+        )
+        db.session.commit()
+        achieved = {
+            key: display_value(figure) for key, figure in period_figures(period).figures.items()
+        }
+        promised = {
+            key: t["target"] for key, t in find_plan(label).latest.figures["targets"].items()
+        }
+    login(client, "supervisor", DEMO_PASSWORD)
+    page = client.get(f"/plans/{label}/review").get_data(as_text=True)
+    from crm.reports.labels import format_value
+    from crm.reports.scope import UNITS
+
+    with app.app_context():
+        expected = {key: format_value(achieved[key], UNITS[key]) for key in promised}
+    cells = dict(re.findall(r'data-testid="achieved-(\w+)"><span[^>]*>([^<]*)<', page))
+    assert len(cells) == len(promised) and cells == expected
+    assert "周报复盘" in page[page.index('data-testid="review-actions"') :]
+    assert 'name="period" value="' in page  # the next plan is one click away
