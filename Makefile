@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Chromium and CJK fonts for the browser tests, PostgreSQL for the second test run, Dovecot's
 # IMAP server for the mail reader's tests, nginx (openssl for its test certificate) and systemd (its
 # unit checker) for the tests of the files in deploy/.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk postgresql dovecot-imapd nginx openssl systemd
+SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 postgresql dovecot-imapd nginx openssl systemd
 
 .PHONY: run test security lint format system-deps translations extract-messages clean-test-db bench bench-soak bench-dashboard bench-import bench-mail bench-kb
 

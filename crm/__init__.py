@@ -64,6 +64,7 @@ from crm.knowledge.views import public as help_bp
 from crm.logs import register_logging
 from crm.notifications.services import UNREAD_BADGE_CAP
 from crm.notifications.views import bp as notifications_bp
+from crm.plans.routes import bp as plans_bp
 from crm.qa.views import bp as qa_bp
 from crm.reports.views import bp as reports_bp
 from crm.security import register_security
@@ -145,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
         pop_bp,
         reports_bp,
         contingency_bp,
+        plans_bp,
         knowledge_bp,
         help_bp,
         teams_bp,

@@ -173,6 +173,9 @@ def restore_command(path: Path, yes: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from crm.plans.cli import service_plan_command
+
+    app.cli.add_command(service_plan_command)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(unlock_user_command)

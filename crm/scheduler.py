@@ -39,6 +39,7 @@ from crm.database import utcnow
 from crm.extensions import db
 from crm.jobs.services import work_jobs
 from crm.notifications.email import send_daily_digests, send_pending_email
+from crm.plans.actions import ask_for_outcomes
 from crm.qa.report import prepare_previous_quarter
 from crm.reports.monthly import prepare_previous_month
 from crm.training.jobs import remind_expiring_certificates
@@ -70,6 +71,7 @@ JOBS: list[Job] = [
     Job("training.remind_expiring_certificates", remind_expiring_certificates, 3600),
     Job("qa.prepare_quarterly_report", prepare_previous_quarter, 3600),
     Job("reports.prepare_monthly_report", prepare_previous_month, 3600),
+    Job("plans.ask_for_outcomes", ask_for_outcomes, 3600),
     Job("backup.daily", daily_backup, 3600),
     Job("notifications.send_email", send_pending_email, 60),
     Job("channels.send_outbox", send_outbox, 30),

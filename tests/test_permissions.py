@@ -4,6 +4,7 @@ fails the suite, and every entry is checked for every role over HTTP."""
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import NamedTuple
 
 import pytest
@@ -23,6 +24,8 @@ from crm.customers.saved_filters import save_filter
 from crm.customers.services import delete_customer
 from crm.database import utcnow
 from crm.extensions import db
+from crm.plans.actions import ActionInput, create_action
+from crm.plans.services import create_plan
 from crm.qa.calibration import create_session
 from crm.qa.models import Review, Scorecard, TrainingRule
 from crm.teams.services import create_team, set_members
@@ -62,7 +65,8 @@ class Route(NamedTuple):
 #: {review} an unassigned QA review of another agent's interaction, {scorecard} a scorecard,
 #: {rule} a QA training rule, {calibration} a calibration session of other reviewers,
 #: {token} another user's API token, {merge} a merge of two customers, {attachment} a file of
-#: the case, {mail} an e-mail of the case, {team} a team of another supervisor.
+#: the case, {mail} an e-mail of the case, {team} a team of another supervisor, {improvement}
+#: an improvement action another agent owns.
 MATRIX: dict[tuple[str, str], Route] = {
     ("core.home", "GET"): Route("/", LOGIN),
     # The home's sections, each polled by htmx from its own URL (crm/core/home.py).
@@ -384,6 +388,30 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("reports.targets", "POST"): Route("/reports/targets", Permission.TARGETS_MANAGE),
     ("reports.monthly_list", "GET"): Route("/reports/monthly", Permission.REPORTS_VIEW),
     ("reports.monthly", "GET"): Route("/reports/monthly/2026-10", Permission.REPORTS_VIEW),
+    ("plans.actions", "GET"): Route("/plans/actions", Permission.REPORTS_VIEW),
+    ("plans.new_action", "GET"): Route("/plans/actions/new", Permission.REPORTS_VIEW),
+    ("plans.new_action", "POST"): Route("/plans/actions/new", Permission.REPORTS_VIEW),
+    # Another agent owns the action: supervisors see it, other agents get 404.
+    ("plans.action", "GET"): Route("/plans/actions/{improvement}", LOGIN, Permission.REPORTS_VIEW),
+    ("plans.action_comment", "POST"): Route(
+        "/plans/actions/{improvement}/comments", LOGIN, Permission.REPORTS_VIEW
+    ),
+    ("plans.action_outcome", "POST"): Route(
+        "/plans/actions/{improvement}/outcome", LOGIN, Permission.REPORTS_VIEW
+    ),
+    ("plans.action_status", "POST"): Route(
+        "/plans/actions/{improvement}/status", Permission.REPORTS_VIEW
+    ),
+    ("plans.plans", "GET"): Route("/plans/", Permission.REPORTS_VIEW),
+    ("plans.create", "POST"): Route("/plans/", Permission.REPORTS_VIEW),
+    ("plans.plan", "GET"): Route("/plans/2027", Permission.REPORTS_VIEW),
+    ("plans.export", "GET"): Route(
+        "/plans/2027/export?format=docx&lang=en", Permission.REPORTS_VIEW
+    ),
+    ("plans.edit", "GET"): Route("/plans/2027/edit", Permission.REPORTS_VIEW),
+    ("plans.edit", "POST"): Route("/plans/2027/edit", Permission.REPORTS_VIEW),
+    ("plans.approve", "POST"): Route("/plans/2027/approve", Permission.REPORTS_VIEW),
+    ("plans.review", "GET"): Route("/plans/2027/review", Permission.REPORTS_VIEW),
     ("calls.report", "GET"): Route("/reports/calls?day=2026-10-08", Permission.REPORTS_VIEW),
     # The call pop every page of those who log contacts polls (crm/channels/call_views.py).
     ("calls.ringing", "GET"): Route("/calls/ringing", Permission.INTERACTIONS_LOG),
@@ -519,9 +547,26 @@ def objects(app: Flask) -> dict[str, int]:
         article = make_article(actor=boss, title="退款流程", audience="public")
         team = create_team(actor=boss, department="service", name="一组", leader=boss)
         set_members(actor=boss, team=team, user_ids={other.id})
+        improvement = create_action(
+            actor=boss,
+            data=ActionInput(
+                "晨会复盘",
+                "",
+                "kpi",
+                "",
+                "satisfaction",
+                None,
+                other.id,
+                date(2026, 11, 1),
+                date(2026, 11, 30),
+            ),
+            now=utcnow(),
+        )
+        create_plan(actor=boss, label="2027", now=utcnow())
         db.session.commit()
         return {
             "team": team.id,
+            "improvement": improvement.id,
             "article": article.id,
             "token": api_token.id,
             "review": review.id,

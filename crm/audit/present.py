@@ -25,7 +25,10 @@ from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import CATEGORY_LABELS, CHANNEL_LABELS
 from crm.knowledge.models import ARTICLE_STATUS_LABELS, AUDIENCE_LABELS
 from crm.notifications.kinds import EMAIL_LABELS, KIND_LABELS
+from crm.plans.labels import DECISION_LABELS
+from crm.plans.labels import STATUS_LABELS as ACTION_STATUS_LABELS
 from crm.qa.models import DISPUTE_LABELS
+from crm.reports.labels import KPI_LABELS
 
 #: the kinds of object entries are about, for the page and its filter
 OBJECT_LABELS = {
@@ -53,6 +56,8 @@ OBJECT_LABELS = {
     "synonyms": _l("Synonyms"),
     "team": _l("Team"),
     "roster": _l("Duty roster"),
+    "improvement_action": _l("Improvement action"),
+    "service_plan": _l("Service plan"),
 }
 
 #: field keys written in details, by their name on the pages
@@ -143,11 +148,20 @@ FIELD_LABELS = {
     "days": _l("Days changed"),
     "from": _l("From"),
     "to": _l("To"),
+    "kpi": _l("KPI"),
+    "owner": _l("Owner"),
+    "outcome": _l("Outcome"),
+    "period": _l("Period"),
+    "action_status": _l("Status"),
+    "next_step": _l("Next"),
 }
 
 #: fields whose values are codes, shown by their label (a code without one stays as it is)
 VALUE_LABELS: dict[str, dict[Any, Any]] = {
     "status": STATUS_LABELS,
+    "action_status": ACTION_STATUS_LABELS,
+    "next_step": DECISION_LABELS,
+    "kpi": KPI_LABELS,
     "department": DEPARTMENT_LABELS,
     "priority": PRIORITY_LABELS,
     "roles": ROLE_LABELS,

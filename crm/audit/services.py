@@ -89,6 +89,10 @@ class AuditAction(StrEnum):
     TEAM_CHANGED = "teams.team_changed"
     TEAM_DELETED = "teams.team_deleted"
     ROSTER_CHANGED = "teams.roster_changed"
+    ACTION_CREATED = "plans.action_created"
+    ACTION_CHANGED = "plans.action_changed"
+    PLAN_SAVED = "plans.plan_saved"
+    PLAN_APPROVED = "plans.plan_approved"
 
 
 ACTION_LABELS = {
@@ -166,6 +170,10 @@ ACTION_LABELS = {
     AuditAction.TEAM_CHANGED: _l("Team changed"),
     AuditAction.TEAM_DELETED: _l("Team removed"),
     AuditAction.ROSTER_CHANGED: _l("Duty roster changed"),
+    AuditAction.ACTION_CREATED: _l("Improvement action created"),
+    AuditAction.ACTION_CHANGED: _l("Improvement action changed"),
+    AuditAction.PLAN_SAVED: _l("Service plan saved"),
+    AuditAction.PLAN_APPROVED: _l("Service plan approved"),
 }
 
 #: actions whose details map each changed field to [old, new]

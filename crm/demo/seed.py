@@ -17,6 +17,7 @@ from crm.demo.cases import seed_cases
 from crm.demo.channels import seed_channels
 from crm.demo.customers import seed_customers, seed_interactions
 from crm.demo.knowledge import seed_knowledge
+from crm.demo.plans import seed_plans
 from crm.demo.quality import seed_quality
 from crm.demo.teams import seed_teams
 from crm.demo.today import seed_open_cases
@@ -95,4 +96,7 @@ def seed_all(sizes: Sizes, *, rng: random.Random, now: datetime) -> Seeded:
         seed_teams(admin=admin, now=now)
     # The dashboard's trend reads closed months from their kept reports.
     keep_closed_months(now)
+    if planner is not None:
+        # After the kept reports: the plan's figures read closed months as the dashboard does.
+        seed_plans(planner=planner, trainer=trainer, now=now)
     return Seeded(len(created), open_cases, due_calls, sessions, scored)

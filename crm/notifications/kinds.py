@@ -44,6 +44,7 @@ KIND_LABELS = {
     "qa.dispute_accepted": _l("Accepted disputes"),
     "qa.dispute_rejected": _l("Rejected disputes"),
     "qa.training": _l("Training assigned after QA"),
+    "plan.action_due": _l("Improvement actions due: the outcome"),
 }
 
 _digest_links: dict[str, Callable[[], str]] = {}

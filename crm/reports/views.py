@@ -121,6 +121,7 @@ def kpi(key: str) -> str | BaseResponse:
     table.rows = labelled(table.header, table.rows)
     if request.args.get("format") in EXPORT_FORMATS:
         return _export(f"{key}-{period.start.isoformat()}", header, table.rows)
+    shown = period_figures(period, filters)
     return render_template(
         "reports/drill.html",
         key=key,
@@ -129,7 +130,8 @@ def kpi(key: str) -> str | BaseResponse:
         kept=kept,
         header=header,
         table=table,
-        shown=period_figures(period, filters),
+        shown=shown,
+        standing=standing(display_value(shown.figures[key]), all_targets().get(key)),
         display_value=display_value,
         not_split=filters.category is not None and key in NO_CATEGORY,
         **_common(),

@@ -31,6 +31,9 @@ from crm.customers.saved_filters import save_filter
 from crm.database import utcnow
 from crm.extensions import db
 from crm.knowledge.services import ArticleText, save_article
+from crm.plans.actions import ActionInput, create_action, record_outcome
+from crm.plans.actions import add_comment as add_action_comment
+from crm.plans.services import BudgetLine, create_plan, save_plan
 from crm.qa import calibration, disputes, rules, scorecards
 from crm.surveys.services import answer, create_link, survey_for_token
 from crm.teams.models import Shift
@@ -90,6 +93,14 @@ KINDS = (
     "article body",
     "article tag",
     "team",
+    "action",
+    "action details",
+    "action finding",
+    "action comment",
+    "action outcome",
+    "narrative",
+    "budget item",
+    "budget note",
 )
 
 
@@ -306,6 +317,48 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
         article=article,
         text=ArticleText(value("article"), value("article body"), "complaint", "public"),
     )
+    improvement = create_action(
+        actor=boss,
+        data=ActionInput(
+            value("action"),
+            value("action details"),
+            "complaint_cause",
+            value("action finding"),
+            "satisfaction",
+            Decimal("5"),
+            agent.id,
+            department_today(now) - timedelta(days=10),
+            department_today(now) + timedelta(days=10),
+        ),
+        now=now,
+    )
+    add_action_comment(actor=boss, action=improvement, body=value("action comment"), now=now)
+    finished = create_action(
+        actor=boss,
+        data=ActionInput(
+            value("action"),
+            "",
+            "kpi",
+            "",
+            "complaint_hours",
+            None,
+            agent.id,
+            department_today(now) - timedelta(days=30),
+            department_today(now) - timedelta(days=1),
+        ),
+        now=now,
+    )
+    record_outcome(
+        actor=boss, action=finished, outcome=value("action outcome"), decision="keep", now=now
+    )
+    service_plan = create_plan(actor=boss, label="2027", now=now)
+    save_plan(
+        actor=boss,
+        plan=service_plan,
+        narratives={"current_state": value("narrative"), "budget": value("narrative")},
+        budget=[BudgetLine(value("budget item"), "100", value("budget note"))],
+        now=now,
+    )
     # A call script for the seeded case's category: the customer's name is filled into it.
     make_article(
         actor=boss,
@@ -342,4 +395,6 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
         "department": "service",
         "article_id": article.id,
         "team_id": team.id,
+        "action_id": improvement.id,
+        "plan_period": "2027",
     }

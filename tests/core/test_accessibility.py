@@ -40,6 +40,7 @@ NOT_PAGES = {
     "calls.ringing",
     "callbacks.worklist_more",
     "qa.report_xlsx",
+    "plans.export",
     "api.openapi_json",
     "api.reference",
     "two_factor.verify",

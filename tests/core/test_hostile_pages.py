@@ -37,6 +37,8 @@ ARGUMENTS = {
     "department": "department",
     "article_id": "article_id",
     "team_id": "team_id",
+    "action_id": "action_id",
+    "period": "plan_period",
     ("channels.attachment", "case_id"): "web_case",
     ("channels.attachment", "attachment_id"): "status_attachment",
     ("webform.status", "token"): "status_token",

@@ -99,6 +99,14 @@ CHINESE = {
     "article body": "客户申请退款时，先核对订单",
     "article tag": "售后",
     "team": "客服一组",
+    "action": "低分客户回访",
+    "action details": "满意度低于3分的客户48小时内回访",
+    "action finding": "退款处理慢",
+    "action comment": "本周已回访5位客户",
+    "action outcome": "满意度有所提升",
+    "narrative": "上一年度满意度未达标",
+    "budget item": "培训讲师",
+    "budget note": "全年12次",
 }
 #: ASCII the seed typed on purpose: user names and criterion codes are data, not UI
 SEEDED_ASCII = [f"{role.value}.one" for role in Role] + ["qa.two"]

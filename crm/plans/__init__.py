@@ -1,0 +1,1 @@
+"""Improvement actions (PDCA) and the service plan (服务计划)."""
