@@ -71,6 +71,7 @@ from crm.surveys.views import public as survey_public_bp
 from crm.surveys.views import staff as surveys_bp
 from crm.timezones import MonthSwitch, format_date, format_datetime
 from crm.training.views import bp as training_bp
+from crm.value.views import bp as value_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -146,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
         contingency_bp,
         knowledge_bp,
         help_bp,
+        value_bp,
         # Last: it adds a URL for each home section the blueprints above registered.
         home_bp,
     )
