@@ -65,7 +65,7 @@ def test_a_customer_without_sms_consent_never_appears_in_an_sms_export(app, peop
                 email=f"p{next(serial)}@x.cn" if has_email else None,
             )
             newest: dict[str, tuple[int, int, bool]] = {}
-            for order, (channel, granted, days_ago) in enumerate(history):
+            for channel, granted, days_ago in history:
                 event = _consent(agent, customer, channel, granted, days_ago)
                 key = (-days_ago, event.id)
                 if channel not in newest or key > newest[channel][:2]:
