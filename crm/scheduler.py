@@ -42,6 +42,7 @@ from crm.notifications.email import send_daily_digests, send_pending_email
 from crm.qa.report import prepare_previous_quarter
 from crm.reports.monthly import prepare_previous_month
 from crm.training.jobs import remind_expiring_certificates
+from crm.value.care import make_care_tasks
 from crm.value.retention import enforce_retention
 from crm.value.rfm import nightly_segments
 
@@ -81,6 +82,7 @@ JOBS: list[Job] = [
     Job("channels.link_waiting_calls", link_waiting_calls, 60),
     Job("value.nightly_segments", nightly_segments, 3600),
     Job("value.enforce_retention", enforce_retention, 3600),
+    Job("value.make_care_tasks", make_care_tasks, 3600),
     # Long work people asked for (imports): claimed a job at a time, progress committed as it
     # goes, so this turn may last minutes while the other jobs keep their turns.
     Job("jobs.work", partial(work_jobs, handlers=IMPORT_HANDLERS), 3),
