@@ -137,7 +137,7 @@ def _start(script: str, *args: object) -> subprocess.Popen:
 
 
 def _scheduler_once(database_url: str) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 - the app's own command
+    return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "--once"],
         cwd=ROOT,
         env={**os.environ, "CRM_ENV": "testing", "CRM_DATABASE_URL": database_url},
