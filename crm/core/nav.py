@@ -163,6 +163,17 @@ GROUPS: tuple[NavGroup, ...] = (
                 prefix="reports.",
                 current=("calls.report",),
             ),
+            NavItem(
+                _l("Customer value"),
+                "value.overview",
+                "reports.view",
+                current=(
+                    "value.overview",
+                    "value.settings_page",
+                    "value.offer_rule",
+                    "value.marketing",
+                ),
+            ),
         ),
     ),
     NavGroup(

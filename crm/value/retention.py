@@ -15,6 +15,7 @@ from sqlalchemy import and_, delete, select, update
 
 from crm.customers.models import ImportBatch, ImportRow
 from crm.extensions import db
+from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import Interaction
 from crm.notifications.models import Notification
 from crm.value.models import ValueSetting
@@ -23,6 +24,13 @@ DEFAULT_RETENTION_DAYS: dict[str, int] = {
     "notifications": 365,
     "import_rows": 180,
     "interaction_details": 0,
+}
+
+
+RETENTION_LABELS = {
+    "notifications": _l("Notices (days)"),
+    "import_rows": _l("Import line results (days)"),
+    "interaction_details": _l("Interaction details text (days)"),
 }
 
 
