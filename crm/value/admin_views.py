@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import Select
 from werkzeug.wrappers import Response as BaseResponse
+from wtforms import SelectChoice
 
 from crm.audit.services import AuditAction, record
 from crm.auth.permissions import Permission, permission_required
@@ -129,7 +130,7 @@ def save_retention() -> BaseResponse:
 def offer_rule(rule_id: int | None = None) -> str | tuple[str, int] | BaseResponse:
     rule = (db.session.get(OfferRule, rule_id) or abort(404)) if rule_id else None
     form = OfferRuleForm(obj=rule)
-    form.segment.choices = list(segment_names().items())
+    form.segment.choices = [SelectChoice(code, name) for code, name in segment_names().items()]
     if form.validate_on_submit():
         try:
             rule = save_rule(

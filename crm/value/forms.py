@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.forms import DayField, Form, WholeNumberField
@@ -12,20 +12,23 @@ from crm.value.models import CARE_LABELS, CHANNEL_LABELS, DATED_KINDS, SOURCE_LA
 
 class ConsentForm(Form):
     channel = SelectField(
-        _l("Channel"), choices=[(c.value, label) for c, label in CHANNEL_LABELS.items()]
+        _l("Channel"), choices=[SelectChoice(c.value, label) for c, label in CHANNEL_LABELS.items()]
     )
     granted = SelectField(
-        _l("Consent"), choices=[("1", _l("Given")), ("0", _l("Withdrawn or refused"))]
+        _l("Consent"),
+        choices=[SelectChoice("1", _l("Given")), SelectChoice("0", _l("Withdrawn or refused"))],
     )
     source = SelectField(
         _l("How the customer said it"),
-        choices=[(s.value, label) for s, label in SOURCE_LABELS.items()],
+        choices=[SelectChoice(s.value, label) for s, label in SOURCE_LABELS.items()],
     )
     given_on = DayField(_l("On"), validators=[DataRequired(_l("Enter the day."))])
 
 
 class CareDateForm(Form):
-    kind = SelectField(_l("Kind"), choices=[(k.value, CARE_LABELS[k]) for k in DATED_KINDS])
+    kind = SelectField(
+        _l("Kind"), choices=[SelectChoice(k.value, CARE_LABELS[k]) for k in DATED_KINDS]
+    )
     on_date = DayField(_l("Date"), validators=[Optional()])
 
 

@@ -118,7 +118,7 @@ def test_a_supervisor_exports_and_erases_with_confirmation(app, client, login_as
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert zipfile.ZipFile(io.BytesIO(response.data)).namelist() == [f"customer-{customer_id}.json"]
     wrong = client.post(
-        f"/value/customers/{customer_id}/erase", data={"csrf_token": token, "confirm": "1"}
+        f"/value/customers/{customer_id}/erase", data={"csrf_token": token, "confirm": "wrong"}
     )
     assert wrong.status_code == 302
     with app.app_context():
