@@ -46,7 +46,7 @@ def overview() -> str:
         "value/overview.html",
         names=segment_names(),
         counts=segment_counts(),
-        none=NO_PURCHASES,
+        no_purchases=NO_PURCHASES,
         moves=movement(month),
         month=month,
         last_month=previous_month(month),
