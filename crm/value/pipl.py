@@ -177,8 +177,17 @@ def _text_columns(table: Table, skip: frozenset[str]) -> list[Any]:
 
 
 def _like(column: Any, needle: str) -> ColumnElement[bool]:
+    if isinstance(column.type, JSON):
+        # JSON text holds the needle as written, or in \uXXXX escapes (json.dumps by default).
+        return or_(
+            _contains(cast(column, Text), needle),
+            _contains(cast(column, Text), json.dumps(needle)[1:-1]),
+        )
+    return _contains(column, needle)
+
+
+def _contains(target: Any, needle: str) -> ColumnElement[bool]:
     escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    target = cast(column, Text) if isinstance(column.type, JSON) else column
     return target.ilike(f"%{escaped}%", escape="\\")
 
 
