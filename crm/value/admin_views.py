@@ -16,7 +16,7 @@ from crm.database import utcnow
 from crm.errors import DomainError
 from crm.exports import csv_response
 from crm.extensions import db
-from crm.forms import Form, apply_domain_error, flash_form_errors
+from crm.forms import Form, apply_domain_error
 from crm.i18n import gettext as _
 from crm.timezones import department_today, local_now
 from crm.value import settings
@@ -152,7 +152,6 @@ def offer_rule(rule_id: int | None = None) -> str | tuple[str, int] | BaseRespon
             db.session.commit()
             flash(_("Offer rule saved."), "success")
             return redirect(url_for("value.overview") + "#offers")
-    flash_form_errors(form)
     status = 400 if form.is_submitted() else 200
     return render_template("value/offer_rule.html", form=form, rule=rule), status
 

@@ -33,7 +33,7 @@ class CareDateForm(Form):
 
 
 class OfferRuleForm(Form):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    name = StringField(_l("Rule name"), validators=[DataRequired(), Length(max=80)])
     segment = SelectField(_l("Value segment"))
     min_days_since_purchase = WholeNumberField(
         _l("At least this many days since the last purchase"),

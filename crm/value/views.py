@@ -10,7 +10,7 @@ from crm.auth.sessions import signed_in_user
 from crm.customers.access import customer_for
 from crm.errors import DomainError
 from crm.extensions import db
-from crm.forms import apply_domain_error, flash_form_errors
+from crm.forms import apply_domain_error
 from crm.i18n import gettext as _
 from crm.timezones import local_now
 from crm.value import care, consent, offers, pipl
@@ -69,7 +69,6 @@ def record_consent(customer_id: int) -> str | tuple[str, int] | BaseResponse:
             db.session.commit()
             flash(_("Consent recorded."), "success")
             return redirect(url_for("value.customer", customer_id=customer.id))
-    flash_form_errors(form)
     return _page(customer_id, consent_form=form), 400
 
 
@@ -91,7 +90,6 @@ def set_care_date(customer_id: int) -> str | tuple[str, int] | BaseResponse:
             db.session.commit()
             flash(_("Care date saved."), "success")
             return redirect(url_for("value.customer", customer_id=customer.id))
-    flash_form_errors(form)
     return _page(customer_id, care_form=form), 400
 
 
