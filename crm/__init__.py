@@ -73,6 +73,11 @@ from crm.surveys.views import staff as surveys_bp
 from crm.teams.views import bp as teams_bp
 from crm.timezones import MonthSwitch, format_date, format_datetime
 from crm.training.views import bp as training_bp
+from crm.value import admin_views as _value_admin_views  # noqa: F401 - its routes join value_bp
+from crm.value.models import CARE_LABELS, OFFER_STATUS_LABELS
+from crm.value.models import CHANNEL_LABELS as CONSENT_CHANNEL_LABELS
+from crm.value.models import SOURCE_LABELS as CONSENT_SOURCE_LABELS
+from crm.value.views import bp as value_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -150,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
         knowledge_bp,
         help_bp,
         teams_bp,
+        value_bp,
         # Last: it adds a URL for each home section the blueprints above registered.
         home_bp,
     )
@@ -174,6 +180,10 @@ def _label_tables(locale: str) -> dict[str, dict[str, str]]:
         "cadence_labels": CADENCE_LABELS,
         "task_reason_labels": TASK_REASON_LABELS,
         "task_status_labels": TASK_STATUS_LABELS,
+        "consent_channels": CONSENT_CHANNEL_LABELS,
+        "consent_source_labels": CONSENT_SOURCE_LABELS,
+        "care_labels": CARE_LABELS,
+        "offer_status_labels": OFFER_STATUS_LABELS,
     }
     return {
         name: {member.value: str(label) for member, label in table.items()}

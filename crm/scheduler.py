@@ -43,6 +43,10 @@ from crm.plans.actions import ask_for_outcomes
 from crm.qa.report import prepare_previous_quarter
 from crm.reports.monthly import prepare_previous_month
 from crm.training.jobs import remind_expiring_certificates
+from crm.value.care import make_care_tasks
+from crm.value.offers import assign_offers
+from crm.value.retention import enforce_retention
+from crm.value.rfm import nightly_segments
 
 #: an arbitrary constant naming this application's advisory lock in PostgreSQL
 PG_LOCK_KEY = 72_277_001
@@ -79,6 +83,10 @@ JOBS: list[Job] = [
     Job("auth.prune_login_attempts", prune_login_attempts, 600),
     Job("channels.fetch_mail", fetch_mail, 60),
     Job("channels.link_waiting_calls", link_waiting_calls, 60),
+    Job("value.nightly_segments", nightly_segments, 3600),
+    Job("value.enforce_retention", enforce_retention, 3600),
+    Job("value.make_care_tasks", make_care_tasks, 3600),
+    Job("value.assign_offers", assign_offers, 3600),
     # Long work people asked for (imports): claimed a job at a time, progress committed as it
     # goes, so this turn may last minutes while the other jobs keep their turns.
     Job("jobs.work", partial(work_jobs, handlers=IMPORT_HANDLERS), 3),

@@ -30,6 +30,8 @@ from crm.qa.calibration import create_session
 from crm.qa.models import Review, Scorecard, TrainingRule
 from crm.teams.services import create_team, set_members
 from crm.training.models import TrainingTopic
+from crm.value.models import Offer, SegmentRule
+from crm.value.offers import save_rule
 from tests.conftest import csrf_token, login
 from tests.factories import (
     make_customer,
@@ -441,6 +443,36 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("help.index", "GET"): Route("/help/", PUBLIC),
     ("help.article", "GET"): Route("/help/{article}", PUBLIC),
     ("help.vote", "POST"): Route("/help/{article}/vote", PUBLIC),
+    ("value.customer", "GET"): Route("/value/customers/{customer}", Permission.CUSTOMERS_EDIT),
+    ("value.record_consent", "POST"): Route(
+        "/value/customers/{customer}/consent", Permission.CUSTOMERS_EDIT
+    ),
+    ("value.set_care_date", "POST"): Route(
+        "/value/customers/{customer}/care-date", Permission.CUSTOMERS_EDIT
+    ),
+    ("value.offer_outcome", "POST"): Route("/value/offers/{offer}/made", Permission.CUSTOMERS_EDIT),
+    ("value.export", "POST"): Route(
+        "/value/customers/{customer}/export", Permission.CUSTOMERS_EXPORT
+    ),
+    # Without the typed customer number the erasure is refused (a redirect, nothing erased).
+    ("value.erase", "POST"): Route(
+        "/value/customers/{customer}/erase", Permission.CUSTOMERS_MANAGE
+    ),
+    ("value.overview", "GET"): Route("/value/", Permission.REPORTS_VIEW),
+    ("value.settings_page", "GET"): Route("/value/settings", Permission.CUSTOMERS_MANAGE),
+    ("value.save_thresholds", "POST"): Route(
+        "/value/settings/thresholds", Permission.CUSTOMERS_MANAGE
+    ),
+    ("value.save_segment", "POST"): Route(
+        "/value/settings/segments/{segment_rule}", Permission.CUSTOMERS_MANAGE
+    ),
+    ("value.save_retention", "POST"): Route("/value/settings/retention", Permission.USERS_MANAGE),
+    ("value.offer_rule", "GET"): Route("/value/offers/new", Permission.CUSTOMERS_MANAGE),
+    ("value.offer_rule", "POST"): Route("/value/offers/new", Permission.CUSTOMERS_MANAGE),
+    ("value.marketing", "GET"): Route("/value/marketing", Permission.CUSTOMERS_EXPORT),
+    ("value.marketing_export", "POST"): Route(
+        "/value/marketing/export", Permission.CUSTOMERS_EXPORT
+    ),
     # Retiring a scorecard after the pages that use it.
     ("qa.scorecard_active", "POST"): Route(
         "/qa/scorecards/{scorecard}/active", Permission.QA_MANAGE
@@ -563,10 +595,25 @@ def objects(app: Flask) -> dict[str, int]:
             now=utcnow(),
         )
         create_plan(actor=boss, label="2027", now=utcnow())
+        offer_rule = save_rule(
+            actor=boss,
+            rule=None,
+            name="回购",
+            segment="churn_risk",
+            min_days_since_purchase=0,
+            text="立减",
+            code="BACK",
+            valid_days=30,
+            control_percent=0,
+        )
+        offer = Offer(rule_id=offer_rule.id, customer_id=customer.id, status="proposed")
+        db.session.add(offer)
         db.session.commit()
         return {
             "team": team.id,
             "improvement": improvement.id,
+            "offer": offer.id,
+            "segment_rule": db.session.scalar(select(SegmentRule.id).limit(1)),
             "article": article.id,
             "token": api_token.id,
             "review": review.id,

@@ -93,6 +93,14 @@ class AuditAction(StrEnum):
     ACTION_CHANGED = "plans.action_changed"
     PLAN_SAVED = "plans.plan_saved"
     PLAN_APPROVED = "plans.plan_approved"
+    CONSENT_RECORDED = "value.consent_recorded"
+    MARKETING_EXPORTED = "value.marketing_exported"
+    CUSTOMER_DATA_EXPORTED = "value.customer_data_exported"
+    CUSTOMER_ERASED = "value.customer_erased"
+    VALUE_SETTINGS_CHANGED = "value.settings_changed"
+    CARE_DATE_CHANGED = "value.care_date_changed"
+    OFFER_RULE_CHANGED = "value.offer_rule_changed"
+    OFFER_RECORDED = "value.offer_recorded"
 
 
 ACTION_LABELS = {
@@ -174,6 +182,14 @@ ACTION_LABELS = {
     AuditAction.ACTION_CHANGED: _l("Improvement action changed"),
     AuditAction.PLAN_SAVED: _l("Service plan saved"),
     AuditAction.PLAN_APPROVED: _l("Service plan approved"),
+    AuditAction.CONSENT_RECORDED: _l("Marketing consent recorded"),
+    AuditAction.MARKETING_EXPORTED: _l("Marketing list exported"),
+    AuditAction.CUSTOMER_DATA_EXPORTED: _l("A customer's personal data exported"),
+    AuditAction.CUSTOMER_ERASED: _l("Customer anonymised on request"),
+    AuditAction.VALUE_SETTINGS_CHANGED: _l("Value segment settings changed"),
+    AuditAction.CARE_DATE_CHANGED: _l("Care dates changed"),
+    AuditAction.OFFER_RULE_CHANGED: _l("Offer rule changed"),
+    AuditAction.OFFER_RECORDED: _l("Offer outcome recorded"),
 }
 
 #: actions whose details map each changed field to [old, new]

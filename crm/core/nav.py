@@ -164,6 +164,18 @@ GROUPS: tuple[NavGroup, ...] = (
                 prefix="reports.",
                 current=("calls.report",),
             ),
+            NavItem(
+                _l("Customer value"),
+                "value.overview",
+                "reports.view",
+                current=(
+                    "value.overview",
+                    "value.settings_page",
+                    "value.offer_rule",
+                    "value.marketing",
+                ),
+            ),
+            NavItem(_l("Service plans"), "plans.plans", "reports.view", prefix="plans."),
         ),
     ),
     NavGroup(

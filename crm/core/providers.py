@@ -102,6 +102,23 @@ class SummaryProvider:
     load: Callable[[Customer, User], Any]
 
 
+@dataclass(frozen=True, eq=False)
+class CustomerFacet:
+    """A domain's filter of the customer list (a query-string parameter) that is also a
+    column of the list's export, e.g. the value segment."""
+
+    #: the query-string parameter
+    name: str
+    #: the filter's and the export column's heading (a lazy translation)
+    label: Any
+    #: (value, label) of the filter's options
+    choices: Callable[[], list[tuple[str, str]]]
+    #: the condition on customers for one of the values
+    condition: Callable[[str], ColumnElement[bool]]
+    #: the export cell of each of these customer ids (missing: empty)
+    cells: Callable[[list[int]], dict[int, str]]
+
+
 @dataclass(frozen=True)
 class SummaryPiece:
     template: str
@@ -111,6 +128,15 @@ class SummaryPiece:
 _timeline: dict[str, TimelineProvider] = {}
 _merge: dict[str, MergeProvider] = {}
 _summary: dict[str, SummaryProvider] = {}
+_facets: dict[str, CustomerFacet] = {}
+
+
+def register_customer_facet(facet: CustomerFacet) -> None:
+    _facets[facet.name] = facet
+
+
+def customer_facets() -> tuple[CustomerFacet, ...]:
+    return tuple(_facets[name] for name in sorted(_facets))
 
 
 def register_timeline_provider(kind: str, provider: TimelineProvider) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import Select, Text, cast, func, or_, select
 
 from crm.core.ids import parse_id
+from crm.core.providers import customer_facets
 from crm.customers.models import TIER_LABELS, Customer, Tier
 from crm.customers.phones import display_phone
 from crm.customers.search import substring_condition
@@ -29,6 +30,7 @@ CUSTOMER_SORTS = {
     "created_at": Customer.created_at,
 }
 DEFAULT_SORT = "-last_contact_at"
+EXPORT_BATCH = 1000
 
 
 @dataclass
@@ -41,6 +43,8 @@ class CustomerFilters:
     #: only customers not contacted for at least this many days
     quiet_days: int | None = None
     deleted: bool = False
+    #: other domains' filters (``CustomerFacet``), by parameter
+    facets: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_args(cls, args: dict[str, str]) -> CustomerFilters:
@@ -55,6 +59,11 @@ class CustomerFilters:
             tag=(args.get("tag") or "").strip().lower()[:30],
             quiet_days=quiet if quiet is not None and quiet <= 3650 else None,
             deleted=args.get("deleted") == "1",
+            facets={
+                facet.name: args[facet.name]
+                for facet in customer_facets()
+                if args.get(facet.name) in {value for value, _label in facet.choices()}
+            },
         )
 
     def as_args(self) -> dict[str, str]:
@@ -66,6 +75,7 @@ class CustomerFilters:
             "tag": self.tag,
             "quiet_days": str(self.quiet_days) if self.quiet_days else "",
             "deleted": "1" if self.deleted else "",
+            **self.facets,
         }
         return {key: value for key, value in values.items() if value}
 
@@ -95,6 +105,9 @@ def filtered_customers(filters: CustomerFilters) -> Select[tuple[Customer]]:
         query = query.where(
             or_(Customer.last_contact_at.is_(None), Customer.last_contact_at < cutoff)
         )
+    facets = {facet.name: facet for facet in customer_facets()}
+    for name, value in filters.facets.items():
+        query = query.where(facets[name].condition(value))
     return query
 
 
@@ -128,24 +141,35 @@ def export_rows(
         str(_("Last contact")),
         str(_("Notes")),
     ]
+    facets = customer_facets()
+    header += [str(facet.label) for facet in facets]
     _sort, query = sorted_customers(filters, sort)
     count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     tiers = {tier.value: str(label) for tier, label in TIER_LABELS.items()}
 
     def rows() -> Iterator[list[Cell]]:
-        for customer in db.session.scalars(query.execution_options(yield_per=1000)):
-            yield [
-                customer.name,
-                customer.company,
-                " / ".join(display_phone(phone.number) for phone in customer.phones),
-                customer.email,
-                tiers[customer.tier],
-                customer.region,
-                customer.industry,
-                ", ".join(customer.tags or []),
-                customer.owner.display_name if customer.owner else None,
-                utc_to_local(customer.last_contact_at) if customer.last_contact_at else None,
-                customer.notes,
-            ]
+        result = db.session.scalars(query.execution_options(yield_per=EXPORT_BATCH))
+        for batch in result.partitions():
+            # Other domains' columns a batch at a time: one statement per facet and batch.
+            cells = [facet.cells([customer.id for customer in batch]) for facet in facets]
+            yield from (
+                _row(customer, tiers) + [c.get(customer.id) for c in cells] for customer in batch
+            )
 
     return header, rows(), count or 0
+
+
+def _row(customer: Customer, tiers: dict[str, str]) -> list[Cell]:
+    return [
+        customer.name,
+        customer.company,
+        " / ".join(display_phone(phone.number) for phone in customer.phones),
+        customer.email,
+        tiers[customer.tier],
+        customer.region,
+        customer.industry,
+        ", ".join(customer.tags or []),
+        customer.owner.display_name if customer.owner else None,
+        utc_to_local(customer.last_contact_at) if customer.last_contact_at else None,
+        customer.notes,
+    ]

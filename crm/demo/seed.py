@@ -22,6 +22,7 @@ from crm.demo.quality import seed_quality
 from crm.demo.teams import seed_teams
 from crm.demo.today import seed_open_cases
 from crm.demo.training import seed_training
+from crm.demo.value import seed_value
 from crm.extensions import db
 from crm.reports.monthly import keep_closed_months
 
@@ -90,6 +91,16 @@ def seed_all(sizes: Sizes, *, rng: random.Random, now: datetime) -> Seeded:
         # Its own random numbers: the rest of the demo stays as it was before it.
         authors = [u for u in (planner, trainer, reviewer) if u is not None]
         seed_knowledge(rng=random.Random(24), editor=planner, authors=authors)  # noqa: S311
+    if planner is not None:
+        # Its own random numbers too; the care tasks go to the demo agent (if any).
+        owner = next((a for a in agents if a.username == "agent"), agents[0] if agents else None)
+        seed_value(
+            rng=random.Random(27),  # noqa: S311 - demo data
+            customer_ids=customer_ids,
+            planner=planner,
+            owner=owner,
+            now=now,
+        )
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     if admin is not None:
         # Last: the roster it writes would otherwise change who the stories above route to.

@@ -42,6 +42,9 @@ from crm.teams.services import create_team, set_members
 from crm.timezones import department_today
 from crm.training.models import TrainingSession
 from crm.training.services import add_topic
+from crm.value.models import CustomerValue, SegmentRule
+from crm.value.offers import assign_offers, save_rule
+from crm.value.rfm import nightly_segments
 from tests.factories import make_customer, make_interaction, make_plan, make_session, make_task
 from tests.knowledge.support import make_article
 from tests.qa.support import SMALL_CARD, scored_review, veteran
@@ -101,6 +104,8 @@ KINDS = (
     "narrative",
     "budget item",
     "budget note",
+    "segment",
+    "offer",
 )
 
 
@@ -367,8 +372,25 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
         category="tech_support",
         kind="script",
     )
+    # The customer's value: its segment renamed by a supervisor, and an offer rule for it.
+    nightly_segments(now)
+    code = db.session.get(CustomerValue, customer.id).segment
+    db.session.scalar(select(SegmentRule).where(SegmentRule.code == code)).name = value("segment")
+    offer_rule = save_rule(
+        actor=boss,
+        rule=None,
+        name=value("offer"),
+        segment=code,
+        min_days_since_purchase=0,
+        text=value("offer"),
+        code=value("offer"),
+        valid_days=30,
+        control_percent=0,
+    )
+    assign_offers(now)
     db.session.commit()
     return {
+        "offer_rule": offer_rule.id,
         "user_id": agent.id,
         "customer_id": customer.id,
         "other_customer": other.id,

@@ -45,6 +45,7 @@ ARGUMENTS = {
     ("webform.attachment", "token"): "status_token",
     ("webform.attachment", "attachment_id"): "status_attachment",
     ("training.session", "session_id"): "training_session",
+    ("value.offer_rule", "rule_id"): "offer_rule",
     ("qa.calibration_session", "session_id"): "calibration_session",
 }
 #: query strings that make a page show the seeded objects, or echo a typed value

@@ -107,6 +107,8 @@ CHINESE = {
     "narrative": "上一年度满意度未达标",
     "budget item": "培训讲师",
     "budget note": "全年12次",
+    "segment": "流失风险",
+    "offer": "回购立减",
 }
 #: ASCII the seed typed on purpose: user names and criterion codes are data, not UI
 SEEDED_ASCII = [f"{role.value}.one" for role in Role] + ["qa.two"]

@@ -61,6 +61,8 @@ def test_the_preview_counts_what_would_move_and_changes_nothing(pair) -> None:
         "callbacks": 0,
         "cases": 0,
         "surveys": 0,
+        "consent": 0,
+        "care dates": 0,
     }
     assert preview.new_phones == ["+8613911112222"]
     defaults = {choice.name: choice.default for choice in preview.fields if choice.differs}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -21,6 +23,8 @@ from crm.i18n import force_locale
 from crm.interactions.models import Interaction
 from crm.interactions.services import delete_interaction
 from crm.surveys.services import create_link
+from crm.value.care import set_care_date
+from crm.value.consent import record_consent
 from tests.factories import make_customer, make_interaction, make_plan, make_task, make_user
 
 PROFILE = ("name", "company", "email", "region", "industry", "tier", "owner_id", "tags", "notes")
@@ -51,8 +55,11 @@ def provider_table(name: str):
     from crm.cases.models import Case
     from crm.customers.models import Feedback, Purchase
     from crm.surveys.models import Survey
+    from crm.value.models import CareDate, ConsentEvent
 
     models = {
+        "consent": ConsentEvent,
+        "care dates": CareDate,
         "interactions": Interaction,
         "purchases": Purchase,
         "feedback": Feedback,
@@ -101,6 +108,15 @@ def pair(ctx):
     )
     change_status(actor=boss, case=case, status="resolved", now=utcnow())
     create_link(actor=boss, case=case, now=utcnow())
+    record_consent(
+        actor=boss,
+        customer=dupe,
+        channel="sms",
+        granted=True,
+        source="call",
+        given_on=date(2026, 1, 5),
+    )
+    set_care_date(actor=boss, customer=dupe, kind="birthday", on_date=date(1990, 5, 1))
     db.session.commit()
     return boss, kept, dupe
 

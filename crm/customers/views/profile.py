@@ -10,7 +10,7 @@ from wtforms import SelectChoice
 from crm.auth.permissions import Permission, permission_required
 from crm.auth.queries import active_agents
 from crm.auth.sessions import signed_in_user
-from crm.core.providers import summary_pieces
+from crm.core.providers import customer_facets, summary_pieces
 from crm.customers import services
 from crm.customers.access import customer_for
 from crm.customers.blueprint import bp
@@ -59,7 +59,12 @@ def index() -> str:
         else "customers/list.html"
     )
     return render_template(
-        template, listing=listing, filters=filters, owners=owner_choices(), saved=saved
+        template,
+        listing=listing,
+        filters=filters,
+        owners=owner_choices(),
+        saved=saved,
+        facets=customer_facets(),
     )
 
 

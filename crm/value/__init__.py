@@ -1,0 +1,1 @@
+"""Customer value (RFM segments), care occasions, offers and personal-information rights."""
