@@ -88,6 +88,7 @@ def test_the_call_figures_report_renders_in_chinese(
     context.add_init_script(path=AXE)
     page = context.new_page()
     sign_in(page, live_server.url, "wang.wei")
+    page.get_by_test_id("main-nav").get_by_role("button", name="报表").click()
     page.get_by_test_id("main-nav").get_by_role("link", name="仪表盘").click()
     page.get_by_role("link", name="来电统计").click()
     expect(page.get_by_test_id("main-nav").locator("[aria-current=page]")).to_have_text("仪表盘")

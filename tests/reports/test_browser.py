@@ -56,6 +56,7 @@ def test_dashboard_period_drill_down_and_export(page: Page, live_server, october
     page.get_by_label("用户名").fill("boss.wang")
     page.get_by_label("密码", exact=True).fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="登录", exact=True).click()
+    page.get_by_role("button", name="报表").click()
     page.get_by_role("link", name="仪表盘").click()
     expect(page.get_by_test_id("tile-satisfaction")).to_be_visible()
 
