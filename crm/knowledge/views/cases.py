@@ -12,7 +12,7 @@ from crm.channels.forms import MessageForm
 from crm.extensions import db
 from crm.knowledge import services
 from crm.knowledge.access import article_for
-from crm.knowledge.render import render_markdown
+from crm.knowledge.render import render_filled
 from crm.knowledge.search import search_articles
 from crm.knowledge.suggest import script_for, suggestions
 from crm.knowledge.views.blueprint import bp
@@ -38,8 +38,8 @@ def case_suggestions(case_id: int) -> str:
         articles=articles[:8],
         query=query,
         script=script,
-        # The customer's name goes in before rendering: as Markdown text, sanitised like the rest.
-        script_html=render_markdown(services.text_for_case(script, case, actor))
+        # Filled after rendering, escaped: the customer's name is text, never Markdown.
+        script_html=render_filled(script.body, services.case_values(case, actor))
         if script
         else None,
     )
