@@ -385,6 +385,7 @@ MATRIX: dict[tuple[str, str], Route] = {
         "/knowledge/{article}/publish", Permission.KNOWLEDGE_APPROVE
     ),
     ("knowledge.restore", "POST"): Route("/knowledge/{article}/restore", Permission.KNOWLEDGE_EDIT),
+    ("knowledge.set_links", "POST"): Route("/knowledge/{article}/links", Permission.KNOWLEDGE_EDIT),
     ("knowledge.analytics", "GET"): Route("/knowledge/analytics", Permission.KNOWLEDGE_EDIT),
     ("knowledge.import_files", "GET"): Route("/knowledge/import", Permission.KNOWLEDGE_EDIT),
     ("knowledge.import_files", "POST"): Route("/knowledge/import", Permission.KNOWLEDGE_EDIT),
@@ -395,6 +396,9 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     ("knowledge.insert", "POST"): Route(
         "/knowledge/cases/{case}/insert/{article}", Permission.CASES_WORK
+    ),
+    ("knowledge.log_script", "GET"): Route(
+        "/knowledge/customers/{customer}/script", Permission.INTERACTIONS_LOG
     ),
     ("help.index", "GET"): Route("/help/", PUBLIC),
     ("help.article", "GET"): Route("/help/{article}", PUBLIC),

@@ -44,13 +44,13 @@ def suggestions(case: Case, limit: int = 5) -> list[Article]:
     return sorted(candidates, key=shared, reverse=True)[:limit]
 
 
-def script_for(case: Case) -> Article | None:
-    """The call script (话术) of the case's category, the most used if there are several."""
+def script_for(category: str) -> Article | None:
+    """The call script (话术) of ``category``, the most used if there are several."""
     return db.session.scalar(
         select(Article)
         .where(
             Article.status == ArticleStatus.PUBLISHED.value,
-            Article.category == case.category,
+            Article.category == category,
             Article.kind == ArticleKind.SCRIPT.value,
         )
         .order_by(Article.use_count.desc(), Article.id.desc())

@@ -50,6 +50,8 @@ NOT_PAGES = {
     "channels.customer_search",
     # the case page's knowledge panel: checked inside the case page
     "knowledge.case_suggestions",
+    # the call script beside the customer page's log form: checked inside the customer page
+    "knowledge.log_script",
 }
 #: the home's sections are fragments too: each is checked on the home page it is part of
 NOT_PAGES |= {endpoint for endpoint, _method in MATRIX if endpoint.startswith("home.")}

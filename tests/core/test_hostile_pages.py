@@ -61,6 +61,7 @@ QUERIES = {
     "help.index": ["", "q=%E9%80%80%E6%AC%BE", f"q={quote(hostile('q'))}"],
     "knowledge.versions": ["", "v=1"],
     "knowledge.case_suggestions": ["", "q=%E9%80%80%E6%AC%BE", f"q={quote(hostile('q'))}"],
+    "knowledge.log_script": ["category=complaint", f"category={quote(hostile('c'))}"],
 }
 #: token-authenticated JSON, and files that are not pages
 SKIPPED = {"static", "qa.report_xlsx", "channels.attachment"}

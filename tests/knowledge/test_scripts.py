@@ -48,3 +48,36 @@ def test_a_customer_name_in_a_script_is_plain_text_not_markdown(app, client, log
         assert "<h1>" not in script, name
         escaped = name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         assert f"您好{escaped}，我是刘洋。" in script, (number, name, script)
+
+
+def test_the_log_form_shows_the_category_s_script_filled_from_the_customer(
+    app, client, login_as
+) -> None:
+    agent = login_as("agent", display_name="刘洋")
+    with app.app_context():
+        boss = make_user(roles=["supervisor"])
+        make_article(
+            actor=boss,
+            title="投诉话术",
+            body="## 安抚\n{customer_name}您好，我是{agent_name}，案件{case_number}。",
+            category="complaint",
+            kind="script",
+        )
+        make_article(
+            actor=boss, title="咨询话术草稿", category="inquiry", kind="script", published=False
+        )
+        customer_id = make_customer(actor=agent, name="**王芳**").id
+        db.session.commit()
+    page = client.get(f"/customers/{customer_id}").get_data(as_text=True)
+    assert f'hx-get="/knowledge/customers/{customer_id}/script"' in page
+    assert 'id="category"' in page  # what the loader includes and listens to
+    url = f"/knowledge/customers/{customer_id}/script"
+    script = client.get(f"{url}?category=complaint").get_data(as_text=True)
+    assert "<h2>安抚</h2>" in script
+    # No case on the customer page: {case_number} stays for the agent to say.
+    assert "**王芳**您好，我是刘洋，案件{case_number}。" in script
+    assert "<strong>" not in script
+    for category in ("inquiry", "callback", "<b>"):  # a draft, no script, nonsense
+        answer = client.get(f"{url}?category={category}")
+        assert answer.status_code == 200 and "log-script" not in answer.get_data(as_text=True)
+    assert client.get("/knowledge/customers/999999/script?category=complaint").status_code == 404

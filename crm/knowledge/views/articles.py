@@ -16,7 +16,7 @@ from crm.extensions import db
 from crm.forms import apply_domain_error
 from crm.i18n import gettext as _
 from crm.interactions.models import CATEGORY_LABELS
-from crm.knowledge import queries, services
+from crm.knowledge import links, queries, services
 from crm.knowledge.access import article_for
 from crm.knowledge.analytics import article_figures, to_fix
 from crm.knowledge.forms import ArticleForm, SynonymsForm
@@ -84,13 +84,17 @@ def index() -> str:
 @bp.get("/<int:article_id>")
 @permission_required(Permission.KNOWLEDGE_VIEW)
 def article(article_id: int) -> str:
-    item = article_for(signed_in_user(), article_id)
+    actor = signed_in_user()
+    item = article_for(actor, article_id)
     today = department_today(utcnow())
     return render_template(
         "knowledge/article.html",
         article=item,
         html=render_markdown(item.body),
         stale=item.review_by is not None and item.review_by < today,
+        linked=links.links_of(item),
+        criterion_choices=links.criterion_choices(),
+        topic_choices=links.topic_choices(),
         **_labels(),
     )
 
