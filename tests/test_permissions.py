@@ -403,6 +403,10 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("help.index", "GET"): Route("/help/", PUBLIC),
     ("help.article", "GET"): Route("/help/{article}", PUBLIC),
     ("help.vote", "POST"): Route("/help/{article}/vote", PUBLIC),
+    ("help.viewed", "POST"): Route("/help/{article}/viewed", PUBLIC),
+    ("help.solved", "POST"): Route("/help/{article}/solved", PUBLIC),
+    ("help.suggest_for_contact", "GET"): Route("/help/suggest", PUBLIC),
+    ("knowledge.viewed", "POST"): Route("/knowledge/{article}/viewed", Permission.KNOWLEDGE_VIEW),
     # Retiring a scorecard after the pages that use it.
     ("qa.scorecard_active", "POST"): Route(
         "/qa/scorecards/{scorecard}/active", Permission.QA_MANAGE
