@@ -87,9 +87,6 @@ class Article(db.Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     #: after this day the article is flagged to its owner as due for review
     review_by: Mapped[date | None] = mapped_column(Date)
-    #: the review date the owner was last told about: the stale job claims an article by
-    #: setting it, so each review date is told once however many schedulers run
-    stale_notified_for: Mapped[date | None] = mapped_column(Date)
     #: the number of the newest version (the text above)
     version: Mapped[int] = mapped_column(Integer, default=1)
     #: lower-cased title and body, what the search indexes read (FTS5 trigram / pg_trgm)

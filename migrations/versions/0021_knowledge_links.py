@@ -1,6 +1,5 @@
 """Knowledge base links: articles defining QA criteria and training topics' material, what
-contact-form visitors did with suggested articles (deflections), and the review date a stale
-article's owner was told about.
+contact-form visitors did with suggested articles (deflections).
 
 Revision ID: 0021
 Revises: 0020
@@ -68,13 +67,9 @@ def upgrade():
     )
     with op.batch_alter_table("kb_contact_events", schema=None) as batch_op:
         batch_op.create_index("ix_kb_contact_events_at", ["at"], unique=False)
-    with op.batch_alter_table("kb_articles", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("stale_notified_for", sa.Date(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("kb_articles", schema=None) as batch_op:
-        batch_op.drop_column("stale_notified_for")
     with op.batch_alter_table("kb_contact_events", schema=None) as batch_op:
         batch_op.drop_index("ix_kb_contact_events_at")
     op.drop_table("kb_contact_events")
