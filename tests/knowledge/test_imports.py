@@ -10,8 +10,10 @@ import docx
 from sqlalchemy import select
 
 from crm.extensions import db
+from crm.knowledge.imports import DOCX_MAX, import_markdown
 from crm.knowledge.models import Article
 from tests.conftest import csrf_token
+from tests.factories import make_user
 
 
 def test_markdown_files_become_drafts(app, client, login_as) -> None:
@@ -68,7 +70,6 @@ def test_word_documents_become_markdown_drafts_and_bad_ones_are_refused(
         (io.BytesIO(_docx()), "保修.docx"),
         (io.BytesIO(b"not a zip at all"), "broken.docx"),
         (io.BytesIO(bomb.getvalue()), "bomb.docx"),
-        (io.BytesIO(b"0" * 5_000_001), "huge.docx"),
     ]
     response = client.post(
         "/knowledge/import",
@@ -78,7 +79,6 @@ def test_word_documents_become_markdown_drafts_and_bad_ones_are_refused(
     page = response.get_data(as_text=True)
     assert "无法读取该 Word（.docx）文档。" in page
     assert "该 Word 文档解压后过大。" in page
-    assert "huge.docx" in page and "文件太大。" in page
     with app.app_context():
         drafts = list(db.session.scalars(select(Article)))
         assert [a.title for a in drafts] == ["保修政策"]
@@ -87,3 +87,14 @@ def test_word_documents_become_markdown_drafts_and_bad_ones_are_refused(
             "| 部件 | 年限 |\n| --- | --- |\n| 压缩机\\|主件 | 3 |"
         )
         assert drafts[0].status == "draft"
+
+
+def test_a_word_document_over_the_limit_is_refused_unread(app) -> None:
+    # Through the service: the test client would spool a 5 MB body to a file it never closes.
+    with app.app_context():
+        trainer = make_user(roles=["trainer"])
+        made, refused = import_markdown(
+            actor=trainer, files=[("huge.docx", b"0" * (DOCX_MAX + 1))], category="inquiry"
+        )
+        assert made == [] and [r.filename for r in refused] == ["huge.docx"]
+        assert refused[0].reason == "文件太大。"
