@@ -429,6 +429,7 @@ MATRIX: dict[tuple[str, str], Route] = {
         "/knowledge/{article}/publish", Permission.KNOWLEDGE_APPROVE
     ),
     ("knowledge.restore", "POST"): Route("/knowledge/{article}/restore", Permission.KNOWLEDGE_EDIT),
+    ("knowledge.set_links", "POST"): Route("/knowledge/{article}/links", Permission.KNOWLEDGE_EDIT),
     ("knowledge.analytics", "GET"): Route("/knowledge/analytics", Permission.KNOWLEDGE_EDIT),
     ("knowledge.import_files", "GET"): Route("/knowledge/import", Permission.KNOWLEDGE_EDIT),
     ("knowledge.import_files", "POST"): Route("/knowledge/import", Permission.KNOWLEDGE_EDIT),
@@ -439,6 +440,9 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     ("knowledge.insert", "POST"): Route(
         "/knowledge/cases/{case}/insert/{article}", Permission.CASES_WORK
+    ),
+    ("knowledge.log_script", "GET"): Route(
+        "/knowledge/customers/{customer}/script", Permission.INTERACTIONS_LOG
     ),
     ("help.index", "GET"): Route("/help/", PUBLIC),
     ("help.article", "GET"): Route("/help/{article}", PUBLIC),
@@ -473,6 +477,10 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("value.marketing_export", "POST"): Route(
         "/value/marketing/export", Permission.CUSTOMERS_EXPORT
     ),
+    ("help.viewed", "POST"): Route("/help/{article}/viewed", PUBLIC),
+    ("help.solved", "POST"): Route("/help/{article}/solved", PUBLIC),
+    ("help.suggest_for_contact", "GET"): Route("/help/suggest", PUBLIC),
+    ("knowledge.viewed", "POST"): Route("/knowledge/{article}/viewed", Permission.KNOWLEDGE_VIEW),
     # Retiring a scorecard after the pages that use it.
     ("qa.scorecard_active", "POST"): Route(
         "/qa/scorecards/{scorecard}/active", Permission.QA_MANAGE

@@ -6,8 +6,14 @@ from __future__ import annotations
 
 import random
 
+from sqlalchemy import select
+
 from crm.auth.models import User
+from crm.extensions import db
+from crm.knowledge.links import set_links
+from crm.knowledge.models import Article
 from crm.knowledge.services import ArticleText, publish, save_article, save_synonyms
+from crm.training.models import TrainingTopic
 
 #: (title, category, public, body); bodies are short Markdown
 ARTICLES: tuple[tuple[str, str, bool, str], ...] = (
@@ -221,4 +227,29 @@ def seed_knowledge(*, rng: random.Random, editor: User, authors: list[User]) -> 
         )
         made += 1
     save_synonyms(actor=editor, lines=SYNONYMS)
+    _link_quality_and_training(editor)
     return made
+
+
+#: article title -> (the QA criterion codes it is the standard of, the training topics it serves)
+LINKS = {
+    "投诉受理规范": (("procedure",), ("投诉处理技巧",)),
+    "服务态度投诉处理": (("greeting", "patience", "forbidden_words"), ("服务意识",)),
+    "投诉安抚话术": (("patience",), ("投诉处理技巧",)),
+    "退款流程": (("accuracy",), ("专业技能",)),
+    "补偿标准": (("resolution",), ("投诉处理技巧",)),
+}
+
+
+def _link_quality_and_training(editor: User) -> None:
+    """Tie the demo's articles to the demo scorecard's criteria and training topics."""
+    topics = dict(db.session.execute(select(TrainingTopic.name, TrainingTopic.id)).all())
+    for title, (codes, topic_names) in LINKS.items():
+        article = db.session.scalar(select(Article).where(Article.title == title))
+        if article is not None:
+            set_links(
+                actor=editor,
+                article=article,
+                codes=codes,
+                topic_ids=[topics[name] for name in topic_names if name in topics],
+            )

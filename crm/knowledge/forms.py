@@ -56,7 +56,10 @@ class SynonymsForm(Form):
 
 class ImportForm(Form):
     files = MultipleFileField(
-        _l("Markdown files"),
-        description=_l("One draft per file; a first line “# title” becomes the title."),
+        _l("Markdown or Word (.docx) files"),
+        description=_l(
+            "One draft per file; a first line “# title” (in Word: a Title or Heading 1) becomes"
+            " the title. Markdown 1 MB, Word 5 MB at most."
+        ),
     )
     category = SelectField(_l("Category"), choices=[])

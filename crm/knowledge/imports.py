@@ -1,6 +1,6 @@
-"""Existing material into drafts: Markdown files, one draft each, for an editor to check and
-send for approval. Small files read in the request (a team's handful of documents); nothing is
-published by an import."""
+"""Existing material into drafts: Markdown and Word (DOCX) files, one draft each, for an editor
+to check and send for approval. Small files read in the request (a team's handful of
+documents); nothing is published by an import."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from pathlib import PurePath
 from crm.auth.models import User
 from crm.errors import DomainError
 from crm.i18n import lazy_gettext as _l
+from crm.knowledge.docx_import import docx_to_markdown
 from crm.knowledge.models import Article
 from crm.knowledge.services import BODY_MAX, TITLE_MAX, ArticleText, save_article
 
 #: one file at most, in bytes
 FILE_MAX = 1_000_000
 FILES_MAX = 50
-SUFFIXES = (".md", ".markdown", ".txt")
+#: a Word document, pictures and all
+DOCX_MAX = 5_000_000
+SUFFIXES = (".md", ".markdown", ".txt", ".docx")
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 
 
@@ -71,13 +74,14 @@ def import_markdown(
     for filename, data in files:
         name = PurePath(filename or "").name
         if not name.lower().endswith(SUFFIXES):
-            refused.append(Refused(name, str(_l("Not a Markdown or text file."))))
+            refused.append(Refused(name, str(_l("Not a Markdown, text or Word (.docx) file."))))
             continue
-        if len(data) > FILE_MAX or len(data) > BODY_MAX * 4:
+        word = name.lower().endswith(".docx")
+        if len(data) > (DOCX_MAX if word else min(FILE_MAX, BODY_MAX * 4)):
             refused.append(Refused(name, str(_l("The file is too large."))))
             continue
         try:
-            title, body = split_title(name, decode(data))
+            title, body = split_title(name, docx_to_markdown(data) if word else decode(data))
             text = ArticleText(title, body, category, "internal")
             made.append(save_article(actor=actor, article=None, text=text, note=name[:200]))
         except DomainError as error:

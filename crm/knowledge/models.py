@@ -165,3 +165,45 @@ class ArticleUse(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CriterionArticle(db.Model):
+    """An article that defines the standard a QA criterion checks. Keyed by the criterion's
+    code, which stays the same across scorecard versions."""
+
+    __tablename__ = "kb_criterion_articles"
+
+    criterion_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id"), primary_key=True)
+
+
+class TopicArticle(db.Model):
+    """An article that is material for a training topic."""
+
+    __tablename__ = "kb_topic_articles"
+
+    topic_id: Mapped[int] = mapped_column(ForeignKey("training_topics.id"), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id"), primary_key=True)
+
+
+class ContactEvent(StrEnum):
+    #: a visitor of the contact form opened a suggested article
+    OPENED = "opened"
+    #: ... and said it solved the problem: a deflected contact
+    SOLVED = "solved"
+
+
+class ContactSuggestionEvent(db.Model):
+    """What a visitor of the public contact form did with a suggested article (no visitor is
+    identified)."""
+
+    __tablename__ = "kb_contact_events"
+    __table_args__ = (
+        CheckConstraint(column("event").in_([e.value for e in ContactEvent]), name="event"),
+        Index("ix_kb_contact_events_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id"))
+    event: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,9 +7,12 @@ through, no script, no event handler and no ``javascript:`` link reaches a page.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 import nh3
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "s", "del", "code", "pre",
@@ -17,6 +20,10 @@ TAGS = {
 }  # fmt: skip
 ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+
+#: ``{customer_name}`` and the like: survive rendering untouched (braces and an inner underscore
+#: are not Markdown), so they are filled in the HTML
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 _parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 _parser.enable("strikethrough")
@@ -33,3 +40,17 @@ def render_markdown(text: str) -> Markup:
         link_rel="noopener noreferrer nofollow",
     )
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above, the one place
+
+
+def render_filled(text: str, values: Mapping[str, str]) -> Markup:
+    """``text`` rendered like :func:`render_markdown`, then its placeholders filled with
+    ``values`` escaped: a customer named ``**x**`` or ``[x](javascript:...)`` reads as those
+    characters, never as Markdown or markup. One pass, so a value that looks like a placeholder
+    stays as typed; placeholders without a value are left for the agent to see."""
+    html = str(render_markdown(text))
+
+    def fill(match: re.Match[str]) -> str:
+        value = values.get(match.group(1))
+        return match.group(0) if value is None else str(escape(value))
+
+    return Markup(_PLACEHOLDER.sub(fill, html))  # noqa: S704 - sanitised HTML, escaped values

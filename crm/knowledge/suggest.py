@@ -16,7 +16,8 @@ _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 CANDIDATES = 200
 
 
-def _pairs(text: str) -> set[str]:
+def pairs(text: str) -> set[str]:
+    """Every two-character run of Chinese characters in ``text``."""
     return {run[i : i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)}
 
 
@@ -35,22 +36,22 @@ def suggestions(case: Case, limit: int = 5) -> list[Article]:
             .limit(CANDIDATES)
         )
     )
-    subject = _pairs(f"{case.subject} {case.description or ''}")
+    subject = pairs(f"{case.subject} {case.description or ''}")
 
     def shared(article: Article) -> int:
-        return len(_pairs(article.title) & subject)
+        return len(pairs(article.title) & subject)
 
     # sorted() is stable: equal scores keep the by-use order of the query.
     return sorted(candidates, key=shared, reverse=True)[:limit]
 
 
-def script_for(case: Case) -> Article | None:
-    """The call script (话术) of the case's category, the most used if there are several."""
+def script_for(category: str) -> Article | None:
+    """The call script (话术) of ``category``, the most used if there are several."""
     return db.session.scalar(
         select(Article)
         .where(
             Article.status == ArticleStatus.PUBLISHED.value,
-            Article.category == case.category,
+            Article.category == category,
             Article.kind == ArticleKind.SCRIPT.value,
         )
         .order_by(Article.use_count.desc(), Article.id.desc())

@@ -51,6 +51,10 @@ NOT_PAGES = {
     "channels.customer_search",
     # the case page's knowledge panel: checked inside the case page
     "knowledge.case_suggestions",
+    # the call script beside the customer page's log form: checked inside the customer page
+    "knowledge.log_script",
+    # the contact form's suggestions: a fragment of /contact
+    "help.suggest_for_contact",
 }
 #: the home's sections are fragments too: each is checked on the home page it is part of
 NOT_PAGES |= {endpoint for endpoint, _method in MATRIX if endpoint.startswith("home.")}

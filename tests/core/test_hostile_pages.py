@@ -63,8 +63,14 @@ QUERIES = {
     "audit.index": ["", f"q={quote(hostile('q'))}"],
     "knowledge.index": ["", "q=%E9%80%80%E6%AC%BE", f"q={quote(hostile('q'))}"],
     "help.index": ["", "q=%E9%80%80%E6%AC%BE", f"q={quote(hostile('q'))}"],
+    "help.article": ["", "from=contact"],
+    "help.suggest_for_contact": [
+        "message=%E9%80%80%E6%AC%BE",
+        f"message={quote(hostile('m'))}&category={quote(hostile('c'))}",
+    ],
     "knowledge.versions": ["", "v=1"],
     "knowledge.case_suggestions": ["", "q=%E9%80%80%E6%AC%BE", f"q={quote(hostile('q'))}"],
+    "knowledge.log_script": ["category=complaint", f"category={quote(hostile('c'))}"],
 }
 #: token-authenticated JSON, and files that are not pages
 SKIPPED = {"static", "qa.report_xlsx", "channels.attachment"}

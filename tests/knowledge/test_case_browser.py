@@ -58,3 +58,19 @@ def test_the_agent_inserts_a_suggested_article_into_a_reply(
     expect(page.locator("#body")).to_have_value("周先生：\n\n周杰伦您好，非常抱歉物流延误。")
     with app.app_context():
         assert db.session.get(Article, article_id).use_count == 1
+
+
+def test_a_customer_typing_on_the_contact_form_sees_a_suggestion(
+    app, browser: Browser, live_server
+) -> None:
+    with app.app_context():
+        boss = make_user(username="wang.wei", roles=["supervisor"])
+        make_article(actor=boss, title="如何办理退款", audience="public", category="after_sales")
+        make_article(actor=boss, title="退款内部审批", category="after_sales")
+        db.session.commit()
+    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+    page.goto(f"{live_server.url}/contact")
+    page.locator("#message").press_sequentially("我想办理退款")
+    suggestion = page.get_by_test_id("contact-suggestion")
+    expect(suggestion).to_have_count(1)
+    expect(suggestion).to_have_text("如何办理退款")

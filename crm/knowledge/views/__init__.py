@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm.knowledge.views import articles, cases, help_centre, imports  # noqa: F401
+from crm.knowledge.views import articles, cases, help_centre, imports, links  # noqa: F401
 from crm.knowledge.views.blueprint import bp, public
 
 __all__ = ["bp", "public"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from crm.extensions import db
 from crm.forms import apply_domain_error
 from crm.i18n import gettext as _
 from crm.interactions.models import CATEGORY_LABELS
-from crm.knowledge import queries, services
+from crm.knowledge import deflection, links, queries, services
 from crm.knowledge.access import article_for
 from crm.knowledge.analytics import article_figures, to_fix
 from crm.knowledge.forms import ArticleForm, SynonymsForm
@@ -84,15 +85,32 @@ def index() -> str:
 @bp.get("/<int:article_id>")
 @permission_required(Permission.KNOWLEDGE_VIEW)
 def article(article_id: int) -> str:
-    item = article_for(signed_in_user(), article_id)
+    actor = signed_in_user()
+    item = article_for(actor, article_id)
     today = department_today(utcnow())
     return render_template(
         "knowledge/article.html",
         article=item,
         html=render_markdown(item.body),
         stale=item.review_by is not None and item.review_by < today,
+        linked=links.links_of(item),
+        criterion_choices=links.criterion_choices(),
+        topic_choices=links.topic_choices(),
         **_labels(),
     )
+
+
+#: the period the contact-form deflection figures cover
+DEFLECTION_DAYS = 30
+
+
+@bp.post("/<int:article_id>/viewed")
+@permission_required(Permission.KNOWLEDGE_VIEW)
+def viewed(article_id: int) -> tuple[str, int]:
+    """Counts a reading: the article page posts it when loaded, since a GET never writes."""
+    deflection.record_view(article_for(signed_in_user(), article_id))
+    db.session.commit()
+    return "", 204
 
 
 def _choices(form: ArticleForm) -> None:
@@ -229,5 +247,7 @@ def analytics() -> str:
         figures=article_figures(),
         fix=to_fix(department_today(utcnow())),
         gaps=queries.gaps(50),
+        deflection=deflection.deflection_since(utcnow() - timedelta(days=DEFLECTION_DAYS)),
+        deflection_days=DEFLECTION_DAYS,
         **_labels(),
     )

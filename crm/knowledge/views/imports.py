@@ -12,7 +12,7 @@ from crm.extensions import db
 from crm.i18n import gettext as _
 from crm.interactions.models import CATEGORY_LABELS
 from crm.knowledge.forms import ImportForm
-from crm.knowledge.imports import FILE_MAX, import_markdown
+from crm.knowledge.imports import DOCX_MAX, import_markdown
 from crm.knowledge.models import KB_CATEGORIES
 from crm.knowledge.views.blueprint import bp
 
@@ -25,7 +25,7 @@ def import_files() -> str | tuple[str, int] | BaseResponse:
     made, refused = [], []
     if form.validate_on_submit():
         uploads = [
-            (upload.filename or "", upload.read(FILE_MAX + 1))
+            (upload.filename or "", upload.read(DOCX_MAX + 1))
             for upload in request.files.getlist(form.files.name)
             if upload.filename
         ]

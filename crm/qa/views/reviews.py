@@ -22,6 +22,7 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import Form, apply_domain_error
 from crm.i18n import gettext as _
+from crm.knowledge.links import standards_for
 from crm.qa import disputes as dispute_rules
 from crm.qa import queries, services
 from crm.qa.access import review_for
@@ -82,6 +83,7 @@ def _render(review: Review, status: int = 200, **forms: Form) -> tuple[str, int]
         case_events=case_queries.events(case) if case else [],
         survey=survey,
         criteria=review.scorecard_version.criteria,
+        standards=standards_for(c.code for c in review.scorecard_version.criteria),
         sections=[
             (section, list(items))
             for section, items in groupby(review.scorecard_version.criteria, attrgetter("section"))

@@ -19,6 +19,7 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import apply_domain_error
 from crm.i18n import gettext as _
+from crm.knowledge.links import material_for
 from crm.timezones import local_now, local_to_utc, month_from_arg
 from crm.training import queries, services
 from crm.training.forms import SessionForm, TopicForm
@@ -129,7 +130,11 @@ def topics() -> str | tuple[str, int] | BaseResponse:
         select(TrainingTopic).order_by(TrainingTopic.active.desc(), TrainingTopic.name)
     )
     status = 400 if form.is_submitted() else 200
-    return render_template("training/topics.html", form=form, topics=list(listed)), status
+    listed = list(listed)
+    material = material_for(t.id for t in listed)
+    return render_template(
+        "training/topics.html", form=form, topics=listed, material=material
+    ), status
 
 
 @bp.post("/topics/<int:topic_id>/active")

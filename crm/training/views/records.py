@@ -11,6 +11,7 @@ from crm.auth.permissions import Permission, Role, permission_required
 from crm.auth.sessions import signed_in_user
 from crm.database import utcnow
 from crm.extensions import db
+from crm.knowledge.links import assigned_reading
 from crm.timezones import department_today
 from crm.training import queries
 from crm.training.models import (
@@ -27,6 +28,7 @@ def _render_record(user: User) -> str:
         certificate=queries.latest_certificate(user.id),
         attendance_labels=ATTENDANCE_LABELS,
         max_attempts=current_app.config["TRAINING_MAX_ATTEMPTS"],
+        reading=assigned_reading(user),
     )
 
 
