@@ -16,7 +16,6 @@ from tests.conftest import POSTGRES_URL
 from tests.factories import make_customer, make_interaction, make_user
 
 
-
 @pytest.fixture
 def captured(ctx):
     agent = make_user(roles=["agent"])
