@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 TIMEOUT = 10.0
+#: an idle connection older than this is not reused: gunicorn closes them after 5 s (keepalive)
+IDLE_SECONDS = 4.0
 _TOKEN = re.compile(rb'name="csrf-token" content="([^"]+)"')
 
 
@@ -36,39 +39,66 @@ class Client:
 
     def __init__(self, host: str, port: int, limit: int) -> None:
         self.host, self.port = host, port
-        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
         self._slots = asyncio.Semaphore(limit)
 
     async def request(
         self, method: str, path: str, cookie: str = "", body: bytes = b"", kind: str = ""
     ) -> Response:
         async with self._slots:
-            if self._idle:
-                reader, writer = self._idle.pop()
-            else:
-                reader, writer = await asyncio.open_connection(self.host, self.port)
-            head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
-            if cookie:
-                head.append(f"Cookie: {cookie}")
-            if kind:
-                head.append(f"X-Bench-Kind: {kind}")
-            if method == "POST":
-                head += ["Content-Type: application/x-www-form-urlencoded",
-                         f"Content-Length: {len(body)}"]  # fmt: skip
-            writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-            try:
-                response, keep = await _read(reader)
-            except BaseException:
-                writer.close()
-                raise
-            if keep:
-                self._idle.append((reader, writer))
-            else:
-                writer.close()
-            return response
+            reused = self._take()
+            if reused is not None:
+                try:
+                    return await self._send(reused, method, path, cookie, body, kind)
+                except (OSError, asyncio.IncompleteReadError):
+                    # The server closed it meanwhile (keepalive ran out, a worker was
+                    # recycled) before reading the request: send it again on a new one, as
+                    # browsers do.
+                    pass
+            connection = await asyncio.open_connection(self.host, self.port)
+            return await self._send(connection, method, path, cookie, body, kind)
+
+    def _take(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+        now = time.monotonic()
+        while self._idle:
+            reader, writer, since = self._idle.pop()
+            if now - since < IDLE_SECONDS:
+                return reader, writer
+            writer.close()
+        return None
+
+    async def _send(
+        self,
+        connection: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+        method: str,
+        path: str,
+        cookie: str,
+        body: bytes,
+        kind: str,
+    ) -> Response:
+        reader, writer = connection
+        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        if cookie:
+            head.append(f"Cookie: {cookie}")
+        if kind:
+            head.append(f"X-Bench-Kind: {kind}")
+        if method == "POST":
+            head += ["Content-Type: application/x-www-form-urlencoded",
+                     f"Content-Length: {len(body)}"]  # fmt: skip
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        try:
+            response, keep = await _read(reader)
+        except BaseException:
+            writer.close()
+            raise
+        if keep:
+            self._idle.append((reader, writer, time.monotonic()))
+        else:
+            writer.close()
+        return response
 
     def close(self) -> None:
-        for _reader, writer in self._idle:
+        for _reader, writer, _since in self._idle:
             writer.close()
         self._idle.clear()
 

@@ -17,7 +17,11 @@ import re
 import sys
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,7 +41,7 @@ from crm.demo import DEMO_PASSWORD  # noqa: E402
 TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
-def signed_in(app, username: str):  # noqa: ANN201 - a FlaskClient
+def signed_in(app: Flask, username: str) -> FlaskClient:
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     form = {"username": username, "password": DEMO_PASSWORD,
@@ -47,7 +51,7 @@ def signed_in(app, username: str):  # noqa: ANN201 - a FlaskClient
     return client
 
 
-def kinds(picks: data.Picks, rng: random.Random) -> dict[str, tuple[str, callable]]:
+def kinds(picks: data.Picks, rng: random.Random) -> dict[str, tuple[str, Callable[[], str]]]:
     month = time.strftime("%Y-%m")
     return {
         "customer page": ("agent", lambda: f"/customers/{rng.choice(picks.customers)}"),
