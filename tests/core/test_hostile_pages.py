@@ -63,7 +63,7 @@ QUERIES = {
     "knowledge.case_suggestions": ["", "q=%E9%80%80%E6%AC%BE", f"q={quote(hostile('q'))}"],
 }
 #: token-authenticated JSON, and files that are not pages
-SKIPPED = {"static", "qa.report_xlsx", "channels.attachment"}
+SKIPPED = {"static", "qa.report_xlsx", "channels.attachment", "metrics.metrics"}
 
 
 def page_paths(app: Flask, values: dict[str, int | str]) -> list[str]:
