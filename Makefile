@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # unit checker) for the tests of the files in deploy/.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 postgresql dovecot-imapd nginx openssl systemd
 
-.PHONY: run test security lint format system-deps translations extract-messages clean-test-db bench bench-soak bench-dashboard bench-import bench-mail bench-kb
+.PHONY: run test security lint format system-deps translations extract-messages clean-test-db bench bench-soak bench-dashboard bench-import bench-mail bench-kb bench-capacity
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -123,3 +123,12 @@ bench-soak: $(BIN)/.dev-installed system-deps
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	url=$$(tests/postgres.sh start) && $(BIN)/python bench/run.py --soak 120 --postgres "$${url%/*}/crm_bench"
+
+# Agents carried by this machine (README, "Capacity"): an open-loop load of N signed-in agents
+# stepped up on each database until p95 passes 200 ms, under gunicorn as deploy/ configures it.
+# About 10 minutes per database; `make bench-capacity CAPACITY_ARGS=--quick` is a smoke test.
+bench-capacity: $(BIN)/.dev-installed system-deps
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	url=$$(tests/postgres.sh start) && \
+		$(BIN)/python bench/capacity.py --postgres "$${url%/*}/crm_bench" $(CAPACITY_ARGS)

@@ -200,6 +200,7 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "CRM_JOB_STALE_SECONDS": ("JOB_STALE_SECONDS", _positive_int),
     "CRM_SCHEDULER_LEADER_POLL_SECONDS": ("SCHEDULER_LEADER_POLL_SECONDS", _positive_int),
     "CRM_LOG_FORMAT": ("LOG_FORMAT", _log_format),
+    "CRM_METRICS_TOKEN": ("METRICS_TOKEN", _text),
     "CRM_IMPORT_MAX_CELL_CHARS": ("IMPORT_MAX_CELL_CHARS", _positive_int),
     "CRM_IMPORT_MAX_UNZIPPED_MB": ("IMPORT_MAX_UNZIPPED_BYTES", _megabytes),
 }
@@ -365,6 +366,8 @@ class Config:
     SCHEDULER_LEADER_POLL_SECONDS = 10
     #: the app's log lines (each with its request id): "text", or "json" (one object a line)
     LOG_FORMAT = "text"
+    #: the bearer token a Prometheus scraper sends for /metrics; empty: /metrics is off (404)
+    METRICS_TOKEN = ""
 
     def __init__(self, **overrides: Any) -> None:
         for key, value in overrides.items():

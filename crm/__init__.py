@@ -62,6 +62,8 @@ from crm.interactions.views import bp as interactions_bp
 from crm.knowledge.views import bp as knowledge_bp
 from crm.knowledge.views import public as help_bp
 from crm.logs import register_logging
+from crm.metrics import bp as metrics_bp
+from crm.metrics import register_metrics
 from crm.notifications.services import UNREAD_BADGE_CAP
 from crm.notifications.views import bp as notifications_bp
 from crm.plans.routes import bp as plans_bp
@@ -95,6 +97,7 @@ def create_app(config: Config | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     # First, so that the request id is set before any other hook may log.
     register_logging(app)
+    register_metrics(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -156,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
         help_bp,
         teams_bp,
         value_bp,
+        metrics_bp,
         # Last: it adds a URL for each home section the blueprints above registered.
         home_bp,
     )

@@ -1,6 +1,7 @@
-"""Backups of the SQLite database: consistent copies of a live database through SQLite's online
-backup API, each checked with ``PRAGMA integrity_check``; restoring one; and the scheduler's
-daily copy with rotation. PostgreSQL is backed up with pg_dump (README, "Backups").
+"""Backups: consistent copies of the live database, each checked; restoring one; and the
+scheduler's daily copy with rotation. SQLite through its online backup API, checked with
+``PRAGMA integrity_check``; PostgreSQL with pg_dump and pg_restore (crm/backup_pg.py), the
+archive's contents read back as the check.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from crm import backup_pg
 from crm.extensions import db
 from crm.timezones import department_today
 
@@ -31,13 +33,25 @@ class BackupInfo:
     revision: str
 
 
+def _on_postgres() -> bool:
+    return db.engine.url.get_backend_name() == "postgresql"
+
+
 def _live_path() -> Path:
     url = db.engine.url
     if url.get_backend_name() != "sqlite" or not url.database:
-        raise BackupError(
-            "Only SQLite databases are backed up by the CRM; back up PostgreSQL with pg_dump."
-        )
+        raise BackupError("This database is neither SQLite nor PostgreSQL.")
     return Path(url.database)
+
+
+def _check_dump(path: Path) -> BackupInfo:
+    try:
+        revision = backup_pg.revision(path)
+    except backup_pg.ToolError as error:
+        raise BackupError(f"{path} is not a readable pg_dump archive: {error}") from None
+    if revision is None:
+        raise BackupError(f"{path} has no migration version: not a CRM database.")
+    return BackupInfo(path, path.stat().st_size, revision)
 
 
 def check(path: Path) -> BackupInfo:
@@ -47,6 +61,8 @@ def check(path: Path) -> BackupInfo:
     """
     if not path.is_file():
         raise BackupError(f"{path} does not exist.")
+    if backup_pg.is_dump(path):
+        return _check_dump(path)
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as copy:
             verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
@@ -66,12 +82,30 @@ def backup_to(target: Path) -> BackupInfo:
 
     :raises BackupError: when the target exists or the copy fails its check.
     """
-    _live_path()
     if target.exists():
         raise BackupError(f"{target} exists already; choose a new name.")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    if _on_postgres():
+        try:
+            backup_pg.dump(db.engine.url, partial)
+        except backup_pg.ToolError as error:
+            partial.unlink(missing_ok=True)
+            raise BackupError(str(error)) from None
+    else:
+        _copy_sqlite(partial)
+    try:
+        check(partial)
+    except BackupError:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.rename(target)
+    return check(target)
+
+
+def _copy_sqlite(partial: Path) -> None:
+    _live_path()
     raw = db.engine.raw_connection()
     try:
         with closing(sqlite3.connect(partial)) as copy:
@@ -83,13 +117,6 @@ def backup_to(target: Path) -> BackupInfo:
             copy.execute("PRAGMA journal_mode=DELETE")
     finally:
         raw.close()
-    try:
-        check(partial)
-    except BackupError:
-        partial.unlink(missing_ok=True)
-        raise
-    partial.rename(target)
-    return check(target)
 
 
 def restore_from(source: Path) -> BackupInfo:
@@ -99,8 +126,17 @@ def restore_from(source: Path) -> BackupInfo:
     :raises BackupError: for a backup that fails its check.
     """
     info = check(source)
-    _live_path()
+    if _on_postgres() != backup_pg.is_dump(source):
+        raise BackupError(f"{source} is a backup of the other kind of database.")
     db.session.remove()
+    if _on_postgres():
+        db.engine.dispose()
+        try:
+            backup_pg.restore(db.engine.url, source)
+        except backup_pg.ToolError as error:
+            raise BackupError(str(error)) from None
+        return info
+    _live_path()
     raw = db.engine.raw_connection()
     try:
         with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as copy:
@@ -116,20 +152,22 @@ def restore_from(source: Path) -> BackupInfo:
 
 def daily_backup(now: datetime) -> int:
     """The scheduler's job: once a day, a checked copy in CRM_BACKUP_DIR named by the date,
-    keeping the newest CRM_BACKUP_KEEP. Off while CRM_BACKUP_DIR is empty or on PostgreSQL.
+    keeping the newest CRM_BACKUP_KEEP (``.db`` files from SQLite, pg_dump's ``.dump`` archives
+    from PostgreSQL). Off while CRM_BACKUP_DIR is empty.
 
     :returns: 1 when a copy was made.
     """
     folder = current_app.config["BACKUP_DIR"]
-    if not folder or db.engine.url.get_backend_name() != "sqlite":
+    if not folder:
         return 0
     directory = Path(folder)
-    target = directory / f"{DAILY_PREFIX}{department_today(now).isoformat()}.db"
+    suffix = ".dump" if _on_postgres() else ".db"
+    target = directory / f"{DAILY_PREFIX}{department_today(now).isoformat()}{suffix}"
     made = 0
     if not target.exists():
         backup_to(target)
         made = 1
-    kept = sorted(directory.glob(f"{DAILY_PREFIX}*.db"), reverse=True)
+    kept = sorted(directory.glob(f"{DAILY_PREFIX}*{suffix}"), reverse=True)
     for old in kept[current_app.config["BACKUP_KEEP"] :]:
         old.unlink()
     return made

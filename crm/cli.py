@@ -137,7 +137,8 @@ def scheduler_command(once: bool) -> None:
 @with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:
-    """Copy the live SQLite database to PATH and check the copy (PRAGMA integrity_check)."""
+    """Copy the live database to PATH and check the copy: SQLite's backup API and PRAGMA
+    integrity_check, or on PostgreSQL pg_dump's custom format, read back with pg_restore."""
     try:
         info = backup_to(path)
     except BackupError as error:
@@ -151,7 +152,8 @@ def backup_command(path: Path) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore_command(path: Path, yes: bool) -> None:
-    """Replace the live SQLite database with the backup at PATH (stop the app first)."""
+    """Replace the live database with the backup at PATH (stop the app first): a SQLite copy,
+    or on PostgreSQL a pg_dump archive restored with pg_restore in one transaction."""
     try:
         info = check(path)
     except BackupError as error:

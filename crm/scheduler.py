@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from crm.customers.import_jobs import HANDLERS as IMPORT_HANDLERS
 from crm.database import utcnow
 from crm.extensions import db
 from crm.jobs.services import work_jobs
+from crm.metrics import LEADER_APPLICATION_NAME
 from crm.notifications.email import send_daily_digests, send_pending_email
 from crm.plans.actions import ask_for_outcomes
 from crm.qa.report import prepare_previous_quarter
@@ -156,7 +158,14 @@ class LeaderLock:
                 if not got:
                     self._connection.close()
                     self._connection = None
-                return bool(got)
+                    return False
+                # /metrics finds the leader's session by this name; its last statement (the
+                # check in held(), every poll) is the scheduler's heartbeat.
+                self._connection.execute(
+                    text("SELECT set_config('application_name', :name, false)"),
+                    {"name": LEADER_APPLICATION_NAME},
+                )
+                return True
             database = Path(engine.url.database or "crm.db")
         self._file = open(f"{database}.scheduler-lock", "w")  # noqa: SIM115 - held for the process lifetime
         try:
@@ -184,6 +193,12 @@ class LeaderLock:
             )
         except SQLAlchemyError:
             return False
+
+    def beat(self) -> None:
+        """Mark the leader alive for /metrics: on SQLite the lock file's time (on PostgreSQL
+        held() is the mark)."""
+        if self._file is not None:
+            os.utime(self._file.name)
 
     def release(self) -> None:
         if self._connection is not None:
@@ -229,6 +244,7 @@ def _lead(app: Flask, lock: LeaderLock, poll: int) -> bool:
     lost = threading.Event()
 
     def check_leadership() -> None:
+        lock.beat()
         if not lock.held():
             lost.set()
             scheduler.shutdown(wait=False)

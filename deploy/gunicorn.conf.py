@@ -9,6 +9,10 @@ environment; the command line wins over both.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
 
 #: memory set aside per worker (README, "Production": measured RSS plus headroom)
 WORKER_BUDGET_BYTES = 300 * 1024 * 1024
@@ -53,3 +57,23 @@ forwarded_allow_ips = "127.0.0.1,::1"
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms id=%({x-request-id}o)s'
+
+
+def on_starting(_server: Any) -> None:
+    """/metrics adds up the request figures of every worker from files in one directory
+    (prometheus_client's multiprocess mode, crm/metrics.py). The master makes it before any
+    worker starts, so every worker inherits it; a reload keeps it, so counts go on rising.
+    Set ``PROMETHEUS_MULTIPROC_DIR`` to choose it: it is emptied at start, as the figures of an
+    earlier master's workers would otherwise be added in."""
+    chosen = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if chosen:
+        for stale in Path(chosen).glob("*.db"):
+            stale.unlink()
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="crm-metrics-")
+        os.environ["CRM_METRICS_DIR_MADE"] = "1"
+
+
+def on_exit(_server: Any) -> None:
+    if os.environ.get("CRM_METRICS_DIR_MADE"):
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

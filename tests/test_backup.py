@@ -1,5 +1,6 @@
-"""Backups of a live SQLite database: a consistent, checked copy; a restore that puts the data
-back as it was; a corrupt file refused; the scheduler's daily copy with rotation."""
+"""Backups of a live database, SQLite's copy or PostgreSQL's pg_dump archive: a consistent,
+checked copy; a restore that puts the data back as it was; a corrupt file refused; the
+scheduler's daily copy with rotation."""
 
 from __future__ import annotations
 
@@ -17,9 +18,8 @@ from crm.scheduler import run_all
 from tests.conftest import POSTGRES_URL
 from tests.factories import make_customer, make_user
 
-pytestmark = pytest.mark.skipif(
-    bool(POSTGRES_URL), reason="the CRM backs up SQLite; PostgreSQL is backed up with pg_dump"
-)
+#: the daily copy's file suffix: pg_dump's archive on PostgreSQL
+SUFFIX = ".dump" if POSTGRES_URL else ".db"
 
 
 def customers(app) -> int:
@@ -60,6 +60,11 @@ def test_a_backup_never_overwrites_and_a_corrupt_file_is_refused(app, tmp_path: 
     corrupt.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100 + b"garbage" * 500)
     refused = runner.invoke(args=["restore", str(corrupt), "--yes"])
     assert refused.exit_code != 0
+    # a copy cut short (a full disk, an interrupted transfer) is refused before anything changes
+    cut = tmp_path / "cut.db"
+    cut.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    assert runner.invoke(args=["restore", str(cut), "--yes"]).exit_code != 0
+    assert customers(app) == 0
     with pytest.raises(BackupError):
         check(tmp_path / "missing.db")
 
@@ -73,7 +78,7 @@ def test_the_scheduler_keeps_one_copy_a_day_and_the_newest_few(app_with, tmp_pat
     with app.app_context():
         assert daily_backup(start + timedelta(days=3, hours=2)) == 0  # once a day
     assert sorted(p.name for p in folder.iterdir()) == [
-        "crm-2026-11-03.db",
-        "crm-2026-11-04.db",
+        f"crm-2026-11-03{SUFFIX}",
+        f"crm-2026-11-04{SUFFIX}",
     ]
-    assert check(folder / "crm-2026-11-04.db").revision
+    assert check(folder / f"crm-2026-11-04{SUFFIX}").revision

@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
-from sqlalchemy.orm import lazyload
 
 from crm.callbacks.models import CallbackPlan, CallbackTask, TaskStatus
-from crm.callbacks.summary import next_callback
+from crm.callbacks.summary import next_callback, shown_on_customer_pages
 from crm.core.links import register_object_page
 from crm.core.providers import (
     SummaryProvider,
@@ -40,7 +39,7 @@ def register_providers(_state: Any = None) -> None:
             live=lambda: [
                 CallbackTask.status.in_([TaskStatus.SKIPPED.value, TaskStatus.RESCHEDULED.value])
             ],
-            not_shown=lambda: [lazyload(CallbackTask.customer)],
+            not_shown=shown_on_customer_pages,
             summary=lambda item: item.note,
         ),
     )
@@ -54,7 +53,7 @@ def register_providers(_state: Any = None) -> None:
             at=CallbackTask.created_at,
             customer_id=CallbackTask.customer_id,
             live=lambda: [CallbackTask.status == TaskStatus.DUE.value],
-            not_shown=lambda: [lazyload(CallbackTask.customer)],
+            not_shown=shown_on_customer_pages,
             summary=lambda item: item.plan.purpose,
         ),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import lazyload
+
 from crm.core.providers import (
     SummaryProvider,
     TimelineProvider,
@@ -30,6 +32,8 @@ def register_providers(_state: Any = None) -> None:
             customer_id=Survey.customer_id,
             # Only answered surveys: a sent link is not yet something the customer said.
             live=lambda: [Survey.answered_at.is_not(None)],
+            # The entry links to its case by id only.
+            not_shown=lambda: [lazyload(Survey.case)],
             summary=lambda item: item.comment,
         ),
     )

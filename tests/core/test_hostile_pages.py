@@ -73,7 +73,7 @@ QUERIES = {
     "knowledge.log_script": ["category=complaint", f"category={quote(hostile('c'))}"],
 }
 #: token-authenticated JSON, and files that are not pages
-SKIPPED = {"static", "qa.report_xlsx", "channels.attachment"}
+SKIPPED = {"static", "qa.report_xlsx", "channels.attachment", "metrics.metrics"}
 
 
 def page_paths(app: Flask, values: dict[str, int | str]) -> list[str]:

@@ -67,9 +67,10 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def start_gunicorn(
-    database_url: str, folder: Path, **settings: str
+    database_url: str, folder: Path, *, workers: int = 1, **settings: str
 ) -> tuple[int, subprocess.Popen]:
-    """gunicorn with the shipped settings (one worker, to start fast) in production mode."""
+    """gunicorn with the shipped settings (one worker unless asked, to start fast) in
+    production mode."""
     port = free_port()
     log = folder / "gunicorn.log"
     env = {
@@ -82,7 +83,7 @@ def start_gunicorn(
         **settings,
     }
     command = [str(Path(sys.executable).with_name("gunicorn")), "--config", str(GUNICORN_CONF)]
-    command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "wsgi:app"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "wsgi:app"]
     with log.open("w") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)  # noqa: S603
     wait_for(f"http://127.0.0.1:{port}/healthz", process, log)
