@@ -44,6 +44,7 @@ KIND_LABELS = {
     "qa.dispute_accepted": _l("Accepted disputes"),
     "qa.dispute_rejected": _l("Rejected disputes"),
     "qa.training": _l("Training assigned after QA"),
+    "knowledge.stale": _l("My articles due for review"),
 }
 
 _digest_links: dict[str, Callable[[], str]] = {}

@@ -309,6 +309,8 @@ def describe(notification: Notification) -> str:
         return _("The dispute of QA review #%(review)s was rejected", **payload)
     if notification.kind == "qa.training":
         return _("Training assigned after QA review #%(review)s: %(topic)s", **payload)
+    if notification.kind == "knowledge.stale":
+        return _("Your article is past its review-by date (%(date)s): %(title)s", **payload)
     return notification.kind
 
 

@@ -31,6 +31,7 @@ from crm.knowledge.models import (
 )
 from crm.knowledge.render import render_markdown
 from crm.knowledge.search import search_articles
+from crm.knowledge.stale import stale_articles
 from crm.knowledge.views.blueprint import bp
 from crm.timezones import department_today
 
@@ -78,6 +79,7 @@ def index() -> str:
         drafts=queries.title_matches(query.lower()) if query and editor else [],
         articles=[] if query else queries.latest_articles(include_drafts=editor, category=category),
         gaps=queries.gaps() if editor and not query else [],
+        stale=[] if query else stale_articles(actor, department_today(utcnow())),
         **_labels(),
     )
 
