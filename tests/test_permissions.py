@@ -23,6 +23,7 @@ from crm.customers.saved_filters import save_filter
 from crm.customers.services import delete_customer
 from crm.database import utcnow
 from crm.extensions import db
+from crm.knowledge.categories import add_subcategory
 from crm.qa.calibration import create_session
 from crm.qa.models import Review, Scorecard, TrainingRule
 from crm.training.models import TrainingTopic
@@ -407,6 +408,14 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("help.solved", "POST"): Route("/help/{article}/solved", PUBLIC),
     ("help.suggest_for_contact", "GET"): Route("/help/suggest", PUBLIC),
     ("knowledge.viewed", "POST"): Route("/knowledge/{article}/viewed", Permission.KNOWLEDGE_VIEW),
+    ("knowledge.categories_page", "GET"): Route("/knowledge/categories", Permission.KNOWLEDGE_EDIT),
+    ("knowledge.add_category", "POST"): Route("/knowledge/categories", Permission.KNOWLEDGE_EDIT),
+    ("knowledge.rename_category", "POST"): Route(
+        "/knowledge/categories/{subcategory}/rename", Permission.KNOWLEDGE_EDIT
+    ),
+    ("knowledge.delete_category", "POST"): Route(
+        "/knowledge/categories/{subcategory}/delete", Permission.KNOWLEDGE_EDIT
+    ),
     # Retiring a scorecard after the pages that use it.
     ("qa.scorecard_active", "POST"): Route(
         "/qa/scorecards/{scorecard}/active", Permission.QA_MANAGE
@@ -511,9 +520,11 @@ def objects(app: Flask) -> dict[str, int]:
             actor=boss, source=make_customer(actor=other, name="重复"), target=customer
         )
         article = make_article(actor=boss, title="退款流程", audience="public")
+        subcategory = add_subcategory(actor=boss, category="after_sales", name="退款")
         db.session.commit()
         return {
             "article": article.id,
+            "subcategory": subcategory.id,
             "token": api_token.id,
             "review": review.id,
             "scorecard": scorecard.id,

@@ -133,6 +133,7 @@ FIELD_LABELS = {
     "article_status": _l("State"),
     "audience": _l("Readers"),
     "review_by": _l("Review by"),
+    "subcategory": _l("Subcategory"),
     "synonyms": _l("Synonyms"),
 }
 

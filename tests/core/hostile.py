@@ -30,6 +30,7 @@ from crm.customers.records import add_feedback, add_purchase
 from crm.customers.saved_filters import save_filter
 from crm.database import utcnow
 from crm.extensions import db
+from crm.knowledge.categories import add_subcategory
 from crm.knowledge.services import ArticleText, save_article
 from crm.qa import calibration, disputes, rules, scorecards
 from crm.surveys.services import answer, create_link, survey_for_token
@@ -86,6 +87,7 @@ KINDS = (
     "article",
     "article body",
     "article tag",
+    "subcategory",
 )
 
 
@@ -295,6 +297,7 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
         actor=boss,
         article=article,
         text=ArticleText(value("article"), value("article body"), "complaint", "public"),
+        subcategory=add_subcategory(actor=boss, category="complaint", name=value("subcategory")),
     )
     # A call script for the seeded case's category: the customer's name is filled into it.
     make_article(

@@ -98,6 +98,7 @@ CHINESE = {
     "article": "退款流程",
     "article body": "客户申请退款时，先核对订单",
     "article tag": "售后",
+    "subcategory": "退款申请",
 }
 #: ASCII the seed typed on purpose: user names and criterion codes are data, not UI
 SEEDED_ASCII = [f"{role.value}.one" for role in Role] + ["qa.two"]
