@@ -39,6 +39,7 @@ from crm.customers.import_jobs import HANDLERS as IMPORT_HANDLERS
 from crm.database import utcnow
 from crm.extensions import db
 from crm.jobs.services import work_jobs
+from crm.knowledge.stale import notify_stale_articles
 from crm.metrics import LEADER_APPLICATION_NAME
 from crm.notifications.email import send_daily_digests, send_pending_email
 from crm.plans.actions import ask_for_outcomes
@@ -75,6 +76,7 @@ JOBS: list[Job] = [
     Job("callbacks.notify_due", notify_due, 60),
     Job("callbacks.notify_overdue", notify_overdue, 300),
     Job("training.remind_expiring_certificates", remind_expiring_certificates, 3600),
+    Job("knowledge.notify_stale_articles", notify_stale_articles, 3600),
     Job("qa.prepare_quarterly_report", prepare_previous_quarter, 3600),
     Job("reports.prepare_monthly_report", prepare_previous_month, 3600),
     Job("plans.ask_for_outcomes", ask_for_outcomes, 3600),

@@ -24,6 +24,7 @@ from crm.customers.saved_filters import save_filter
 from crm.customers.services import delete_customer
 from crm.database import utcnow
 from crm.extensions import db
+from crm.knowledge.categories import add_subcategory
 from crm.plans.actions import ActionInput, create_action
 from crm.plans.services import create_plan
 from crm.qa.calibration import create_session
@@ -483,6 +484,14 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("help.solved", "POST"): Route("/help/{article}/solved", PUBLIC),
     ("help.suggest_for_contact", "GET"): Route("/help/suggest", PUBLIC),
     ("knowledge.viewed", "POST"): Route("/knowledge/{article}/viewed", Permission.KNOWLEDGE_VIEW),
+    ("knowledge.categories_page", "GET"): Route("/knowledge/categories", Permission.KNOWLEDGE_EDIT),
+    ("knowledge.add_category", "POST"): Route("/knowledge/categories", Permission.KNOWLEDGE_EDIT),
+    ("knowledge.rename_category", "POST"): Route(
+        "/knowledge/categories/{subcategory}/rename", Permission.KNOWLEDGE_EDIT
+    ),
+    ("knowledge.delete_category", "POST"): Route(
+        "/knowledge/categories/{subcategory}/delete", Permission.KNOWLEDGE_EDIT
+    ),
     # Retiring a scorecard after the pages that use it.
     ("qa.scorecard_active", "POST"): Route(
         "/qa/scorecards/{scorecard}/active", Permission.QA_MANAGE
@@ -618,6 +627,7 @@ def objects(app: Flask) -> dict[str, int]:
         )
         offer = Offer(rule_id=offer_rule.id, customer_id=customer.id, status="proposed")
         db.session.add(offer)
+        subcategory = add_subcategory(actor=boss, category="after_sales", name="退款")
         db.session.commit()
         return {
             "team": team.id,
@@ -625,6 +635,7 @@ def objects(app: Flask) -> dict[str, int]:
             "offer": offer.id,
             "segment_rule": db.session.scalar(select(SegmentRule.id).limit(1)),
             "article": article.id,
+            "subcategory": subcategory.id,
             "token": api_token.id,
             "review": review.id,
             "scorecard": scorecard.id,

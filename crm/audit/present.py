@@ -140,6 +140,7 @@ FIELD_LABELS = {
     "article_status": _l("State"),
     "audience": _l("Readers"),
     "review_by": _l("Review by"),
+    "subcategory": _l("Subcategory"),
     "synonyms": _l("Synonyms"),
     "leader": _l("Leader"),
     "qa_quota": _l("QA sample per member"),

@@ -85,6 +85,7 @@ class AuditAction(StrEnum):
     ARTICLE_SUBMITTED = "knowledge.article_submitted"
     ARTICLE_PUBLISHED = "knowledge.article_published"
     ARTICLE_RESTORED = "knowledge.article_restored"
+    KB_CATEGORY_CHANGED = "knowledge.category_changed"
     SYNONYMS_CHANGED = "knowledge.synonyms_changed"
     TEAM_CHANGED = "teams.team_changed"
     TEAM_DELETED = "teams.team_deleted"
@@ -174,6 +175,7 @@ ACTION_LABELS = {
     AuditAction.ARTICLE_SUBMITTED: _l("Article sent for approval"),
     AuditAction.ARTICLE_PUBLISHED: _l("Article published"),
     AuditAction.ARTICLE_RESTORED: _l("Article version restored"),
+    AuditAction.KB_CATEGORY_CHANGED: _l("Knowledge category changed"),
     AuditAction.SYNONYMS_CHANGED: _l("Search synonyms changed"),
     AuditAction.TEAM_CHANGED: _l("Team changed"),
     AuditAction.TEAM_DELETED: _l("Team removed"),

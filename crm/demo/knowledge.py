@@ -5,14 +5,18 @@ categories, some public in the help centre, a few drafts, and the synonyms a tea
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from crm.auth.models import User
+from crm.database import utcnow
 from crm.extensions import db
+from crm.knowledge.categories import add_subcategory
 from crm.knowledge.links import set_links
 from crm.knowledge.models import Article
 from crm.knowledge.services import ArticleText, publish, save_article, save_synonyms
+from crm.timezones import department_today
 from crm.training.models import TrainingTopic
 
 #: (title, category, public, body); bodies are short Markdown
@@ -203,6 +207,16 @@ DRAFTS: tuple[tuple[str, str, str], ...] = (
     ("新款空气净化器常见问题（草稿）", "tech_support", "待产品培训后补充。"),
 )
 
+#: the second level of the category tree: (category, subcategory, words of the titles it takes)
+SUBCATEGORIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("after_sales", "退款与退换货", ("退款", "退货", "换货")),
+    ("after_sales", "保修与维修", ("保修", "维修")),
+    ("inquiry", "订单与物流", ("物流", "地址", "价格")),
+    ("inquiry", "发票与会员", ("发票", "积分")),
+)
+#: articles whose review-by day has passed, so their owners see them flagged
+STALE_TITLES = ("价格保护说明", "会员积分规则", "保修政策说明")
+
 SYNONYMS = "退款 退钱 退费\n发票 开票\n物流 快递 送货\n投诉 差评 不满意\n密码 口令"
 
 
@@ -228,7 +242,23 @@ def seed_knowledge(*, rng: random.Random, editor: User, authors: list[User]) -> 
         made += 1
     save_synonyms(actor=editor, lines=SYNONYMS)
     _link_quality_and_training(editor)
+    _sort_into_subcategories(editor)
     return made
+
+
+def _sort_into_subcategories(editor: User) -> None:
+    """Build the demo's category tree and flag a few articles as past their review-by day."""
+    articles = list(db.session.scalars(select(Article).where(Article.kind == "article")))
+    for category, name, words in SUBCATEGORIES:
+        sub = add_subcategory(actor=editor, category=category, name=name)
+        for article in articles:
+            if article.category == category and any(w in article.title for w in words):
+                article.subcategory = sub
+    overdue = department_today(utcnow()) - timedelta(days=10)
+    for article in articles:
+        if article.title in STALE_TITLES:
+            article.review_by = overdue
+    db.session.flush()
 
 
 #: article title -> (the QA criterion codes it is the standard of, the training topics it serves)

@@ -25,6 +25,13 @@ class ArticleForm(Form):
         ),
     )
     category = SelectField(_l("Category"), choices=[])
+    subcategory = SelectField(
+        _l("Subcategory"),
+        choices=[],
+        coerce=lambda value: int(value) if value not in (None, "", "None") else None,
+        validate_choice=False,
+        description=_l("Optional; it must belong to the category above."),
+    )
     audience = SelectField(
         _l("Readers"),
         choices=[],
@@ -63,3 +70,18 @@ class ImportForm(Form):
         ),
     )
     category = SelectField(_l("Category"), choices=[])
+
+
+class SubcategoryForm(Form):
+    category = SelectField(_l("Category"), choices=[])
+    name = StringField(
+        _l("Subcategory"),
+        validators=[DataRequired(_l("Give the subcategory a name.")), Length(max=60)],
+    )
+
+
+class RenameForm(Form):
+    name = StringField(
+        _l("New name"),
+        validators=[DataRequired(_l("Give the subcategory a name.")), Length(max=60)],
+    )

@@ -85,6 +85,10 @@ class Article(db.Model):
     audience: Mapped[str] = mapped_column(String(10), default=Audience.INTERNAL.value)
     status: Mapped[str] = mapped_column(String(10), default=ArticleStatus.DRAFT.value)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: the second level of the category tree (售后服务 › 退款), always under ``category``
+    subcategory_id: Mapped[int | None] = mapped_column(
+        ForeignKey("kb_subcategories.id"), index=True
+    )
     #: after this day the article is flagged to its owner as due for review
     review_by: Mapped[date | None] = mapped_column(Date)
     #: the number of the newest version (the text above)
@@ -106,6 +110,24 @@ class Article(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    subcategory: Mapped[Subcategory | None] = relationship()
+
+
+class Subcategory(db.Model):
+    """The second level of the category tree, named by editors under one of the four service
+    categories (the first level, which case suggestions and call scripts go by). Its parent is
+    always a service category, which has no parent: a cycle or a third level cannot be stored."""
+
+    __tablename__ = "kb_subcategories"
+    __table_args__ = (
+        CheckConstraint(column("category").in_(KB_CATEGORIES), name="category"),
+        # No two siblings share a name (the services also compare case-insensitively).
+        UniqueConstraint("category", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(60))
 
 
 class ArticleVersion(db.Model):

@@ -9,7 +9,12 @@ from crm.knowledge.models import Article, ArticleStatus, Audience, SearchGap
 
 
 def latest_articles(
-    *, include_drafts: bool, public: bool = False, category: str | None = None, limit: int = 50
+    *,
+    include_drafts: bool,
+    public: bool = False,
+    category: str | None = None,
+    subcategory_id: int | None = None,
+    limit: int = 50,
 ) -> list[Article]:
     """Articles newest first: published ones (public only for the help centre), and every
     draft and pending one first for editors."""
@@ -20,6 +25,8 @@ def latest_articles(
         statement = statement.where(Article.audience == Audience.PUBLIC.value)
     if category:
         statement = statement.where(Article.category == category)
+    if subcategory_id is not None:
+        statement = statement.where(Article.subcategory_id == subcategory_id)
     waiting = (Article.status == ArticleStatus.PUBLISHED.value).asc() if include_drafts else None
     order = [waiting] if waiting is not None else []
     return list(

@@ -26,6 +26,7 @@ from crm.knowledge.models import (
     ArticleUse,
     ArticleVersion,
     Audience,
+    Subcategory,
     Synonym,
 )
 from crm.knowledge.search import search_fields
@@ -82,6 +83,7 @@ def _snapshot(article: Article) -> dict[str, object]:
         "audience": article.audience,
         "tags": list(article.tags or []),
         "review_by": article.review_by,
+        "subcategory": article.subcategory.name if article.subcategory else "",
         "article_status": article.status,
     }
 
@@ -92,16 +94,22 @@ def save_article(
     article: Article | None,
     text: ArticleText,
     review_by: date | None = None,
+    subcategory: Subcategory | None = None,
     note: str = "",
 ) -> Article:
     """Create an article (``article`` None) or change one; either way a new version keeps the
     text whole. A published article changed by someone who may not approve goes back to
     waiting for approval, so readers never see unapproved text.
 
-    :raises DomainError: for a missing title, text, category or audience.
+    :raises DomainError: for a missing title, text, category or audience, or a subcategory
+        of another category.
     """
     _require(actor, Permission.KNOWLEDGE_EDIT)
     text = _checked(text)
+    if subcategory is not None and subcategory.category != text.category:
+        raise DomainError(
+            _l("Choose a subcategory of the article's category."), field="subcategory"
+        )
     if article is None:
         article = Article(owner_id=actor.id, version=0, status=ArticleStatus.DRAFT.value)
         db.session.add(article)
@@ -112,6 +120,7 @@ def save_article(
     article.category, article.audience, article.tags = text.category, text.audience, list(text.tags)
     article.kind = text.kind
     article.review_by = review_by
+    article.subcategory = subcategory
     for column, value in search_fields(text.title, text.body).items():
         setattr(article, column, value)
     if article.status == ArticleStatus.PUBLISHED.value and not actor.can(
@@ -196,6 +205,10 @@ def restore_version(*, actor: User, article: Article, number: int) -> Article:
         article=article,
         text=restored,
         review_by=article.review_by,
+        # The subcategory is not versioned: kept while it still fits the restored category.
+        subcategory=article.subcategory
+        if article.subcategory and article.subcategory.category == old.category
+        else None,
         note=f"← v{number}",
     )
     record(

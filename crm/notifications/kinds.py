@@ -45,6 +45,7 @@ KIND_LABELS = {
     "qa.dispute_rejected": _l("Rejected disputes"),
     "qa.training": _l("Training assigned after QA"),
     "plan.action_due": _l("Improvement actions due: the outcome"),
+    "knowledge.stale": _l("My articles due for review"),
 }
 
 _digest_links: dict[str, Callable[[], str]] = {}

@@ -311,6 +311,8 @@ def describe(notification: Notification) -> str:
         return _("Training assigned after QA review #%(review)s: %(topic)s", **payload)
     if notification.kind == "plan.action_due":
         return _("Improvement action due %(date)s: how did it go? %(title)s", **payload)
+    if notification.kind == "knowledge.stale":
+        return _("Your article is past its review-by date (%(date)s): %(title)s", **payload)
     return notification.kind
 
 

@@ -30,6 +30,7 @@ from crm.customers.records import add_feedback, add_purchase
 from crm.customers.saved_filters import save_filter
 from crm.database import utcnow
 from crm.extensions import db
+from crm.knowledge.categories import add_subcategory
 from crm.knowledge.services import ArticleText, save_article
 from crm.plans.actions import ActionInput, create_action, record_outcome
 from crm.plans.actions import add_comment as add_action_comment
@@ -106,6 +107,7 @@ KINDS = (
     "budget note",
     "segment",
     "offer",
+    "subcategory",
 )
 
 
@@ -321,6 +323,7 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
         actor=boss,
         article=article,
         text=ArticleText(value("article"), value("article body"), "complaint", "public"),
+        subcategory=add_subcategory(actor=boss, category="complaint", name=value("subcategory")),
     )
     improvement = create_action(
         actor=boss,

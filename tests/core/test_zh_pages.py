@@ -109,6 +109,7 @@ CHINESE = {
     "budget note": "全年12次",
     "segment": "流失风险",
     "offer": "回购立减",
+    "subcategory": "退款申请",
 }
 #: ASCII the seed typed on purpose: user names and criterion codes are data, not UI
 SEEDED_ASCII = [f"{role.value}.one" for role in Role] + ["qa.two"]

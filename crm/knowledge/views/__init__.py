@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from crm.knowledge.views import articles, cases, help_centre, imports, links  # noqa: F401
+from crm.knowledge.views import (  # noqa: F401
+    articles,
+    cases,
+    categories,
+    help_centre,
+    imports,
+    links,
+)
 from crm.knowledge.views.blueprint import bp, public
 
 __all__ = ["bp", "public"]

@@ -17,7 +17,7 @@ from crm.extensions import db
 from crm.forms import apply_domain_error
 from crm.i18n import gettext as _
 from crm.interactions.models import CATEGORY_LABELS
-from crm.knowledge import deflection, links, queries, services
+from crm.knowledge import categories, deflection, links, queries, services
 from crm.knowledge.access import article_for
 from crm.knowledge.analytics import article_figures, to_fix
 from crm.knowledge.forms import ArticleForm, SynonymsForm
@@ -31,6 +31,7 @@ from crm.knowledge.models import (
 )
 from crm.knowledge.render import render_markdown
 from crm.knowledge.search import search_articles
+from crm.knowledge.stale import stale_articles
 from crm.knowledge.views.blueprint import bp
 from crm.timezones import department_today
 
@@ -66,6 +67,7 @@ def index() -> str:
     query = request.args.get("q", "").strip()[:100]
     category = request.args.get("category")
     category = category if category in KB_CATEGORIES else None
+    topic = request.args.get("topic", type=int)
     editor = actor.can(Permission.KNOWLEDGE_EDIT)
     hits = search_articles(query, public=False) if query else []
     if query:
@@ -74,10 +76,17 @@ def index() -> str:
         "knowledge/index.html",
         query=query,
         category=category,
+        topic=topic,
+        tree=categories.tree(include_drafts=editor),
         hits=hits,
         drafts=queries.title_matches(query.lower()) if query and editor else [],
-        articles=[] if query else queries.latest_articles(include_drafts=editor, category=category),
+        articles=[]
+        if query
+        else queries.latest_articles(
+            include_drafts=editor, category=category, subcategory_id=topic
+        ),
         gaps=queries.gaps() if editor and not query else [],
+        stale=[] if query else stale_articles(actor, department_today(utcnow())),
         **_labels(),
     )
 
@@ -118,6 +127,12 @@ def _choices(form: ArticleForm) -> None:
     form.category.choices = list(labels["category_names"].items())  # type: ignore[attr-defined]
     form.audience.choices = list(AUDIENCE_LABELS.items())
     form.kind.choices = list(KIND_LABELS.items())
+    names = labels["category_names"]
+    form.subcategory.choices = [(None, "—")] + [
+        (sub.id, f"{names[branch.category]} › {sub.name}")  # type: ignore[index]
+        for branch in categories.tree(include_drafts=True)
+        for sub, _n in branch.children
+    ]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -130,6 +145,7 @@ def edit(article_id: int | None = None) -> str | tuple[str, int] | BaseResponse:
     _choices(form)
     if request.method == "GET" and item is not None:
         form.tags.data = " ".join(item.tags or [])
+        form.subcategory.data = item.subcategory_id
     if request.method == "GET" and item is None and request.args.get("kind") == "script":
         form.kind.data = ArticleKind.SCRIPT.value
         form.body.data = _script_outline()
@@ -148,6 +164,7 @@ def edit(article_id: int | None = None) -> str | tuple[str, int] | BaseResponse:
                 article=item,
                 text=text,
                 review_by=form.review_by.data,
+                subcategory=categories.subcategory_for(text.category, form.subcategory.data),
                 note=form.note.data or "",
             )
         except DomainError as error:

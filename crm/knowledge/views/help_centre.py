@@ -12,9 +12,9 @@ from crm.database import utcnow
 from crm.extensions import db
 from crm.i18n import gettext as _
 from crm.interactions.models import CATEGORY_LABELS
-from crm.knowledge import deflection, queries, services
+from crm.knowledge import categories, deflection, queries, services
 from crm.knowledge.access import article_for
-from crm.knowledge.models import KB_CATEGORIES, ContactEvent
+from crm.knowledge.models import ContactEvent
 from crm.knowledge.render import render_markdown
 from crm.knowledge.search import search_articles
 from crm.knowledge.views.blueprint import public
@@ -22,6 +22,8 @@ from crm.ratelimit import allow
 
 #: votes per address and hour
 VOTE_LIMIT = 30
+#: public articles the help centre's tree lists at most
+HELP_LIST_LIMIT = 500
 #: counted views per address and hour
 VIEW_LIMIT = 300
 
@@ -32,15 +34,25 @@ def index() -> str:
     hits = search_articles(query, public=True) if query else []
     if query:
         db.session.commit()  # a search that found nothing is kept as a gap
-    articles = [] if query else queries.latest_articles(include_drafts=False, public=True)
-    return render_template(
-        "knowledge/help/index.html",
-        query=query,
-        hits=hits,
-        by_category=[
-            (CATEGORY_LABELS[c], [a for a in articles if a.category == c]) for c in KB_CATEGORIES
-        ],
+    articles = (
+        []
+        if query
+        else queries.latest_articles(include_drafts=False, public=True, limit=HELP_LIST_LIMIT)
     )
+    # The tree with its articles: those of a service category directly, then each subcategory's.
+    tree = [
+        (
+            branch.category,
+            CATEGORY_LABELS[branch.category],
+            [a for a in articles if a.category == branch.category and a.subcategory_id is None],
+            [
+                (sub, [a for a in articles if a.subcategory_id == sub.id])
+                for sub, _n in branch.children
+            ],
+        )
+        for branch in ([] if query else categories.tree(public=True))
+    ]
+    return render_template("knowledge/help/index.html", query=query, hits=hits, tree=tree)
 
 
 @public.get("/<int:article_id>")
@@ -49,6 +61,7 @@ def article(article_id: int) -> str:
     return render_template(
         "knowledge/help/article.html",
         article=item,
+        category_name=CATEGORY_LABELS[item.category],
         html=render_markdown(item.body),
         # Opened from the contact form's suggestions: ask whether it spared the message.
         from_contact=request.args.get("from") == "contact",
