@@ -191,6 +191,7 @@ class CareDate(db.Model):
     __table_args__ = (
         CheckConstraint(column("kind").in_([k.value for k in DATED_KINDS]), name="kind_known"),
         Index("ix_care_dates_customer_id", "customer_id"),
+        UniqueConstraint("customer_id", "kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

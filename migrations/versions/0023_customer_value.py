@@ -157,6 +157,7 @@ def upgrade():
             ["customer_id"], ["customers.id"], name=op.f("fk_care_dates_customer_id_customers")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_care_dates")),
+        sa.UniqueConstraint("customer_id", "kind", name=op.f("uq_care_dates_customer_id_kind")),
     )
     with op.batch_alter_table("care_dates", schema=None) as batch_op:
         batch_op.create_index("ix_care_dates_customer_id", ["customer_id"], unique=False)
