@@ -14,13 +14,9 @@ PERSONAL_TEXT: dict[str, tuple[str, ...]] = {
     "call_events": ("payload",),
     "callback_plans": ("purpose", "script"),
     "callback_tasks": ("note",),
-    "calls": ("from_number", "to_number"),
     "case_events": ("details", "note"),
     "case_messages": ("sender_name", "sender_address", "body_text", "body_html", "quoted_text"),
     "cases": (
-        "requester_name",
-        "requester_email",
-        "requester_phone",
         "subject",
         "description",
         "root_cause",
@@ -35,7 +31,7 @@ PERSONAL_TEXT: dict[str, tuple[str, ...]] = {
     "import_rows": ("name", "message", "warnings", "before"),
     "improvement_action_comments": ("body",),
     "improvement_actions": ("details", "outcome"),
-    "inbound_receipts": ("sender", "subject"),
+    "inbound_receipts": ("subject",),
     "incident_entries": ("body",),
     "interactions": ("summary", "details", "outcome", "delete_reason"),
     "jobs": ("payload", "error"),
@@ -48,4 +44,12 @@ PERSONAL_TEXT: dict[str, tuple[str, ...]] = {
     "qa_review_scores": ("comment",),
     "saved_filters": ("params",),
     "surveys": ("comment",),
+}
+
+#: a contact's name, address or number recorded on a row that names its customer: swept only on
+#: the person's own rows and on rows of no customer, as another customer may share a landline
+IDENTIFIERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "calls": ("customer_id", ("from_number", "to_number")),
+    "cases": ("customer_id", ("requester_name", "requester_email", "requester_phone")),
+    "inbound_receipts": ("customer_id", ("sender",)),
 }

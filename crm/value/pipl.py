@@ -32,7 +32,7 @@ from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
 from crm.value.models import AuditRedaction, CareDate, Erasure
-from crm.value.personal_columns import PERSONAL_TEXT
+from crm.value.personal_columns import IDENTIFIERS, PERSONAL_TEXT
 
 #: what replaces the person's name, numbers and address wherever they were
 REDACTED = "[已删除]"
@@ -211,9 +211,10 @@ def _sweep(
     needles: list[str],
     pattern: re.Pattern[str],
     erasure: Erasure,
+    names: tuple[str, ...],
     only: Any = None,
 ) -> int:
-    columns = [table.c[name] for name in PERSONAL_TEXT.get(table.name, ())]
+    columns = [table.c[name] for name in names]
     keys = list(table.primary_key.columns)
     if not columns or not keys:
         return 0
@@ -271,11 +272,15 @@ def erase_customer(*, actor: User, customer: Customer) -> Erasure:
     if needles:
         pattern = _needle_pattern(needles)
         for table in _tables():
-            if table.name not in PERSONAL_TEXT:
-                continue
             # The person's own rows were cleared above; other customers keep name and numbers.
             only = table.c.id.not_in(ids) if table.name == "customers" else None
-            changed = _sweep(table, needles, pattern, erasure, only)
+            changed = _sweep(
+                table, needles, pattern, erasure, PERSONAL_TEXT.get(table.name, ()), only
+            )
+            if table.name in IDENTIFIERS:
+                owner, names = IDENTIFIERS[table.name]
+                mine = or_(table.c[owner].in_(ids), table.c[owner].is_(None))
+                changed += _sweep(table, needles, pattern, erasure, names, mine)
             if changed:
                 counts[table.name] = changed
     if db.session.get_bind().dialect.name == "sqlite":

@@ -13,7 +13,9 @@ from sqlalchemy import select, text
 
 from crm.audit.models import AuditEntry
 from crm.audit.services import AuditAction, record
+from crm.cases.services import open_case
 from crm.customers.merge import merge_customers
+from crm.database import utcnow
 from crm.extensions import db
 from crm.value.pipl import erase_customer, export_customer_data
 from tests.factories import make_customer, make_interaction, make_user
@@ -31,6 +33,10 @@ def test_a_shared_number_stays_with_the_other_customer(ctx) -> None:
     boss = make_user(roles=["supervisor"])
     a = make_customer(actor=boss, name="张三丰", phones=[LANDLINE])
     b = make_customer(actor=boss, name="李四光", phones=[LANDLINE], email="b@example.cn")
+    case = open_case(
+        actor=boss, customer=b, subject="报修", category="complaint", now=utcnow(), assignee=boss
+    )
+    case.requester_phone = "+86" + LANDLINE
     db.session.commit()
     before = (b.name, _phones(b), b.email, b.search_text)
 
@@ -39,6 +45,7 @@ def test_a_shared_number_stays_with_the_other_customer(ctx) -> None:
     db.session.expire_all()
 
     assert (b.name, _phones(b), b.email, b.search_text) == before
+    assert case.requester_phone == "+86" + LANDLINE
     assert _phones(a) == []
 
 
