@@ -24,7 +24,7 @@ from crm.interactions.services import log_interaction
 from crm.pagination import after_position
 from crm.reports.monthly import period_figures
 from crm.reports.scope import Period
-from crm.teams.scope import case_filter, may_open_case, people_filter, scope_for
+from crm.teams.scope import case_filter, may_open_case, may_see_person, people_filter, scope_for
 from crm.timezones import department_today
 
 DEFAULT_CALL_SUMMARY = "Phone call"
@@ -193,7 +193,7 @@ def list_tasks(user: User, query: schemas.TaskQuery) -> schemas.TaskList:
 )
 def complete(user: User, task_id: int, body: schemas.TaskDone) -> schemas.TaskOut:
     task = db.session.get(CallbackTask, task_id)
-    if task is None or not may_read_task(user, task):
+    if task is None or not may_read_task(user, task) or not may_see_person(user, task.assignee_id):
         raise ApiError(404, "Not found.")
     if task.status != TaskStatus.DUE:
         raise ApiError(409, "This callback is closed already.", code="closed")

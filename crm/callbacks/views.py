@@ -32,7 +32,7 @@ from crm.extensions import db
 from crm.forms import flash_form_errors
 from crm.i18n import gettext as _
 from crm.i18n import ngettext
-from crm.teams.scope import DEPARTMENT, people_filter, scope_for
+from crm.teams.scope import DEPARTMENT, may_see_person, people_filter, scope_for
 from crm.timezones import department_today, month_from_arg
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
@@ -50,9 +50,12 @@ def _agent_choices(empty: str | None = None) -> list[SelectChoice]:
 
 
 def task_for(actor: User, task_id: int) -> CallbackTask:
-    """The task if the actor works it or plans callbacks; 404 otherwise."""
+    """The task if the actor works it or plans callbacks for its assignee (a team leader: their
+    team's, as on the board); 404 otherwise."""
     task = db.session.get(CallbackTask, task_id)
     if task is None or not may_read_task(actor, task):
+        abort(404)
+    if not may_see_person(actor, task.assignee_id):
         abort(404)
     return task
 

@@ -153,6 +153,9 @@ def record_outcome(
         raise PermissionDenied(_l("Only supervisors and the owner record the outcome."))
     if action.status == ActionStatus.CANCELLED:
         raise DomainError(_l("A cancelled action has no outcome."))
+    if action.status == ActionStatus.DONE:
+        # A second form (another tab, a resubmit) must not overwrite what was decided.
+        raise DomainError(_l("The outcome is recorded: the action is closed."))
     if decision not in DECISIONS:
         raise DomainError(_l("Choose what happens next."))
     action.outcome = _text(outcome, TEXT_MAX, _l("Describe the outcome."))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, Integer, and_, false, literal, or_, select, true
 
 from crm.auth.models import User
 from crm.auth.permissions import Permission
@@ -155,3 +155,14 @@ def may_open_case(user: User, case: Case) -> bool:
     if case.assignee_id is None:
         return case.department in scope.team_departments
     return case.assignee_id in scope.people
+
+
+def may_see_person(user: User, person_id: int | None) -> bool:
+    """Whether ``person_id`` (e.g. a callback's assignee) is among the people ``user`` may act
+    for: the same rule as reassigning on the board (team, or the departments they supervise)."""
+    if person_id == user.id:
+        return True
+    scope = scope_for(user, DEPARTMENT)
+    if not scope.narrowed:
+        return True
+    return bool(db.session.scalar(select(people_filter(scope, literal(person_id, Integer)))))

@@ -24,7 +24,7 @@ from crm.auth.permissions import Permission
 from crm.callbacks.models import Cadence, CallbackPlan
 from crm.callbacks.services import add_tasks
 from crm.customers.models import Customer, Purchase
-from crm.database import insert_ignoring_duplicates
+from crm.database import insert_ignoring_duplicates, utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
@@ -165,7 +165,7 @@ def set_care_date(*, actor: User, customer: Customer, kind: str, on_date: date |
         raise PermissionDenied(_l("You may not change this customer."))
     if kind not in {k.value for k in DATED_KINDS}:
         raise DomainError(_l("Choose a kind of date from the list."), field="kind")
-    if kind == CareKind.BIRTHDAY and on_date is not None and on_date > date.today():
+    if kind == CareKind.BIRTHDAY and on_date is not None and on_date > department_today(utcnow()):
         raise DomainError(_l("A birthday cannot be in the future."), field="on_date")
     existing = db.session.scalar(
         select(CareDate).where(CareDate.customer_id == customer.id, CareDate.kind == kind)

@@ -14,9 +14,11 @@ from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.customers.models import Customer, CustomerPhone
+from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
+from crm.timezones import department_today
 from crm.value.models import (
     ConsentChannel,
     ConsentEvent,
@@ -48,6 +50,9 @@ def record_consent(
         raise DomainError(_l("Choose a channel from the list."), field="channel")
     if source not in {s.value for s in ConsentSource}:
         raise DomainError(_l("Say how the customer gave it."), field="source")
+    # A day ahead would outrank every later withdrawal until it came.
+    if given_on > department_today(utcnow()):
+        raise DomainError(_l("The day cannot be in the future."), field="given_on")
     event = ConsentEvent(
         customer_id=customer.id,
         channel=channel,

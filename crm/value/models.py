@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     column,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -190,6 +191,7 @@ class CareDate(db.Model):
     __table_args__ = (
         CheckConstraint(column("kind").in_([k.value for k in DATED_KINDS]), name="kind_known"),
         Index("ix_care_dates_customer_id", "customer_id"),
+        UniqueConstraint("customer_id", "kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -298,10 +300,12 @@ class Erasure(db.Model):
 
 
 class AuditRedaction(db.Model):
-    """An audit entry whose details an erasure scrubbed. The audit log refuses every UPDATE
-    but one of an entry listed here (migration 0024's triggers)."""
+    """An audit entry whose details an erasure scrubbed: a permit for exactly one UPDATE of the
+    entry's details, consumed by it (migration 0023's triggers). Append-only itself."""
 
     __tablename__ = "audit_redactions"
 
     entry_id: Mapped[int] = mapped_column(ForeignKey("audit_entries.id"), primary_key=True)
-    erasure_id: Mapped[int] = mapped_column(ForeignKey("erasures.id"))
+    erasure_id: Mapped[int] = mapped_column(ForeignKey("erasures.id"), primary_key=True)
+    #: set by the trigger when the entry's UPDATE used this permit
+    used: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

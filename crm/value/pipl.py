@@ -1,9 +1,10 @@
 """Personal-information rights (PIPL): a customer's data in one file, and erasure on request.
 
-Both walk the schema rather than a list of tables, so a table added later is covered: the
-export takes every row that points at the customer (and the rows pointing at those, such as a
-case's messages); the erasure anonymises the customer and then replaces the person's name,
-numbers and address wherever they occur as text, in every table, the audit log included.
+A customer and the records merged into it are one person. The export walks the schema, so a
+table added later is covered: every row that points at the person (and the rows pointing at
+those, such as a case's messages). The erasure anonymises the person's customer rows and then
+replaces their name, numbers and address in the free-text columns of ``PERSONAL_TEXT``, the
+audit log's details included; another customer's name, numbers and e-mail never change.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, LargeBinary, String, Table, Text, cast, delete, or_, select, text
+from sqlalchemy import JSON, Table, Text, cast, delete, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from crm.audit.models import AuditEntry
@@ -31,6 +32,7 @@ from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
 from crm.value.models import AuditRedaction, CareDate, Erasure
+from crm.value.personal_columns import IDENTIFIERS, PERSONAL_TEXT
 
 #: what replaces the person's name, numbers and address wherever they were
 REDACTED = "[已删除]"
@@ -39,8 +41,8 @@ MIN_NAME_LENGTH = 2
 #: SQLite's search indexes over customers, optimised after an erasure so that no index page
 #: keeps a term of the old name
 SQLITE_INDEXES = ("customer_search", "customer_search_grams")
-#: columns of other customers' rows that hold their own name, left alone
-OWN_NAME = frozenset({"name", "search_text", "search_grams"})
+#: a Latin name or number matches only as a whole word: erasing "Li" leaves "Lily" alone
+EDGE = re.compile(r"[A-Za-z0-9]")
 
 
 def _plain(value: Any) -> Any:
@@ -61,14 +63,27 @@ def _pointing_at(table: Table, target: str) -> list[Any]:
     return [fk.parent for fk in table.foreign_keys if fk.column.table.name == target]
 
 
+def person_ids(customer: Customer) -> list[int]:
+    """The customer and every record merged into it, directly or through another merge."""
+    ids = [customer.id]
+    while True:
+        more = set(
+            db.session.scalars(select(Customer.id).where(Customer.merged_into_id.in_(ids)))
+        ) - set(ids)
+        if not more:
+            return ids
+        ids += sorted(more)
+
+
 def customer_records(customer: Customer) -> dict[str, list[dict[str, Any]]]:
-    """Every row about the customer, by table: the customer's own row, every row pointing at
-    it, and the rows pointing at those (a case's messages and events)."""
+    """Every row about the person, by table: the customer's own row and the records merged
+    into it, every row pointing at those, and the rows pointing at these (a case's messages)."""
     records: dict[str, list[dict[str, Any]]] = {}
+    ids = person_ids(customer)
     customers = db.metadata.tables["customers"]
     records["customers"] = [
         dict(row._mapping)
-        for row in db.session.execute(customers.select().where(customers.c.id == customer.id))
+        for row in db.session.execute(customers.select().where(customers.c.id.in_(ids)))
     ]
     first: dict[str, list[int]] = {}
     for table in _tables():
@@ -78,7 +93,7 @@ def customer_records(customer: Customer) -> dict[str, list[dict[str, Any]]]:
         rows = [
             dict(row._mapping)
             for row in db.session.execute(
-                table.select().where(or_(*(column == customer.id for column in columns)))
+                table.select().where(or_(*(column.in_(ids) for column in columns)))
             )
         ]
         if rows:
@@ -144,16 +159,26 @@ def phone_forms(number: str) -> set[str]:
     return forms
 
 
-def identifiers_of(customer: Customer) -> list[str]:
-    """The person's name, e-mail address and numbers in every form, longest first."""
+def identifiers_of(customers: Iterable[Customer]) -> list[str]:
+    """The person's names, e-mail addresses and numbers in every form, longest first."""
     found: set[str] = set()
-    if len(customer.name.strip()) >= MIN_NAME_LENGTH:
-        found.add(customer.name.strip())
-    if customer.email:
-        found.add(customer.email.strip())
-    for phone in customer.phones:
-        found |= phone_forms(phone.number)
+    for customer in customers:
+        if len(customer.name.strip()) >= MIN_NAME_LENGTH:
+            found.add(customer.name.strip())
+        if customer.email:
+            found.add(customer.email.strip())
+        for phone in customer.phones:
+            found |= phone_forms(phone.number)
     return sorted(found, key=lambda item: (-len(item), item))
+
+
+def _needle_pattern(needles: list[str]) -> re.Pattern[str]:
+    def bounded(needle: str) -> str:
+        start = r"(?<![A-Za-z0-9])" if EDGE.match(needle[0]) else ""
+        end = r"(?![A-Za-z0-9])" if EDGE.match(needle[-1]) else ""
+        return f"{start}{re.escape(needle)}{end}"
+
+    return re.compile("|".join(bounded(n) for n in needles), re.IGNORECASE)
 
 
 def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
@@ -164,16 +189,6 @@ def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
     if isinstance(value, dict):
         return {_scrub(key, pattern): _scrub(item, pattern) for key, item in value.items()}
     return value
-
-
-def _text_columns(table: Table, skip: frozenset[str]) -> list[Any]:
-    return [
-        column
-        for column in table.c
-        if isinstance(column.type, String | Text | JSON)
-        and not isinstance(column.type, LargeBinary)
-        and column.name not in skip
-    ]
 
 
 def _like(column: Any, needle: str) -> ColumnElement[bool]:
@@ -196,10 +211,10 @@ def _sweep(
     needles: list[str],
     pattern: re.Pattern[str],
     erasure: Erasure,
+    names: tuple[str, ...],
     only: Any = None,
-    skip: frozenset[str] = frozenset(),
 ) -> int:
-    columns = _text_columns(table, skip)
+    columns = [table.c[name] for name in names]
     keys = list(table.primary_key.columns)
     if not columns or not keys:
         return 0
@@ -216,6 +231,7 @@ def _sweep(
         if not new:
             continue
         if table.name == AuditEntry.__tablename__:
+            # the append-only triggers let exactly one UPDATE of details through per row here
             db.session.add(AuditRedaction(entry_id=values["id"], erasure_id=erasure.id))
             db.session.flush()
         db.session.execute(
@@ -226,10 +242,10 @@ def _sweep(
 
 
 def erase_customer(*, actor: User, customer: Customer) -> Erasure:
-    """Anonymise a customer on their request: the profile loses name, numbers, address, notes
-    and care dates; every other occurrence of them in the database is replaced. The customer
-    row, its cases, interactions and purchases stay (without the person), so the figures in
-    the reports do not change. Audited without the person's data.
+    """Anonymise a customer on their request, with the records merged into it: the profiles
+    lose name, numbers, address, notes and care dates; their occurrences in free text are
+    replaced. The customer rows, cases, interactions and purchases stay (without the person),
+    so the figures in the reports do not change. Audited without the person's data.
 
     :raises PermissionDenied: unless the actor manages customers (supervisor, admin).
     :raises DomainError: when the customer was anonymised already.
@@ -238,29 +254,33 @@ def erase_customer(*, actor: User, customer: Customer) -> Erasure:
         raise PermissionDenied(_l("Only supervisors and administrators erase customer data."))
     if db.session.scalar(select(Erasure.id).where(Erasure.customer_id == customer.id)):
         raise DomainError(_l("This customer's data was erased already."))
-    needles = identifiers_of(customer)
+    ids = person_ids(customer)
+    people = list(db.session.scalars(select(Customer).where(Customer.id.in_(ids))))
+    needles = identifiers_of(people)
     erasure = Erasure(customer_id=customer.id, actor_id=actor.id)
     db.session.add(erasure)
-    customer.name = f"匿名客户 #{customer.id}"
-    customer.email = None
-    customer.notes = None
-    customer.tags = []
-    set_phones(customer, [])
-    refresh_search_text(customer)
-    db.session.execute(delete(CareDate).where(CareDate.customer_id == customer.id))
+    for person in people:
+        person.name = f"匿名客户 #{person.id}"
+        person.email = None
+        person.notes = None
+        person.tags = []
+        set_phones(person, [])
+        refresh_search_text(person)
+    db.session.execute(delete(CareDate).where(CareDate.customer_id.in_(ids)))
     db.session.flush()
     counts: dict[str, int] = {}
     if needles:
-        pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
+        pattern = _needle_pattern(needles)
         for table in _tables():
-            if table.name == "customers":
-                # Another customer who shares the name keeps it (their notes are scrubbed).
-                changed = _sweep(table, needles, pattern, erasure, table.c.id == customer.id)
-                changed += _sweep(
-                    table, needles, pattern, erasure, table.c.id != customer.id, OWN_NAME
-                )
-            else:
-                changed = _sweep(table, needles, pattern, erasure)
+            # The person's own rows were cleared above; other customers keep name and numbers.
+            only = table.c.id.not_in(ids) if table.name == "customers" else None
+            changed = _sweep(
+                table, needles, pattern, erasure, PERSONAL_TEXT.get(table.name, ()), only
+            )
+            if table.name in IDENTIFIERS:
+                owner, names = IDENTIFIERS[table.name]
+                mine = or_(table.c[owner].in_(ids), table.c[owner].is_(None))
+                changed += _sweep(table, needles, pattern, erasure, names, mine)
             if changed:
                 counts[table.name] = changed
     if db.session.get_bind().dialect.name == "sqlite":

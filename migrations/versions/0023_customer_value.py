@@ -30,13 +30,28 @@ SEGMENTS = [
     ("general_develop", "一般发展", 5, 1, 5, 1, 5, 1, 5),
 ]
 
+# An erasure's redaction row is a permit for one UPDATE of that entry's details alone; the
+# UPDATE consumes it. audit_redactions itself only grows (the trigger marks a permit used).
 PG_APPEND_ONLY = (
     "CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS "
     "$$ BEGIN "
     "IF TG_OP = 'UPDATE' AND NEW.id = OLD.id AND NEW.action = OLD.action "
     "AND NEW.at = OLD.at AND NEW.actor_id IS NOT DISTINCT FROM OLD.actor_id "
-    "AND EXISTS (SELECT 1 FROM audit_redactions WHERE entry_id = OLD.id) THEN RETURN NEW; END IF; "
+    "AND NEW.object_type IS NOT DISTINCT FROM OLD.object_type "
+    "AND NEW.object_id IS NOT DISTINCT FROM OLD.object_id "
+    "AND NEW.address IS NOT DISTINCT FROM OLD.address THEN "
+    "UPDATE audit_redactions SET used = true WHERE entry_id = OLD.id AND NOT used; "
+    "IF FOUND THEN RETURN NEW; END IF; END IF; "
     "RAISE EXCEPTION 'audit_entries is append-only'; END $$"
+)
+PG_REDACTIONS = (
+    "CREATE OR REPLACE FUNCTION audit_redactions_append_only() RETURNS trigger LANGUAGE plpgsql "
+    "AS $$ BEGIN "
+    "IF TG_OP = 'UPDATE' AND NEW.entry_id = OLD.entry_id AND NEW.erasure_id = OLD.erasure_id "
+    "AND NEW.used AND NOT OLD.used AND pg_trigger_depth() > 1 THEN RETURN NEW; END IF; "
+    "RAISE EXCEPTION 'audit_redactions is append-only'; END $$",
+    "CREATE TRIGGER audit_redactions_append_only BEFORE UPDATE OR DELETE ON audit_redactions "
+    "FOR EACH ROW EXECUTE FUNCTION audit_redactions_append_only()",
 )
 PG_STRICT = (
     "CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS "
@@ -45,9 +60,19 @@ PG_STRICT = (
 SQLITE_UPDATE = (
     "CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries "
     "WHEN NEW.id IS NOT OLD.id OR NEW.action IS NOT OLD.action OR NEW.at IS NOT OLD.at "
-    "OR NEW.actor_id IS NOT OLD.actor_id "
-    "OR NOT EXISTS (SELECT 1 FROM audit_redactions WHERE entry_id = OLD.id) "
-    "BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END"
+    "OR NEW.actor_id IS NOT OLD.actor_id OR NEW.object_type IS NOT OLD.object_type "
+    "OR NEW.object_id IS NOT OLD.object_id OR NEW.address IS NOT OLD.address "
+    "OR NOT EXISTS (SELECT 1 FROM audit_redactions WHERE entry_id = OLD.id AND NOT used) "
+    "BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END",
+    "CREATE TRIGGER audit_entries_redacted AFTER UPDATE ON audit_entries "
+    "BEGIN UPDATE audit_redactions SET used = 1 WHERE entry_id = OLD.id AND NOT used; END",
+    # SQLite cannot tell the trigger's UPDATE from another: only the one-way unused -> used
+    "CREATE TRIGGER audit_redactions_no_update BEFORE UPDATE ON audit_redactions "
+    "WHEN NEW.entry_id IS NOT OLD.entry_id OR NEW.erasure_id IS NOT OLD.erasure_id "
+    "OR OLD.used OR NOT NEW.used "
+    "BEGIN SELECT RAISE(ABORT, 'audit_redactions is append-only'); END",
+    "CREATE TRIGGER audit_redactions_no_delete BEFORE DELETE ON audit_redactions "
+    "BEGIN SELECT RAISE(ABORT, 'audit_redactions is append-only'); END",
 )
 SQLITE_STRICT = (
     "CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries "
@@ -132,6 +157,7 @@ def upgrade():
             ["customer_id"], ["customers.id"], name=op.f("fk_care_dates_customer_id_customers")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_care_dates")),
+        sa.UniqueConstraint("customer_id", "kind", name=op.f("uq_care_dates_customer_id_kind")),
     )
     with op.batch_alter_table("care_dates", schema=None) as batch_op:
         batch_op.create_index("ix_care_dates_customer_id", ["customer_id"], unique=False)
@@ -242,6 +268,7 @@ def upgrade():
         "audit_redactions",
         sa.Column("entry_id", sa.Integer(), nullable=False),
         sa.Column("erasure_id", sa.Integer(), nullable=False),
+        sa.Column("used", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.ForeignKeyConstraint(
             ["entry_id"],
             ["audit_entries.id"],
@@ -250,7 +277,7 @@ def upgrade():
         sa.ForeignKeyConstraint(
             ["erasure_id"], ["erasures.id"], name=op.f("fk_audit_redactions_erasure_id_erasures")
         ),
-        sa.PrimaryKeyConstraint("entry_id", name=op.f("pk_audit_redactions")),
+        sa.PrimaryKeyConstraint("entry_id", "erasure_id", name=op.f("pk_audit_redactions")),
     )
     op.create_table(
         "care_plans",
@@ -290,16 +317,22 @@ def upgrade():
     op.bulk_insert(rules, [dict(zip(keys, row, strict=True)) for row in SEGMENTS])
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PG_APPEND_ONLY)
+        for statement in PG_REDACTIONS:
+            op.execute(statement)
     else:
         op.execute("DROP TRIGGER audit_entries_no_update")
-        op.execute(SQLITE_UPDATE)
+        for statement in SQLITE_UPDATE:
+            op.execute(statement)
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PG_STRICT)
+        op.execute("DROP TRIGGER audit_redactions_append_only ON audit_redactions")
+        op.execute("DROP FUNCTION audit_redactions_append_only()")
     else:
         op.execute("DROP TRIGGER audit_entries_no_update")
+        op.execute("DROP TRIGGER audit_entries_redacted")
         op.execute(SQLITE_STRICT)
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_table("care_plans")
