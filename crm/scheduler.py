@@ -97,13 +97,21 @@ JOBS: list[Job] = [
 ]
 
 
+#: SQLite has one writer at a time, and a job whose read snapshot another job's commit has
+#: overtaken fails at once ("database is locked": busy_timeout cannot help it), so on SQLite
+#: the scheduler's jobs take turns; on PostgreSQL they run side by side.
+_SQLITE_TURNS = threading.Lock()
+
+
 def run_job(app: Flask, job: Job, now: datetime | None = None) -> int | None:
     """Run one job in its own transaction. A failure is logged and rolled back; the job runs
     again at its next turn. Returns how many rows it acted on, or None when it failed."""
     with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
         try:
-            count = job.run(now or utcnow())
-            db.session.commit()
+            with _SQLITE_TURNS if sqlite else contextlib.nullcontext():
+                count = job.run(now or utcnow())
+                db.session.commit()
         except Exception:
             db.session.rollback()
             app.logger.exception(

@@ -12,7 +12,8 @@ from crm.auth.permissions import Role
 from crm.callbacks.models import CallbackPlan, CallbackTask
 from crm.cases.models import Case
 from crm.database import utcnow
-from crm.demo import DEMO_PASSWORD, DEMO_USERS, demo_agents
+from crm.demo import DEMO_PASSWORD, DEMO_USERS
+from crm.demo.teams import TEAM_PEOPLE
 from crm.demo.today import DESK, UNASSIGNED
 from crm.extensions import db
 from crm.qa.models import Review
@@ -48,7 +49,8 @@ def test_seed_demo_creates_one_login_per_role_once(app) -> None:
     assert "already has users" in runner.invoke(args=["seed-demo", "--if-empty"]).output
     with app.app_context():
         users = db.session.scalars(select(User)).all()
-        assert len(users) == len(DEMO_USERS)
+        # the demo's logins, and the people who join for its teams (seeded last)
+        assert len(users) == len(DEMO_USERS) + len(TEAM_PEOPLE)
         assert set().union(*(user.roles for user in users)) == {role.value for role in Role}
     assert login(app.test_client(), "supervisor", DEMO_PASSWORD).status_code == 302
 
@@ -78,7 +80,9 @@ def test_seed_demo_gives_every_page_a_history_to_show(app) -> None:
             select(func.count()).select_from(Case).where(Case.origin != "agent")
         )
         assert arrived == 3
-        assert counts["cases"] == 60 + len(demo_agents()) * len(DESK) + len(UNASSIGNED) + 3
+        # every agent's desk: the demo's own agents (the teams' agents join after the desks)
+        desks = sum(Role.AGENT in roles for _username, _name, roles in DEMO_USERS)
+        assert counts["cases"] == 60 + desks * len(DESK) + len(UNASSIGNED) + 3
         assert 0 < counts["surveys"] < 60
         today = department_today(utcnow())
         plan_calls = db.session.scalars(
