@@ -29,28 +29,33 @@ _parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("ta
 _parser.enable("strikethrough")
 
 
-def render_markdown(text: str) -> Markup:
-    """``text`` (Markdown typed by a user) as sanitised HTML, safe to put in a page."""
-    html = _parser.render(text or "")
-    clean = nh3.clean(
+def sanitise(html: str) -> str:
+    """``html`` with only the tags, attributes and link schemes above left."""
+    return nh3.clean(
         html,
         tags=TAGS,
         attributes=ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above, the one place
+
+
+def render_markdown(text: str) -> Markup:
+    """``text`` (Markdown typed by a user) as sanitised HTML, safe to put in a page."""
+    return Markup(sanitise(_parser.render(text or "")))  # noqa: S704 - sanitised just now
 
 
 def render_filled(text: str, values: Mapping[str, str]) -> Markup:
     """``text`` rendered like :func:`render_markdown`, then its placeholders filled with
     ``values`` escaped: a customer named ``**x**`` or ``[x](javascript:...)`` reads as those
     characters, never as Markdown or markup. One pass, so a value that looks like a placeholder
-    stays as typed; placeholders without a value are left for the agent to see."""
+    stays as typed; placeholders without a value are left for the agent to see. The filled HTML
+    is sanitised again: a placeholder the author put in a link's address or title must not let
+    the customer's value decide where the link goes."""
     html = str(render_markdown(text))
 
     def fill(match: re.Match[str]) -> str:
         value = values.get(match.group(1))
         return match.group(0) if value is None else str(escape(value))
 
-    return Markup(_PLACEHOLDER.sub(fill, html))  # noqa: S704 - sanitised HTML, escaped values
+    return Markup(sanitise(_PLACEHOLDER.sub(fill, html)))  # noqa: S704 - sanitised just now

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import lxml.html
+
 from crm.cases.services import open_case
 from crm.database import utcnow
 from crm.extensions import db
@@ -81,3 +83,40 @@ def test_the_log_form_shows_the_category_s_script_filled_from_the_customer(
         answer = client.get(f"{url}?category={category}")
         assert answer.status_code == 200 and "log-script" not in answer.get_data(as_text=True)
     assert client.get("/knowledge/customers/999999/script?category=complaint").status_code == 404
+
+
+def test_a_placeholder_in_a_link_or_title_never_becomes_a_customer_link() -> None:
+    """An author who puts a placeholder where a URL or an attribute goes gets no link the
+    customer's value controls: destinations keep the placeholder percent-encoded and the fill is
+    sanitised again, so even a parser change that left braces raw could not let one through."""
+    from crm.knowledge.render import render_filled
+
+    body = (
+        "[链接]({customer_name}) [尖括号](<{customer_name}>) ![图]({customer_name})\n\n"
+        '[标题](https://example.cn "{case_number}") <{customer_name}>\n\n'
+        "[引用]\n\n[引用]: {customer_name}"
+    )
+    values = {
+        "customer_name": "javascript:alert(1)",
+        "case_number": '" onmouseover="alert(2)',
+    }
+    html = str(render_filled(body, values))
+    links = lxml.html.fragment_fromstring(html, create_parent="div").iter("a", "img")
+    attributes = [dict(element.attrib) for element in links]
+    assert all(not a.get("href", "").startswith("javascript") for a in attributes), html
+    assert all(set(a) <= {"href", "title", "rel"} for a in attributes), html
+    assert {"href": "https://example.cn", "title": values["case_number"]} in [
+        {k: v for k, v in a.items() if k != "rel"} for a in attributes
+    ], html  # the value sits in the title as text
+    assert "&lt;javascript:alert(1)&gt;" in html, html
+
+
+def test_filling_keeps_only_sanitised_markup_even_from_raw_braces() -> None:
+    """The fill runs through the same sanitiser as the article: were a placeholder ever to sit in
+    a raw attribute, the markup that comes out is still only what nh3 allows."""
+    from crm.knowledge.render import sanitise
+
+    assert (
+        sanitise('<a href="javascript:alert(1)">x</a>')
+        == '<a rel="noopener noreferrer nofollow">x</a>'
+    )
