@@ -4,6 +4,7 @@ with Debian's Chromium for browser tests."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -15,7 +16,7 @@ import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import Select, create_engine, exists, func, literal, select, text, union_all
 from werkzeug.serving import make_server
 
 from config import Config, TestConfig
@@ -82,20 +83,43 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _reset_postgres_tables() -> None:
-    """Empty every table and put back what the migrations seeded, as a fresh database has it."""
-    tables = [t.name for t in db.metadata.sorted_tables]
-    # TRUNCATE skips row triggers, so the append-only audit table can be emptied between tests.
-    quoted = ", ".join(f'"{name}"' for name in tables)
-    db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    """Empty every table a test wrote to, put back what the migrations seeded and restart the
+    id sequences, as a fresh database has them. DELETE of the few tables with rows, with
+    triggers and foreign-key checks off for the transaction (the append-only audit table's
+    trigger would refuse it), is ten times faster than TRUNCATE of all 90-odd tables, which
+    gives each a new file: a fifth of a second per test."""
+    probe = union_all(
+        *(
+            select(literal(table.name)).where(exists(table.select()))
+            for table in db.metadata.sorted_tables
+            if table.name not in SEEDED
+        )
+    )
+    written = list(db.session.scalars(probe))
+    db.session.execute(text("SET LOCAL session_replication_role = replica"))
+    for name in [*written, *SEEDED]:
+        db.session.execute(db.metadata.tables[name].delete())
     for name, rows in SEEDED.items():
-        table = db.metadata.tables[name]
-        db.session.execute(table.insert(), rows)
-        if "id" in table.c:
-            db.session.execute(
-                text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :top)"),
-                {"table": name, "top": max(row["id"] for row in rows)},
-            )
+        db.session.execute(db.metadata.tables[name].insert(), rows)
+    # Sequences move on even for an insert that was rolled back: restart every one.
+    db.session.execute(_restart_sequences())
     db.session.commit()
+
+
+@functools.cache
+def _restart_sequences() -> Select:
+    """One SELECT that sets every id sequence back to where the freshly migrated database had
+    it: past the seeded rows, or unused."""
+    calls = []
+    for table in db.metadata.sorted_tables:
+        if "id" not in table.c:
+            continue
+        sequence = db.session.scalar(select(func.pg_get_serial_sequence(table.name, "id")))
+        if sequence is None:
+            continue
+        top = max((row["id"] for row in SEEDED.get(table.name, [])), default=None)
+        calls.append(func.setval(sequence, top or 1, top is not None))
+    return select(*calls)
 
 
 @pytest.fixture
