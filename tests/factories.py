@@ -11,7 +11,7 @@ from sqlalchemy import select
 from crm.auth.models import User
 from crm.auth.services import create_user
 from crm.callbacks.models import CallbackPlan, CallbackTask
-from crm.callbacks.services import add_tasks, create_plan
+from crm.callbacks.plans import add_tasks, create_plan
 from crm.customers.models import Customer
 from crm.customers.services import ProfileInput, create_customer
 from crm.database import utcnow
