@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import fields
 
 from crm.api import schemas
-from crm.api.framework import ApiError, operation
+from crm.api.errors import ApiError
+from crm.api.framework import operation
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.core.providers import timeline_providers

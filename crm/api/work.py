@@ -8,7 +8,8 @@ from sqlalchemy import Select, and_, or_, select
 
 from crm.access import may_read_case, may_read_task
 from crm.api import schemas
-from crm.api.framework import ApiError, operation
+from crm.api.errors import ApiError
+from crm.api.framework import operation
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.callbacks.models import CallbackTask, TaskStatus
