@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from crm.audit.models import AuditEntry
 from crm.auth.models import User
 from crm.extensions import db
-from crm.qa import disputes, sampling, scorecards
+from crm.qa import disputes, quotas, sampling, scorecards
 from crm.qa.models import Review, Scorecard, TrainingAssignment, TrainingRule
 from crm.training.models import TrainingTopic
 from crm.training.queue import assigned_queue
@@ -105,7 +105,7 @@ def test_an_accepted_dispute_withdraws_the_training_and_the_extra_sample(app, lo
         assignment = db.session.scalar(select(TrainingAssignment))
         assert assignment.withdrawn_at == NOW + timedelta(hours=1)
         assert assigned_queue() == []
-        assert sampling.quotas(NOVEMBER, date(2026, 12, 1))[agent.id].follow_up == 0
+        assert quotas.quotas(NOVEMBER, date(2026, 12, 1))[agent.id].follow_up == 0
         assert db.session.scalar(follow_ups) == 0  # not yet scored: taken back
         assert (
             db.session.scalar(
