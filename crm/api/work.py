@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, and_, or_, select
 
 from crm.access import may_read_case, may_read_task
+from crm.api.cursors import next_cursor, parse_cursor
 from crm.api.errors import ApiError
 from crm.api.framework import operation
 from crm.api.schemas.work import (
@@ -125,24 +126,6 @@ def log_call(user: User, body: CallIn) -> InteractionOut:
     return interaction_out(interaction)
 
 
-def _cursor(raw: str | None, parse: type) -> tuple:
-    """A list cursor ``<sort key>|<id>`` as written by :func:`_next`."""
-    if raw is None:
-        return ()
-    try:
-        key, entry_id = raw.rsplit("|", 1)
-        return parse(key), int(entry_id)
-    except ValueError:
-        raise ApiError(422, "Invalid cursor.", fields={"cursor": "not one this API gave"}) from None
-
-
-def _next(items: list, limit: int, key: str) -> str | None:
-    if len(items) <= limit:
-        return None
-    last = items[limit - 1]
-    return f"{getattr(last, key).isoformat()}|{last.id}"
-
-
 def task_out(task: CallbackTask, names: dict[int, str]) -> TaskOut:
     return TaskOut(
         id=task.id,
@@ -174,7 +157,7 @@ def list_tasks(user: User, query: TaskQuery) -> TaskList:
         tasks = tasks.where(CallbackTask.status == TaskStatus.DUE.value)
     elif query.status == "done":
         tasks = tasks.where(CallbackTask.status == TaskStatus.DONE.value)
-    after = _cursor(query.cursor, date.fromisoformat)
+    after = parse_cursor(query.cursor, date.fromisoformat)
     if after:
         tasks = tasks.where(after_position(CallbackTask.due_date, CallbackTask.id, after))
     rows = list(
@@ -191,7 +174,7 @@ def list_tasks(user: User, query: TaskQuery) -> TaskList:
     )
     return TaskList(
         items=[task_out(task, names) for task in rows[: query.limit]],
-        next_cursor=_next(rows, query.limit, "due_date"),
+        next_cursor=next_cursor(rows, query.limit, "due_date"),
     )
 
 
@@ -259,7 +242,7 @@ def list_cases(user: User, query: CaseQuery) -> CaseList:
         cases = cases.where(case_filter(scope_for(user, query.scope)))
     if query.status == "open":
         cases = cases.where(Case.status.in_([s.value for s in OPEN_STATUSES]))
-    after = _cursor(query.cursor, datetime.fromisoformat)
+    after = parse_cursor(query.cursor, datetime.fromisoformat)
     if after:
         opened, last_id = after
         cases = cases.where(
@@ -272,7 +255,7 @@ def list_cases(user: User, query: CaseQuery) -> CaseList:
     )
     return CaseList(
         items=[case_out(case) for case in rows[: query.limit]],
-        next_cursor=_next(rows, query.limit, "opened_at"),
+        next_cursor=next_cursor(rows, query.limit, "opened_at"),
     )
 
 
