@@ -64,7 +64,7 @@ from crm.knowledge.views import public as help_bp
 from crm.logs import register_logging
 from crm.metrics import bp as metrics_bp
 from crm.metrics import register_metrics
-from crm.notifications.services import UNREAD_BADGE_CAP
+from crm.notifications.inbox import UNREAD_BADGE_CAP
 from crm.notifications.views import bp as notifications_bp
 from crm.plans.routes import bp as plans_bp
 from crm.qa.views import bp as qa_bp

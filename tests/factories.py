@@ -11,7 +11,7 @@ from sqlalchemy import select
 from crm.auth.models import User
 from crm.auth.services import create_user
 from crm.callbacks.models import CallbackPlan, CallbackTask
-from crm.callbacks.services import add_tasks, create_plan
+from crm.callbacks.plans import add_tasks, create_plan
 from crm.customers.models import Customer
 from crm.customers.services import ProfileInput, create_customer
 from crm.database import utcnow
@@ -23,6 +23,8 @@ from crm.notifications.services import notify
 from crm.timezones import department_today
 from crm.training.models import TrainingSession
 from crm.training.services import create_session
+from crm.value.models import OfferRule
+from crm.value.offers import save_rule
 
 DEFAULT_PASSWORD = "correct-horse-42"
 _numbers = itertools.count(1)
@@ -79,6 +81,21 @@ def make_plan(*, actor: User, customer: Customer, assignee: User, **overrides: A
     }
     fields.update(overrides)
     return create_plan(actor=actor, customer=customer, assignee=assignee, **fields)
+
+
+def make_offer_rule(*, actor: User, **overrides: Any) -> OfferRule:
+    """A new offer rule for the churn-risk segment, with no control group."""
+    fields: dict[str, Any] = {
+        "name": "回购",
+        "segment": "churn_risk",
+        "min_days_since_purchase": 0,
+        "text": "立减",
+        "code": "BACK",
+        "valid_days": 30,
+        "control_percent": 0,
+    }
+    fields.update(overrides)
+    return save_rule(actor=actor, rule=None, **fields)
 
 
 def make_task(plan: CallbackPlan, due: date | None = None) -> CallbackTask:

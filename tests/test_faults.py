@@ -24,7 +24,8 @@ from crm.audit.models import AuditEntry
 from crm.audit.services import AuditAction
 from crm.auth.models import User
 from crm.customers import import_commit, import_store, imports
-from crm.customers.models import Customer, ImportBatch
+from crm.customers.import_models import ImportBatch
+from crm.customers.models import Customer
 from crm.extensions import db
 from tests.conftest import POSTGRES_URL, csrf_token, login
 from tests.factories import make_customer, make_user
@@ -157,7 +158,7 @@ from config import TestConfig
 from crm import create_app
 from crm.auth.models import User
 from crm.customers import import_commit, imports
-from crm.customers.models import ImportBatch
+from crm.customers.import_models import ImportBatch
 from crm.extensions import db
 
 def stop_halfway(_connection, cursor, statement, *_args):

@@ -10,7 +10,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import LargeBinary, column, func, select, table
 
 from crm.customers import import_store
-from crm.customers.models import ImportBatch, ImportFilePart
+from crm.customers.import_models import ImportBatch, ImportFilePart
 from crm.extensions import db
 from tests.conftest import build_app, dispose
 from tests.factories import make_user

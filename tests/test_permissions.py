@@ -32,11 +32,11 @@ from crm.qa.models import Review, Scorecard, TrainingRule
 from crm.teams.services import create_team, set_members
 from crm.training.models import TrainingTopic
 from crm.value.models import Offer, SegmentRule
-from crm.value.offers import save_rule
 from tests.conftest import csrf_token, login
 from tests.factories import (
     make_customer,
     make_interaction,
+    make_offer_rule,
     make_plan,
     make_session,
     make_task,
@@ -614,17 +614,7 @@ def objects(app: Flask) -> dict[str, int]:
             now=utcnow(),
         )
         create_plan(actor=boss, label="2027", now=utcnow())
-        offer_rule = save_rule(
-            actor=boss,
-            rule=None,
-            name="回购",
-            segment="churn_risk",
-            min_days_since_purchase=0,
-            text="立减",
-            code="BACK",
-            valid_days=30,
-            control_percent=0,
-        )
+        offer_rule = make_offer_rule(actor=boss)
         offer = Offer(rule_id=offer_rule.id, customer_id=customer.id, status="proposed")
         db.session.add(offer)
         subcategory = add_subcategory(actor=boss, category="after_sales", name="退款")

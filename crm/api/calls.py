@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crm.api import schemas
 from crm.api.framework import operation
+from crm.api.schemas.calls import CallEventIn, CallOut
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.channels.calls import find_agent, record_call_event, speed_of_answer
@@ -22,9 +22,9 @@ def _state(call: Call) -> str:
     return "ringing"
 
 
-def call_out(call: Call, notes: list[str]) -> schemas.CallOut:
+def call_out(call: Call, notes: list[str]) -> CallOut:
     agent = db.session.get(User, call.agent_id) if call.agent_id else None
-    return schemas.CallOut(
+    return CallOut(
         call_id=call.call_id,
         state=_state(call),
         from_number=call.from_number,
@@ -53,12 +53,12 @@ def call_out(call: Call, notes: list[str]) -> schemas.CallOut:
     "of the same call and event changes nothing and answers 200",
     tag="calls",
     permission=Permission.INTERACTIONS_LOG,
-    body=schemas.CallEventIn,
-    response=schemas.CallOut,
+    body=CallEventIn,
+    response=CallOut,
     status=201,
     also=(200,),
 )
-def call_event(user: User, body: schemas.CallEventIn) -> tuple[schemas.CallOut, int]:
+def call_event(user: User, body: CallEventIn) -> tuple[CallOut, int]:
     call, new = record_call_event(
         actor=user,
         call_id=body.call_id,

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from crm.api import schemas
-from crm.api.framework import ApiError, operation
+from crm.api.errors import ApiError
+from crm.api.framework import operation
+from crm.api.schemas.customers import (
+    CustomerDetail,
+    CustomerIn,
+    CustomerList,
+    CustomerOut,
+    CustomerPatch,
+    CustomerQuery,
+    Lookup,
+    PhoneQuery,
+    TimelineEntryOut,
+)
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.core.providers import timeline_providers
@@ -29,8 +40,8 @@ CLEARABLE = {"company", "email", "region", "industry", "notes"}
 LATEST = 10
 
 
-def customer_out(customer: Customer) -> schemas.CustomerOut:
-    return schemas.CustomerOut(
+def customer_out(customer: Customer) -> CustomerOut:
+    return CustomerOut(
         id=customer.id,
         name=customer.name,
         phones=[phone.number for phone in customer.phones],
@@ -56,13 +67,13 @@ def customer_out(customer: Customer) -> schemas.CustomerOut:
     summary="Find the customers who have a phone number (screen pop)",
     tag="customers",
     permission=Permission.CUSTOMERS_VIEW,
-    query=schemas.PhoneQuery,
-    response=schemas.Lookup,
+    query=PhoneQuery,
+    response=Lookup,
 )
-def lookup_customers(user: User, query: schemas.PhoneQuery) -> schemas.Lookup:
+def lookup_customers(user: User, query: PhoneQuery) -> Lookup:
     e164 = normalise_phone(query.phone)
     customers = customers_with_phone(e164)
-    return schemas.Lookup(phone=e164, items=[customer_out(c) for c in customers])
+    return Lookup(phone=e164, items=[customer_out(c) for c in customers])
 
 
 @operation(
@@ -71,12 +82,12 @@ def lookup_customers(user: User, query: schemas.PhoneQuery) -> schemas.Lookup:
     summary="Search customers by phone, name (or its pinyin), company or e-mail",
     tag="customers",
     permission=Permission.CUSTOMERS_VIEW,
-    query=schemas.CustomerQuery,
-    response=schemas.CustomerList,
+    query=CustomerQuery,
+    response=CustomerList,
 )
-def search(user: User, query: schemas.CustomerQuery) -> schemas.CustomerList:
+def search(user: User, query: CustomerQuery) -> CustomerList:
     hits = search_customers(query.q, limit=query.limit)
-    return schemas.CustomerList(items=[customer_out(hit.customer) for hit in hits])
+    return CustomerList(items=[customer_out(hit.customer) for hit in hits])
 
 
 @operation(
@@ -85,14 +96,14 @@ def search(user: User, query: schemas.CustomerQuery) -> schemas.CustomerList:
     summary="A customer with the newest entries of their history",
     tag="customers",
     permission=Permission.CUSTOMERS_VIEW,
-    response=schemas.CustomerDetail,
+    response=CustomerDetail,
 )
-def read_customer(user: User, customer_id: int) -> schemas.CustomerDetail:
+def read_customer(user: User, customer_id: int) -> CustomerDetail:
     customer = customer_for(user, customer_id)
     page = timeline_page(customer.id, viewer=user, size=LATEST)
     summaries = {provider.kind: provider.summary for provider in timeline_providers()}
     timeline = [
-        schemas.TimelineEntryOut(
+        TimelineEntryOut(
             kind=entry.kind,
             id=entry.item.id,
             at=entry.at,
@@ -100,7 +111,7 @@ def read_customer(user: User, customer_id: int) -> schemas.CustomerDetail:
         )
         for entry in page.entries
     ]
-    return schemas.CustomerDetail(**customer_out(customer).model_dump(), timeline=timeline)
+    return CustomerDetail(**customer_out(customer).model_dump(), timeline=timeline)
 
 
 def _duplicate(error: DuplicateCustomer) -> ApiError:
@@ -120,12 +131,12 @@ def _duplicate(error: DuplicateCustomer) -> ApiError:
     summary="Create a customer",
     tag="customers",
     permission=Permission.CUSTOMERS_EDIT,
-    body=schemas.CustomerIn,
-    response=schemas.CustomerOut,
+    body=CustomerIn,
+    response=CustomerOut,
     status=201,
     idempotent=True,
 )
-def create(user: User, body: schemas.CustomerIn) -> schemas.CustomerOut:
+def create(user: User, body: CustomerIn) -> CustomerOut:
     data = ProfileInput(**body.model_dump(exclude={"allow_duplicate"}))
     try:
         customer = create_customer(actor=user, data=data, allow_duplicate=body.allow_duplicate)
@@ -140,11 +151,11 @@ def create(user: User, body: schemas.CustomerIn) -> schemas.CustomerOut:
     summary="Change a customer's profile (fields left out keep their value)",
     tag="customers",
     permission=Permission.CUSTOMERS_EDIT,
-    body=schemas.CustomerPatch,
-    response=schemas.CustomerOut,
+    body=CustomerPatch,
+    response=CustomerOut,
     errors=(409,),
 )
-def update(user: User, customer_id: int, body: schemas.CustomerPatch) -> schemas.CustomerOut:
+def update(user: User, customer_id: int, body: CustomerPatch) -> CustomerOut:
     customer = customer_for(user, customer_id)
     if customer.is_deleted:
         raise ApiError(409, "This customer has been deleted.")

@@ -1,10 +1,10 @@
-"""The API's plumbing: bearer-token authentication, request validation with pydantic, one error
-body, idempotent creates, and the registry of operations the OpenAPI description is generated
-from (so the description cannot drift from the code)."""
+"""The API's plumbing: bearer-token authentication, request validation with pydantic, the
+error handlers, and the registry of operations the OpenAPI description is generated from (so
+the description cannot drift from the code). The error body: ``errors.py``; idempotent creates:
+``idempotency.py``."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,16 +13,16 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from crm.api.errors import ApiError, error_response, too_large_response
+from crm.api.idempotency import idempotency_key, replay, request_fingerprint
 from crm.api.models import IdempotentResponse
 from crm.api.tokens import user_for_token
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.core.ids import MAX_ID
-from crm.core.limits import body_over_limit
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import csrf, db
@@ -31,64 +31,6 @@ from crm.i18n import force_locale
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Tokens, not cookies, authenticate the API, so a cross-site form cannot act through it.
 csrf.exempt(bp)
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-ERROR_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "too_large",
-    422: "invalid",
-    429: "rate_limited",
-    500: "server_error",
-    503: "unavailable",
-}
-
-
-class ApiError(Exception):
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        code: str | None = None,
-        fields: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code or ERROR_CODES.get(status, "error")
-        self.message = message
-        self.fields = fields or {}
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    #: field name -> what is wrong with it
-    fields: dict[str, str]
-
-
-class ErrorBody(BaseModel):
-    error: ErrorDetail
-
-
-def error_response(
-    status: int, message: str, code: str | None = None, fields: dict[str, str] | None = None
-) -> Response:
-    body = {
-        "error": {
-            "code": code or ERROR_CODES.get(status, "error"),
-            "message": message,
-            "fields": fields or {},
-        }
-    }
-    response = jsonify(body)
-    response.status_code = status
-    return response
 
 
 @bp.errorhandler(ApiError)
@@ -107,13 +49,6 @@ def _domain_error(error: DomainError) -> Response:
         return error_response(403, _english(error.message))
     fields = {error.field: _english(error.message)} if error.field else {}
     return error_response(422, _english(error.message), fields=fields)
-
-
-def too_large_response() -> Response:
-    limit = body_over_limit()
-    if limit is None:
-        return error_response(413, "A form field is too long or there are too many fields.")
-    return error_response(413, f"The request body is larger than the {limit} allowed.")
 
 
 def http_error(error: HTTPException) -> Response:
@@ -215,42 +150,6 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
         raise ApiError(422, "Invalid body.", fields=_fields_of(error)) from None
 
 
-def _fingerprint() -> str:
-    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
-    digest.update(request.get_data())
-    return digest.hexdigest()
-
-
-def _replay(user: User, key: str, fingerprint: str) -> Response | None:
-    kept = db.session.scalar(
-        select(IdempotentResponse).where(
-            IdempotentResponse.user_id == user.id, IdempotentResponse.key == key
-        )
-    )
-    if kept is None:
-        return None
-    if kept.fingerprint != fingerprint:
-        raise ApiError(
-            409,
-            "This Idempotency-Key was used for a different request.",
-            code="idempotency_key_reused",
-            fields={IDEMPOTENCY_HEADER: "used for a different request"},
-        )
-    response = jsonify(kept.body)
-    response.status_code = kept.status
-    response.headers["Idempotent-Replayed"] = "true"
-    return response
-
-
-def _idempotency_key() -> str | None:
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is not None and not 1 <= len(key) <= 100:
-        raise ApiError(
-            422, "Invalid Idempotency-Key.", fields={IDEMPOTENCY_HEADER: "1 to 100 characters"}
-        )
-    return key
-
-
 def operation(
     method: str,
     path: str,
@@ -295,9 +194,9 @@ def operation(
                 raise ApiError(403, "The token's user lacks the permission this needs.")
             if any(not 1 <= value <= MAX_ID for value in ids.values()):
                 raise ApiError(404, "Not found.")
-            key = _idempotency_key() if idempotent else None
-            fingerprint = _fingerprint() if key else ""
-            if key and (replayed := _replay(user, key, fingerprint)):
+            key = idempotency_key() if idempotent else None
+            fingerprint = request_fingerprint() if key else ""
+            if key and (replayed := replay(user, key, fingerprint)):
                 return replayed
             kwargs: dict[str, Any] = dict(ids)
             if query is not None:
@@ -325,7 +224,7 @@ def operation(
                 except IntegrityError:
                     # A concurrent retry with the same key won the race: answer as it did.
                     db.session.rollback()
-                    if key and (replayed := _replay(user, key, fingerprint)):
+                    if key and (replayed := replay(user, key, fingerprint)):
                         return replayed
                     raise
             if payload is None:

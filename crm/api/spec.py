@@ -8,7 +8,10 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from crm.api.framework import IDEMPOTENCY_HEADER, MAX_ID, OPERATIONS, ErrorBody, Operation
+from crm.api.errors import ErrorBody
+from crm.api.framework import OPERATIONS, Operation
+from crm.api.idempotency import IDEMPOTENCY_HEADER
+from crm.core.ids import MAX_ID
 
 REF = "#/components/schemas/{model}"
 

@@ -7,8 +7,23 @@ from datetime import date, datetime
 from sqlalchemy import Select, and_, or_, select
 
 from crm.access import may_read_case, may_read_task
-from crm.api import schemas
-from crm.api.framework import ApiError, operation
+from crm.api.cursors import next_cursor, parse_cursor
+from crm.api.errors import ApiError
+from crm.api.framework import operation
+from crm.api.schemas.work import (
+    CallIn,
+    CaseList,
+    CaseOut,
+    CaseQuery,
+    InteractionOut,
+    KpiOut,
+    KpiQuery,
+    KpiReport,
+    TaskDone,
+    TaskList,
+    TaskOut,
+    TaskQuery,
+)
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.callbacks.models import CallbackTask, TaskStatus
@@ -30,8 +45,8 @@ from crm.timezones import department_today
 DEFAULT_CALL_SUMMARY = "Phone call"
 
 
-def interaction_out(interaction: Interaction) -> schemas.InteractionOut:
-    return schemas.InteractionOut(
+def interaction_out(interaction: Interaction) -> InteractionOut:
+    return InteractionOut(
         id=interaction.id,
         customer_id=interaction.customer_id,
         agent=interaction.agent.username,
@@ -46,7 +61,7 @@ def interaction_out(interaction: Interaction) -> schemas.InteractionOut:
     )
 
 
-def _caller(user: User, body: schemas.CallIn) -> Customer:
+def _caller(user: User, body: CallIn) -> Customer:
     if (body.customer_id is None) == (body.caller_phone is None):
         raise ApiError(
             422,
@@ -82,12 +97,12 @@ def _caller(user: User, body: schemas.CallIn) -> Customer:
     summary="Log a call (or other contact) in the customer's history",
     tag="interactions",
     permission=Permission.INTERACTIONS_LOG,
-    body=schemas.CallIn,
-    response=schemas.InteractionOut,
+    body=CallIn,
+    response=InteractionOut,
     status=201,
     idempotent=True,
 )
-def log_call(user: User, body: schemas.CallIn) -> schemas.InteractionOut:
+def log_call(user: User, body: CallIn) -> InteractionOut:
     customer = _caller(user, body)
     agent = user
     if body.agent is not None:
@@ -111,26 +126,8 @@ def log_call(user: User, body: schemas.CallIn) -> schemas.InteractionOut:
     return interaction_out(interaction)
 
 
-def _cursor(raw: str | None, parse: type) -> tuple:
-    """A list cursor ``<sort key>|<id>`` as written by :func:`_next`."""
-    if raw is None:
-        return ()
-    try:
-        key, entry_id = raw.rsplit("|", 1)
-        return parse(key), int(entry_id)
-    except ValueError:
-        raise ApiError(422, "Invalid cursor.", fields={"cursor": "not one this API gave"}) from None
-
-
-def _next(items: list, limit: int, key: str) -> str | None:
-    if len(items) <= limit:
-        return None
-    last = items[limit - 1]
-    return f"{getattr(last, key).isoformat()}|{last.id}"
-
-
-def task_out(task: CallbackTask, names: dict[int, str]) -> schemas.TaskOut:
-    return schemas.TaskOut(
+def task_out(task: CallbackTask, names: dict[int, str]) -> TaskOut:
+    return TaskOut(
         id=task.id,
         customer_id=task.customer_id,
         customer_name=names[task.customer_id],
@@ -147,10 +144,10 @@ def task_out(task: CallbackTask, names: dict[int, str]) -> schemas.TaskOut:
     summary="The token user's callback tasks (everyone's for planners), by due date",
     tag="callbacks",
     permission=Permission.CALLBACKS_WORK,
-    query=schemas.TaskQuery,
-    response=schemas.TaskList,
+    query=TaskQuery,
+    response=TaskList,
 )
-def list_tasks(user: User, query: schemas.TaskQuery) -> schemas.TaskList:
+def list_tasks(user: User, query: TaskQuery) -> TaskList:
     tasks: Select = select(CallbackTask)
     if not user.can(Permission.CALLBACKS_PLAN):
         tasks = tasks.where(CallbackTask.assignee_id == user.id)
@@ -160,7 +157,7 @@ def list_tasks(user: User, query: schemas.TaskQuery) -> schemas.TaskList:
         tasks = tasks.where(CallbackTask.status == TaskStatus.DUE.value)
     elif query.status == "done":
         tasks = tasks.where(CallbackTask.status == TaskStatus.DONE.value)
-    after = _cursor(query.cursor, date.fromisoformat)
+    after = parse_cursor(query.cursor, date.fromisoformat)
     if after:
         tasks = tasks.where(after_position(CallbackTask.due_date, CallbackTask.id, after))
     rows = list(
@@ -175,9 +172,9 @@ def list_tasks(user: User, query: schemas.TaskQuery) -> schemas.TaskList:
             )
         ).all()
     )
-    return schemas.TaskList(
+    return TaskList(
         items=[task_out(task, names) for task in rows[: query.limit]],
-        next_cursor=_next(rows, query.limit, "due_date"),
+        next_cursor=next_cursor(rows, query.limit, "due_date"),
     )
 
 
@@ -187,11 +184,11 @@ def list_tasks(user: User, query: schemas.TaskQuery) -> schemas.TaskList:
     summary="Record a callback as made (reached or not); a miss schedules the retry",
     tag="callbacks",
     permission=Permission.CALLBACKS_WORK,
-    body=schemas.TaskDone,
-    response=schemas.TaskOut,
+    body=TaskDone,
+    response=TaskOut,
     errors=(409,),
 )
-def complete(user: User, task_id: int, body: schemas.TaskDone) -> schemas.TaskOut:
+def complete(user: User, task_id: int, body: TaskDone) -> TaskOut:
     task = db.session.get(CallbackTask, task_id)
     if task is None or not may_read_task(user, task) or not may_see_person(user, task.assignee_id):
         raise ApiError(404, "Not found.")
@@ -210,8 +207,8 @@ def complete(user: User, task_id: int, body: schemas.TaskDone) -> schemas.TaskOu
     return task_out(task, names)
 
 
-def case_out(case: Case) -> schemas.CaseOut:
-    return schemas.CaseOut(
+def case_out(case: Case) -> CaseOut:
+    return CaseOut(
         id=case.id,
         customer_id=case.customer_id,
         subject=case.subject,
@@ -234,10 +231,10 @@ def case_out(case: Case) -> schemas.CaseOut:
     summary="Cases assigned to the token's user (all cases for supervisors), newest first",
     tag="cases",
     permission=Permission.CASES_WORK,
-    query=schemas.CaseQuery,
-    response=schemas.CaseList,
+    query=CaseQuery,
+    response=CaseList,
 )
-def list_cases(user: User, query: schemas.CaseQuery) -> schemas.CaseList:
+def list_cases(user: User, query: CaseQuery) -> CaseList:
     cases: Select = select(Case)
     if not user.can(Permission.CASES_SUPERVISE):
         cases = cases.where(Case.assignee_id == user.id)
@@ -245,7 +242,7 @@ def list_cases(user: User, query: schemas.CaseQuery) -> schemas.CaseList:
         cases = cases.where(case_filter(scope_for(user, query.scope)))
     if query.status == "open":
         cases = cases.where(Case.status.in_([s.value for s in OPEN_STATUSES]))
-    after = _cursor(query.cursor, datetime.fromisoformat)
+    after = parse_cursor(query.cursor, datetime.fromisoformat)
     if after:
         opened, last_id = after
         cases = cases.where(
@@ -256,9 +253,9 @@ def list_cases(user: User, query: schemas.CaseQuery) -> schemas.CaseList:
             cases.order_by(Case.opened_at.desc(), Case.id.desc()).limit(query.limit + 1)
         )
     )
-    return schemas.CaseList(
+    return CaseList(
         items=[case_out(case) for case in rows[: query.limit]],
-        next_cursor=_next(rows, query.limit, "opened_at"),
+        next_cursor=next_cursor(rows, query.limit, "opened_at"),
     )
 
 
@@ -268,9 +265,9 @@ def list_cases(user: User, query: schemas.CaseQuery) -> schemas.CaseList:
     summary="One case",
     tag="cases",
     permission=Permission.CASES_WORK,
-    response=schemas.CaseOut,
+    response=CaseOut,
 )
-def read_case(user: User, case_id: int) -> schemas.CaseOut:
+def read_case(user: User, case_id: int) -> CaseOut:
     case = db.session.get(Case, case_id)
     if case is None or not may_read_case(user, case) or not may_open_case(user, case):
         raise ApiError(404, "Not found.")
@@ -283,10 +280,10 @@ def read_case(user: User, case_id: int) -> schemas.CaseOut:
     summary="The KPI figures of a month",
     tag="reports",
     permission=Permission.REPORTS_VIEW,
-    query=schemas.KpiQuery,
-    response=schemas.KpiReport,
+    query=KpiQuery,
+    response=KpiReport,
 )
-def read_kpis(user: User, query: schemas.KpiQuery) -> schemas.KpiReport:
+def read_kpis(user: User, query: KpiQuery) -> KpiReport:
     first = (
         datetime.strptime(query.month, "%Y-%m").date()
         if query.month
@@ -295,12 +292,11 @@ def read_kpis(user: User, query: schemas.KpiQuery) -> schemas.KpiReport:
     period = Period.month(first)
     shown = period_figures(period)
     figures = shown.figures
-    return schemas.KpiReport(
+    return KpiReport(
         start=period.start,
         end=period.end,
         kept_at=shown.kept.prepared_at if shown.kept else None,
         figures=[
-            schemas.KpiOut(key=f.key, value=f.value, unit=f.unit, basis=f.basis)
-            for f in figures.values()
+            KpiOut(key=f.key, value=f.value, unit=f.unit, basis=f.basis) for f in figures.values()
         ],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from crm.audit.present import OBJECT_LABELS
+from crm.audit.labels import OBJECT_LABELS
 from crm.audit.services import ACTION_LABELS
 from crm.forms import DayField, Form
 from crm.i18n import lazy_gettext as _l

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from crm.audit.services import AuditAction, record
-from crm.auth import services
+from crm.auth import services, signin
 from crm.auth.forms import ChangePasswordForm, LoginForm, PreferencesForm
 from crm.auth.sessions import (
     end_session,
@@ -64,17 +64,17 @@ def login() -> str | BaseResponse | tuple[str, int, dict[str, str]]:
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         try:
-            user = services.authenticate(
+            user = signin.authenticate(
                 username=form.username.data,
                 password=form.password.data,
                 address=request.remote_addr or "unknown",
             )
-        except services.LoginThrottled as refused:
+        except signin.LoginThrottled as refused:
             db.session.commit()
             flash(refused.message, "danger")
             retry = refused.throttle.retry_after_seconds(utcnow())
             return render_template("auth/login.html", form=form), 429, {"Retry-After": str(retry)}
-        except services.InvalidCredentials as refused:
+        except signin.InvalidCredentials as refused:
             db.session.commit()
             flash(refused.message, "danger")
             return render_template("auth/login.html", form=form), 401, {}

@@ -18,7 +18,7 @@ from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.callbacks.cadence import occurrences
 from crm.callbacks.models import Cadence, CallbackPlan
-from crm.callbacks.services import create_plan, rule_of
+from crm.callbacks.plans import create_plan, rule_of
 from crm.customers.models import Customer, Tier
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crm.auth.models import User
 from crm.callbacks.models import CallbackPlan, CallbackTask, TaskStatus
-from crm.callbacks.services import add_tasks, plan_dates
+from crm.callbacks.plans import add_tasks, plan_dates
 from crm.customers.models import Customer
 from crm.extensions import db
 from crm.notifications.services import notify

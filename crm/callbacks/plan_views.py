@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from crm.auth.models import User
 from crm.auth.permissions import Permission, permission_required
 from crm.auth.sessions import signed_in_user
-from crm.callbacks import services
+from crm.callbacks import plans as planning
 from crm.callbacks.forms import EndPlanForm, PlanForm
 from crm.callbacks.models import TASK_STATUS_LABELS, CallbackPlan, CallbackTask
 from crm.callbacks.views import _agent_choices, _today, bp
@@ -49,7 +49,7 @@ def new_plan() -> str | tuple[str, int] | BaseResponse:
         form.start_date.data = _today()
     if form.validate_on_submit():
         try:
-            plan = services.create_plan(
+            plan = planning.create_plan(
                 actor=actor,
                 customer=customer,
                 purpose=form.purpose.data,
@@ -101,7 +101,7 @@ def end_plan(plan_id: int) -> BaseResponse:
     plan = db.session.get(CallbackPlan, plan_id) or abort(404)
     form = EndPlanForm()
     if form.validate_on_submit():
-        cancelled = services.end_plan(
+        cancelled = planning.end_plan(
             actor=signed_in_user(), plan=plan, last_day=form.last_day.data
         )
         db.session.commit()

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from crm.auth.models import User
 from crm.auth.permissions import Permission
-from crm.callbacks.services import add_one_off_task
+from crm.callbacks.plans import add_one_off_task
 from crm.cases.models import Department
 from crm.cases.routing import pick_assignee
 from crm.cases.supervisors import supervisors_of

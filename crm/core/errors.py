@@ -9,8 +9,8 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from crm.api.errors import error_response, too_large_response
 from crm.api.framework import bp as api_bp
-from crm.api.framework import error_response, too_large_response
 from crm.core.limits import body_over_limit
 from crm.extensions import db
 from crm.i18n import HTML_LANG, force_locale

@@ -13,7 +13,7 @@ from crm.cases.queries import breached_open_count, my_open_count
 from crm.contingency.models import Incident
 from crm.contingency.queries import active_incident_id
 from crm.extensions import db
-from crm.notifications.services import unread_count
+from crm.notifications.inbox import unread_count
 
 
 @dataclass(frozen=True)

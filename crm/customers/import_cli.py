@@ -18,7 +18,7 @@ from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.auth.services import find_user_by_username
 from crm.customers import import_commit, import_undo, imports
-from crm.customers.models import ImportBatch, ImportMode
+from crm.customers.import_models import ImportBatch, ImportMode
 from crm.errors import DomainError
 from crm.extensions import db
 

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, insert, select
 
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
+from crm.customers.import_models import ImportBatch, ImportMode, ImportRow, ImportStatus
 from crm.customers.import_plan import RowPlan, plan_chunks, snapshot, wanted_changes
 from crm.customers.import_store import clear_file
 from crm.customers.imports import (
@@ -26,15 +27,7 @@ from crm.customers.imports import (
     row_values,
     write_rows,
 )
-from crm.customers.models import (
-    Customer,
-    CustomerPhone,
-    ImportBatch,
-    ImportMode,
-    ImportRow,
-    ImportStatus,
-    Tier,
-)
+from crm.customers.models import Customer, CustomerPhone, Tier
 from crm.customers.search import build_search_grams, build_search_text
 from crm.customers.services import refresh_search_text, set_phones
 from crm.database import utcnow

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from crm.auth.models import User
 from crm.customers import import_commit, import_undo, imports
-from crm.customers.models import ImportBatch, ImportStatus
+from crm.customers.import_models import ImportBatch, ImportStatus
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l

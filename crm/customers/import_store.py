@@ -13,7 +13,7 @@ from typing import IO
 
 from sqlalchemy import delete, exists, func, insert, select
 
-from crm.customers.models import ImportBatch, ImportFilePart
+from crm.customers.import_models import ImportBatch, ImportFilePart
 from crm.extensions import db
 
 #: bytes per part, written and fetched by one statement

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.customers.import_commit import apply_values
+from crm.customers.import_models import ImportBatch, ImportRow, ImportStatus
 from crm.customers.import_plan import snapshot
 from crm.customers.imports import require_manager
-from crm.customers.models import Customer, ImportBatch, ImportRow, ImportStatus
+from crm.customers.models import Customer
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.extensions import db

@@ -17,6 +17,13 @@ from sqlalchemy import Row, delete, func, insert, select
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.customers.import_files import Table, guess_mapping, read_table
+from crm.customers.import_models import (
+    ImportBatch,
+    ImportMode,
+    ImportRow,
+    ImportStatus,
+    ImportTemplate,
+)
 from crm.customers.import_plan import (
     FIELDS,
     UPDATABLE,
@@ -27,7 +34,6 @@ from crm.customers.import_plan import (
     summarise,
 )
 from crm.customers.import_store import keep_file, stored_file
-from crm.customers.models import ImportBatch, ImportMode, ImportRow, ImportStatus, ImportTemplate
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l

@@ -1,23 +1,23 @@
 """The rules of the knowledge base: saving (every save a version), approval, restore, and what
 readers do (views, helpful votes, uses in replies). Each takes its actor and flushes; the
-caller commits."""
+caller commits. Reading the versions: ``history.py``; filling placeholders:
+``placeholders.py``."""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 
 from crm.audit.services import AuditAction, changed_fields, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
-from crm.cases.models import Case
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
+from crm.knowledge.history import version_of
 from crm.knowledge.models import (
     KB_CATEGORIES,
     Article,
@@ -221,45 +221,6 @@ def restore_version(*, actor: User, article: Article, number: int) -> Article:
     return article
 
 
-def version_of(article: Article, number: int) -> ArticleVersion | None:
-    return db.session.scalar(
-        select(ArticleVersion).where(
-            ArticleVersion.article_id == article.id, ArticleVersion.number == number
-        )
-    )
-
-
-def versions(article: Article) -> list[ArticleVersion]:
-    return list(
-        db.session.scalars(
-            select(ArticleVersion)
-            .where(ArticleVersion.article_id == article.id)
-            .order_by(ArticleVersion.number.desc())
-        )
-    )
-
-
-@dataclass(frozen=True)
-class DiffLine:
-    #: "+" added, "-" removed, " " unchanged, "@" a hunk's heading
-    kind: str
-    text: str
-
-
-def diff(old: ArticleVersion, new: ArticleVersion) -> list[DiffLine]:
-    """The lines that changed from ``old`` to ``new`` (title first), with two lines of context.
-    Plain text: the template escapes it."""
-    before = [f"# {old.title}", "", *old.body.splitlines()]
-    after = [f"# {new.title}", "", *new.body.splitlines()]
-    lines = []
-    for line in difflib.unified_diff(before, after, lineterm="", n=2):
-        if line.startswith(("---", "+++")):
-            continue
-        kind = "@" if line.startswith("@@") else line[:1]
-        lines.append(DiffLine(kind, line if kind == "@" else line[1:]))
-    return lines
-
-
 def vote(article: Article, *, helpful: bool) -> None:
     """Count a "was this helpful?" answer from the help centre."""
     column = Article.helpful_yes if helpful else Article.helpful_no
@@ -299,32 +260,3 @@ def save_synonyms(*, actor: User, lines: str) -> list[str]:
     )
     db.session.flush()
     return list(wanted)
-
-
-def placeholder_values(
-    *, customer_name: str, agent: User | None = None, case: Case | None = None
-) -> dict[str, str]:
-    """What ``{customer_name}``, ``{case_number}`` and ``{agent_name}`` stand for; a
-    placeholder with nothing to fill it (no case on the customer page) is left out."""
-    values = {"customer_name": customer_name}
-    if case is not None:
-        values["case_number"] = str(case.id)
-    if agent is not None:
-        values["agent_name"] = agent.display_name
-    return values
-
-
-def case_values(case: Case, agent: User | None = None) -> dict[str, str]:
-    """The placeholders' values on ``case``: its customer's name, or the requester's."""
-    name = case.customer.name if case.customer else case.requester_name or ""
-    return placeholder_values(customer_name=name, agent=agent, case=case)
-
-
-def text_for_case(article: Article, case: Case, agent: User | None = None) -> str:
-    """The article's text for a reply on ``case``: plain text, with ``{customer_name}`` and
-    ``{case_number}`` filled in as the reply templates fill them (and ``{agent_name}`` in call
-    scripts). Not for rendering: see :func:`crm.knowledge.render.render_filled`."""
-    text = article.body
-    for key, value in case_values(case, agent).items():
-        text = text.replace("{" + key + "}", value)
-    return text

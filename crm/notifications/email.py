@@ -17,9 +17,9 @@ from crm.database import insert_ignoring_duplicates, utcnow
 from crm.extensions import db
 from crm.i18n import force_locale
 from crm.i18n import gettext as _
+from crm.notifications.describe import describe
 from crm.notifications.kinds import DIGEST
 from crm.notifications.models import EmailDigest, EmailMode, Notification, NotificationSetting
-from crm.notifications.services import describe
 
 EMAIL_BATCH = 100
 

@@ -14,7 +14,8 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.i18n import current_zone, ngettext
 from crm.i18n import gettext as _
-from crm.notifications import services
+from crm.notifications import inbox, preferences
+from crm.notifications.describe import describe
 from crm.notifications.kinds import EMAIL_LABELS, KIND_LABELS, link
 from crm.notifications.models import EmailMode
 
@@ -26,7 +27,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 def index() -> str:
     raw_digest = request.args.get("digest")
     digest_id = parse_id(raw_digest) if raw_digest is not None else None
-    found = services.listing(
+    found = inbox.listing(
         signed_in_user(), current_zone(), after=request.args.get("after"), digest_id=digest_id
     )
     if found is None or (raw_digest is not None and digest_id is None):
@@ -34,7 +35,7 @@ def index() -> str:
     return render_template(
         "notifications/list.html",
         listing=found,
-        describe=services.describe,
+        describe=describe,
         link=link,
         kind_labels=KIND_LABELS,
     )
@@ -47,7 +48,7 @@ def _back() -> BaseResponse:
 @bp.post("/<int:notification_id>/read")
 @login_required
 def read(notification_id: int) -> BaseResponse:
-    services.mark_read(signed_in_user(), notification_id)
+    inbox.mark_read(signed_in_user(), notification_id)
     db.session.commit()
     return _back()
 
@@ -59,7 +60,7 @@ def read_group() -> BaseResponse:
         day = date.fromisoformat(request.form.get("day", ""))
     except ValueError:
         abort(400)
-    count = services.mark_group_read(
+    count = inbox.mark_group_read(
         signed_in_user(), day=day, kind=request.form.get("kind", "")[:40], zone=current_zone()
     )
     db.session.commit()
@@ -73,7 +74,7 @@ def read_group() -> BaseResponse:
 @bp.post("/read-all")
 @login_required
 def read_all() -> BaseResponse:
-    count = services.mark_read(signed_in_user())
+    count = inbox.mark_read(signed_in_user())
     db.session.commit()
     flash(
         ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.", count),
@@ -87,7 +88,7 @@ def read_all() -> BaseResponse:
 def settings() -> str:
     return render_template(
         "notifications/settings.html",
-        settings=services.settings_for(signed_in_user()),
+        settings=preferences.settings_for(signed_in_user()),
         kind_labels=KIND_LABELS,
         email_labels=EMAIL_LABELS,
     )
@@ -97,7 +98,7 @@ def settings() -> str:
 @login_required
 def update_settings() -> BaseResponse | tuple[str, int]:
     chosen = [
-        services.KindSetting(
+        preferences.KindSetting(
             kind,
             in_app=request.form.get(f"in_app-{kind}") == "on",
             email=request.form.get(f"email-{kind}", EmailMode.IMMEDIATE.value),
@@ -105,7 +106,7 @@ def update_settings() -> BaseResponse | tuple[str, int]:
         for kind in KIND_LABELS
     ]
     try:
-        services.update_settings(actor=signed_in_user(), settings=chosen)
+        preferences.update_settings(actor=signed_in_user(), settings=chosen)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "danger")

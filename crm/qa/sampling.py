@@ -1,20 +1,20 @@
 """The spot-check sample (抽查): per period and agent a quota of interactions drawn at random
 by a kept seed, plus every interaction a risk trigger marks, each assigned to a reviewer who is
-not the agent."""
+not the agent (the quotas: ``quotas.py``)."""
 
 from __future__ import annotations
 
 import random
 import secrets
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import func, or_, select
 
 from crm.audit.services import AuditAction, record
-from crm.auth.models import User, UserRole
+from crm.auth.models import User
 from crm.auth.permissions import Permission, Role
 from crm.auth.queries import active_agents
 from crm.cases.models import Case
@@ -24,103 +24,22 @@ from crm.extensions import db
 from crm.i18n import gettext as _
 from crm.interactions.models import Category, Interaction
 from crm.qa.models import (
-    SCORED_STATUSES,
     Reason,
     Review,
     ReviewStatus,
     SampleDraw,
     Scorecard,
-    TrainingAssignment,
 )
+from crm.qa.quotas import period_of, quotas
 from crm.surveys.models import Survey
-from crm.teams.queries import member_qa_quotas
 from crm.timezones import (
     department_bounds_utc,
     department_today,
-    department_zone,
-    local_day_start_utc,
 )
-
-
-def period_of(day: date) -> tuple[date, date]:
-    """The sampling period (CRM_QA_SAMPLE_PERIOD) containing ``day``: its first day and the
-    day after its last."""
-    if current_app.config["QA_SAMPLE_PERIOD"] == "week":
-        start = day - timedelta(days=day.weekday())
-        return start, start + timedelta(days=7)
-    start = day.replace(day=1)
-    return start, (start + timedelta(days=32)).replace(day=1)
-
-
-@dataclass
-class AgentQuota:
-    agent_id: int
-    name: str
-    #: the random draw's share of the quota
-    base: int
-    #: extra interactions after a review assigned the agent training
-    follow_up: int = 0
-    #: interactions the agent had in the period
-    interactions: int = 0
-    selected: int = 0
-    scored: int = 0
-    by_reason: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def quota(self) -> int:
-        return self.base + self.follow_up
-
-    @property
-    def below_quota(self) -> bool:
-        return self.scored < self.quota
-
-
-def _agents() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == Role.AGENT.value, User.active.is_(True))
-            .order_by(User.id)
-        )
-    )
 
 
 def _reviewers() -> list[int]:
     return sorted(user_id for user_id, _name in active_agents(Role.QA))
-
-
-def quotas(start: date, end: date) -> dict[int, AgentQuota]:
-    """Each active agent's quota for the period: the new-agent quota in their first
-    CRM_QA_NEW_AGENT_DAYS, else their team's quota if it sets one, else CRM_QA_QUOTA; plus
-    CRM_QA_FOLLOW_UP_EXTRA after a review assigned them training since the previous period
-    began."""
-    config = current_app.config
-    zone = department_zone()
-    previous_start = period_of(start - timedelta(days=1))[0]
-    followed_up = set(
-        db.session.scalars(
-            select(TrainingAssignment.agent_id).where(
-                TrainingAssignment.assigned_at >= local_day_start_utc(previous_start, zone),
-                TrainingAssignment.assigned_at < local_day_start_utc(end, zone),
-                TrainingAssignment.withdrawn_at.is_(None),
-            )
-        )
-    )
-    team_quota = member_qa_quotas()
-    result = {}
-    for agent in _agents():
-        joined = agent.created_at.astimezone(zone).date()
-        new = (start - joined).days < config["QA_NEW_AGENT_DAYS"]
-        result[agent.id] = AgentQuota(
-            agent.id,
-            agent.display_name,
-            base=config["QA_NEW_AGENT_QUOTA"]
-            if new
-            else team_quota.get(agent.id, config["QA_QUOTA"]),
-            follow_up=config["QA_FOLLOW_UP_EXTRA"] if agent.id in followed_up else 0,
-        )
-    return result
 
 
 def _risk_reasons(begin: datetime, finish: datetime, agent_ids: list[int]) -> dict[int, str]:
@@ -301,33 +220,3 @@ def draw_sample(
         details={"period": start.isoformat(), "added": added, **by_reason},
     )
     return DrawResult(draw, added, by_reason, unassigned)
-
-
-def coverage(start: date, end: date) -> list[AgentQuota]:
-    """Each active agent's quota against what was selected and scored in the period, lowest
-    coverage first."""
-    agent_quotas = quotas(start, end)
-    begin, finish = department_bounds_utc(start, end)
-    for agent_id, count in db.session.execute(
-        select(Interaction.agent_id, func.count())
-        .where(
-            Interaction.agent_id.in_(agent_quotas),
-            Interaction.occurred_at >= begin,
-            Interaction.occurred_at < finish,
-            Interaction.deleted_at.is_(None),
-        )
-        .group_by(Interaction.agent_id)
-    ):
-        agent_quotas[agent_id].interactions = count
-    for agent_id, reason, status in db.session.execute(
-        select(Review.agent_id, Review.reason, Review.status)
-        .join(SampleDraw, SampleDraw.id == Review.draw_id)
-        .where(SampleDraw.period_start == start, Review.agent_id.in_(agent_quotas))
-    ):
-        entry = agent_quotas[agent_id]
-        entry.selected += 1
-        entry.by_reason[reason] += 1
-        entry.scored += status in SCORED_STATUSES
-    return sorted(
-        agent_quotas.values(), key=lambda q: (not q.below_quota, q.scored - q.quota, q.name)
-    )

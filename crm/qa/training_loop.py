@@ -24,7 +24,7 @@ from crm.qa.models import (
     TrainingAssignment,
     TrainingRule,
 )
-from crm.qa.sampling import quotas
+from crm.qa.quotas import quotas
 from crm.training.models import TrainingTopic
 
 

@@ -22,7 +22,7 @@ from crm.audit.services import AuditAction, record
 from crm.auth.models import User
 from crm.auth.permissions import Permission
 from crm.callbacks.models import Cadence, CallbackPlan
-from crm.callbacks.services import add_tasks
+from crm.callbacks.plans import add_tasks
 from crm.customers.models import Customer, Purchase
 from crm.database import insert_ignoring_duplicates, utcnow
 from crm.errors import DomainError, PermissionDenied

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, select, update
 
-from crm.customers.models import ImportBatch, ImportRow
+from crm.customers.import_models import ImportBatch, ImportRow
 from crm.extensions import db
 from crm.i18n import lazy_gettext as _l
 from crm.interactions.models import Interaction

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from crm.audit.models import AuditEntry
 from crm.audit.services import AuditAction
-from crm.auth import services
+from crm.auth import services, signin
 from crm.auth.models import LoginAttempt
 from crm.database import utcnow
 from crm.extensions import db
@@ -45,7 +45,7 @@ def audit_rows(app) -> int:
 
 def sign_in(username: str, password: str, address: str):
     try:
-        return services.authenticate(username=username, password=password, address=address)
+        return signin.authenticate(username=username, password=password, address=address)
     finally:
         db.session.commit()
 
@@ -77,15 +77,15 @@ def test_the_failing_clients_delay_grows_and_is_capped(ctx) -> None:
     delays = []
     with time_machine.travel(utcnow(), tick=False) as clock:
         for _ in range(config["LOGIN_MAX_FAILURES"]):
-            with pytest.raises(services.InvalidCredentials):
+            with pytest.raises(signin.InvalidCredentials):
                 sign_in(user.username, "wrong-password", ATTACKER)
         for _ in range(8):
-            with pytest.raises(services.LoginThrottled) as refused:
+            with pytest.raises(signin.LoginThrottled) as refused:
                 sign_in(user.username, "wrong-password", ATTACKER)
             delay = refused.value.throttle.retry_after_seconds(utcnow())
             delays.append(delay)
             clock.shift(timedelta(seconds=delay))
-            with pytest.raises(services.InvalidCredentials):
+            with pytest.raises(signin.InvalidCredentials):
                 sign_in(user.username, "wrong-password", ATTACKER)
     assert delays[:3] == [base + 1, 2 * base + 1, 4 * base + 1]
     assert max(delays) == cap + 1
@@ -97,9 +97,9 @@ def test_many_clients_guessing_one_account_slow_only_clients_it_has_not_seen(ctx
     user = make_user()
     sign_in(user.username, DEFAULT_PASSWORD, OFFICE)  # the user's own desk
     for number in range(12):
-        with pytest.raises(services.InvalidCredentials):
+        with pytest.raises(signin.InvalidCredentials):
             sign_in(user.username, "wrong-password", f"203.0.113.{number}")
-    with pytest.raises(services.LoginThrottled):
+    with pytest.raises(signin.LoginThrottled):
         sign_in(user.username, DEFAULT_PASSWORD, "198.51.100.7")
     assert sign_in(user.username, DEFAULT_PASSWORD, OFFICE).id == user.id
 
@@ -109,11 +109,11 @@ def test_colleagues_typos_behind_one_office_address_do_not_hold_up_a_known_agent
     newcomer = make_user()
     sign_in(agent.username, DEFAULT_PASSWORD, OFFICE)
     for number in range(ctx.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
-        with pytest.raises(services.InvalidCredentials):
+        with pytest.raises(signin.InvalidCredentials):
             sign_in(f"typo{number}", "wrong-password", OFFICE)
     assert sign_in(agent.username, DEFAULT_PASSWORD, OFFICE).id == agent.id
     # An account never signed in from here is slowed like any guess from a spraying client.
-    with pytest.raises(services.LoginThrottled):
+    with pytest.raises(signin.LoginThrottled):
         sign_in(newcomer.username, DEFAULT_PASSWORD, OFFICE)
 
 
@@ -152,9 +152,9 @@ def test_unlock_user_clears_the_accounts_throttle_and_is_audited(app) -> None:
     with app.app_context():
         user_id = make_user(username="locked.out").id
         for _ in range(5):
-            with pytest.raises(services.InvalidCredentials):
+            with pytest.raises(signin.InvalidCredentials):
                 sign_in("locked.out", "wrong-password", OFFICE)
-        with pytest.raises(services.LoginThrottled):
+        with pytest.raises(signin.LoginThrottled):
             sign_in("locked.out", DEFAULT_PASSWORD, OFFICE)
     result = app.test_cli_runner().invoke(args=["unlock-user", "Locked.Out"])
     assert result.exit_code == 0, result.output
@@ -173,7 +173,7 @@ def test_an_admin_sees_and_clears_a_throttle(app, client, login_as) -> None:
     with app.app_context():
         user_id = make_user(username="forgetful").id
         for _ in range(5):
-            with pytest.raises(services.InvalidCredentials):
+            with pytest.raises(signin.InvalidCredentials):
                 sign_in("forgetful", "wrong-password", "192.0.2.44")
     listing = client.get("/admin/users/?q=forgetful").get_data(as_text=True)
     assert 'data-testid="sign-in-waits"' in listing

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from crm.audit.models import AuditEntry
 from crm.audit.services import AuditAction
-from crm.auth import services
+from crm.auth import services, signin
 from crm.auth.models import User
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied
@@ -32,7 +32,7 @@ def actions_for(user: User) -> list[str]:
 
 def sign_in(username: str, password: str, address: str = ADDRESS) -> User:
     try:
-        return services.authenticate(username=username, password=password, address=address)
+        return signin.authenticate(username=username, password=password, address=address)
     finally:
         db.session.commit()
 
@@ -83,12 +83,12 @@ class TestAuthenticate:
 
     def test_a_wrong_password_is_refused_and_audited(self, ctx) -> None:
         user = make_user()
-        with pytest.raises(services.InvalidCredentials):
+        with pytest.raises(signin.InvalidCredentials):
             sign_in(user.username, "wrong-password")
         assert actions_for(user)[-1] == AuditAction.LOGIN_FAILED
 
     def test_an_unknown_name_gets_the_same_refusal_and_is_audited_by_name(self, ctx) -> None:
-        with pytest.raises(services.InvalidCredentials):
+        with pytest.raises(signin.InvalidCredentials):
             sign_in("nobody", "whatever-password")
         entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
         assert entry.action == AuditAction.LOGIN_FAILED
@@ -99,7 +99,7 @@ class TestAuthenticate:
         user = make_user()
         services.set_active(actor=admin, user=user, active=False)
         db.session.commit()
-        with pytest.raises(services.InvalidCredentials):
+        with pytest.raises(signin.InvalidCredentials):
             sign_in(user.username, DEFAULT_PASSWORD)
 
 
@@ -109,9 +109,9 @@ class TestThrottling:
     ) -> None:
         user = make_user()
         for _ in range(5):
-            with pytest.raises(services.InvalidCredentials):
+            with pytest.raises(signin.InvalidCredentials):
                 sign_in(user.username, "wrong-password")
-        with pytest.raises(services.LoginThrottled):
+        with pytest.raises(signin.LoginThrottled):
             sign_in(user.username, DEFAULT_PASSWORD)
         assert actions_for(user).count(AuditAction.LOGIN_FAILED) == 5
 
@@ -119,10 +119,10 @@ class TestThrottling:
         user = make_user()
         with time_machine.travel(utcnow(), tick=False) as clock:
             for _ in range(5):
-                with pytest.raises(services.InvalidCredentials):
+                with pytest.raises(signin.InvalidCredentials):
                     sign_in(user.username, "wrong-password")
             clock.shift(timedelta(seconds=20))
-            with pytest.raises(services.LoginThrottled) as refused:
+            with pytest.raises(signin.LoginThrottled) as refused:
                 sign_in(user.username, DEFAULT_PASSWORD)
             assert refused.value.throttle.retry_after_seconds(utcnow()) == 11
             clock.shift(timedelta(seconds=11))
@@ -131,20 +131,20 @@ class TestThrottling:
     def test_a_success_resets_the_account_count(self, ctx) -> None:
         user = make_user()
         for _ in range(4):
-            with pytest.raises(services.InvalidCredentials):
+            with pytest.raises(signin.InvalidCredentials):
                 sign_in(user.username, "wrong-password")
         sign_in(user.username, DEFAULT_PASSWORD)
         for _ in range(4):
-            with pytest.raises(services.InvalidCredentials):
+            with pytest.raises(signin.InvalidCredentials):
                 sign_in(user.username, "wrong-password")
         assert sign_in(user.username, DEFAULT_PASSWORD).id == user.id
 
     def test_one_address_failing_on_many_accounts_is_throttled(self, ctx) -> None:
         victim = make_user()
         for number in range(20):
-            with pytest.raises(services.InvalidCredentials):
+            with pytest.raises(signin.InvalidCredentials):
                 sign_in(f"guess{number}", "wrong-password", address="203.0.113.9")
-        with pytest.raises(services.LoginThrottled):
+        with pytest.raises(signin.LoginThrottled):
             sign_in(victim.username, DEFAULT_PASSWORD, address="203.0.113.9")
         # The same account from another address is unaffected.
         assert sign_in(victim.username, DEFAULT_PASSWORD, address="198.51.100.1").id == victim.id
@@ -217,7 +217,7 @@ class TestPasswords:
         new_password = services.reset_password(actor=admin, user=user)
         db.session.commit()
         assert user.session_token != token
-        with pytest.raises(services.InvalidCredentials):
+        with pytest.raises(signin.InvalidCredentials):
             sign_in(user.username, DEFAULT_PASSWORD)
         assert sign_in(user.username, new_password).id == user.id
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from crm.callbacks import bulk, services
 from crm.callbacks.cadence import occurrences
 from crm.callbacks.models import CallbackPlan, CallbackTask
+from crm.callbacks.plans import rule_of
 from crm.cases.settings import set_holiday
 from crm.customers.queries import CustomerFilters, filtered_customers
 from crm.customers.timeline import timeline_page
@@ -190,8 +191,7 @@ def test_bulk_plan_slots_on_holidays_move_to_the_next_working_day_not_the_next_m
     )
     rule = working_day_rule()
     made = [
-        occurrences(services.rule_of(plan, rule), after=None, until=date(2026, 10, 31))
-        for plan in plans
+        occurrences(rule_of(plan, rule), after=None, until=date(2026, 10, 31)) for plan in plans
     ]
     assert [dates[0] for dates in made] == firsts  # the preview is what gets created
 

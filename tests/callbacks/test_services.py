@@ -9,7 +9,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from crm.auth.services import set_active
-from crm.callbacks import bulk, services
+from crm.callbacks import bulk, plans, services
 from crm.callbacks.models import CallbackPlan, CallbackTask, TaskStatus
 from crm.cases.settings import set_holiday
 from crm.errors import DomainError, PermissionDenied
@@ -270,7 +270,7 @@ def test_ending_a_plan_cancels_later_open_tasks(ctx, app, people) -> None:
     tick(app, MONDAY)
     db.session.expire_all()
     plan = db.session.get(CallbackPlan, plan.id)
-    assert services.end_plan(actor=supervisor, plan=plan, last_day=date(2026, 3, 10)) == 3
+    assert plans.end_plan(actor=supervisor, plan=plan, last_day=date(2026, 3, 10)) == 3
     statuses = [(due, status) for due, status, _ in tasks_of(plan)]
     assert statuses[:2] == [(date(2026, 3, 2), "due"), (date(2026, 3, 9), "due")]
     assert {status for _, status in statuses[2:]} == {"cancelled"}

@@ -14,9 +14,9 @@ from crm.cases import services
 from crm.cases.jobs import mark_breaches
 from crm.cases.supervisors import set_department_supervisors, supervisors_of
 from crm.extensions import db
+from crm.notifications.describe import describe
 from crm.notifications.kinds import link
 from crm.notifications.models import Notification
-from crm.notifications.services import describe
 from crm.surveys import services as surveys
 from tests.conftest import csrf_token
 from tests.factories import make_customer, make_user

@@ -15,8 +15,8 @@ from crm.channels.models import Call, CallEvent
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.interactions.models import Interaction
+from crm.notifications.describe import describe
 from crm.notifications.models import Notification
-from crm.notifications.services import describe
 from tests.factories import make_customer, make_user
 
 NOW = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai

@@ -44,9 +44,16 @@ from crm.timezones import department_today
 from crm.training.models import TrainingSession
 from crm.training.services import add_topic
 from crm.value.models import CustomerValue, SegmentRule
-from crm.value.offers import assign_offers, save_rule
+from crm.value.offers import assign_offers
 from crm.value.rfm import nightly_segments
-from tests.factories import make_customer, make_interaction, make_plan, make_session, make_task
+from tests.factories import (
+    make_customer,
+    make_interaction,
+    make_offer_rule,
+    make_plan,
+    make_session,
+    make_task,
+)
 from tests.knowledge.support import make_article
 from tests.qa.support import SMALL_CARD, scored_review, veteran
 
@@ -379,16 +386,8 @@ def seed(value: Callable[[str], str] = hostile) -> dict[str, int | str]:
     nightly_segments(now)
     code = db.session.get(CustomerValue, customer.id).segment
     db.session.scalar(select(SegmentRule).where(SegmentRule.code == code)).name = value("segment")
-    offer_rule = save_rule(
-        actor=boss,
-        rule=None,
-        name=value("offer"),
-        segment=code,
-        min_days_since_purchase=0,
-        text=value("offer"),
-        code=value("offer"),
-        valid_days=30,
-        control_percent=0,
+    offer_rule = make_offer_rule(
+        actor=boss, name=value("offer"), segment=code, text=value("offer"), code=value("offer")
     )
     assign_offers(now)
     db.session.commit()

@@ -12,7 +12,8 @@ from crm.contingency.services import start_incident
 from crm.core.header import PageHeader, page_header
 from crm.database import utcnow
 from crm.extensions import db
-from crm.notifications.services import UNREAD_BADGE_CAP, notify
+from crm.notifications.inbox import UNREAD_BADGE_CAP
+from crm.notifications.services import notify
 from tests.factories import make_customer, make_user
 from tests.perf.test_query_shape import counting
 

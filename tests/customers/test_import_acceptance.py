@@ -9,7 +9,8 @@ import json
 from sqlalchemy import func, select
 
 from crm.customers import imports
-from crm.customers.models import Customer, ImportBatch
+from crm.customers.import_models import ImportBatch
+from crm.customers.models import Customer
 from crm.extensions import db
 from tests.customers.messy_export import build
 from tests.factories import make_customer, make_user

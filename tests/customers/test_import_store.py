@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.customers import import_commit, import_store, imports
-from crm.customers.models import Customer, ImportBatch, ImportFilePart
+from crm.customers.import_models import ImportBatch, ImportFilePart
+from crm.customers.models import Customer
 from crm.extensions import db
 from tests.factories import make_user
 

@@ -9,7 +9,8 @@ import json
 from sqlalchemy import func, select
 
 from crm.customers import imports
-from crm.customers.models import Customer, ImportBatch
+from crm.customers.import_models import ImportBatch
+from crm.customers.models import Customer
 from crm.extensions import db
 from tests.conftest import csrf_token
 from tests.customers.jobs import work_jobs

@@ -9,7 +9,8 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from crm.customers import import_commit, import_files, import_store, import_undo, imports
-from crm.customers.models import Customer, ImportBatch, ImportMode
+from crm.customers.import_models import ImportBatch, ImportMode
+from crm.customers.models import Customer
 from crm.customers.services import ProfileInput, update_customer
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db

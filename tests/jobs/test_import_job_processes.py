@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from crm.auth.models import User
 from crm.customers import import_jobs, import_undo, imports
-from crm.customers.models import Customer, CustomerPhone, ImportBatch, ImportRow
+from crm.customers.import_models import ImportBatch, ImportRow
+from crm.customers.models import Customer, CustomerPhone
 from crm.extensions import db
 from crm.jobs.models import BackgroundJob
 from tests.factories import make_customer, make_user

@@ -4,19 +4,14 @@ material, and the reading a failed criterion's training assignment points to."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from crm.auth.models import User
 from crm.extensions import db
-from crm.qa import scorecards
-from crm.qa.models import TrainingRule
-from crm.training.models import TrainingTopic
 from tests.conftest import csrf_token, login
 from tests.knowledge.support import make_article
-from tests.qa.support import SMALL_CARD, scored_review, veteran
+from tests.qa.support import failed_courtesy_review
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 
@@ -26,28 +21,7 @@ def loop(app) -> dict[str, int]:
     """A submitted review whose courtesy score (50 %) assigns the topic 服务意识 to agent.a.
     Returned outside the application context: requests made inside it would share its ``g``."""
     with app.app_context():
-        people = {
-            "qa": veteran("qa.one", ["qa"]),
-            "boss": veteran("boss", ["supervisor"]),
-            "trainer": veteran("trainer.wang", ["trainer"]),
-            "a": veteran("agent.a", ["agent"]),
-        }
-        card = scorecards.create_scorecard(
-            actor=people["qa"],
-            name="小卡",
-            style="weighted",
-            pass_mark=Decimal(80),
-            criteria=SMALL_CARD,
-        )
-        topic = db.session.scalar(select(TrainingTopic).where(TrainingTopic.name == "服务意识"))
-        db.session.add(
-            TrainingRule(criterion_code="courtesy", below_percent=Decimal(60), topic_id=topic.id)
-        )
-        db.session.commit()
-        review = scored_review(
-            card=card, agent=people["a"], reviewer=people["qa"], values=(3, 1, 1), at=NOW
-        )
-        return {**{k: u.id for k, u in people.items()}, "topic": topic.id, "review": review.id}
+        return failed_courtesy_review(NOW)
 
 
 def test_a_criterion_s_article_shows_on_the_review_the_record_and_the_topic(

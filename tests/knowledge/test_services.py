@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
-from crm.knowledge import services
+from crm.knowledge import history, services
 from crm.knowledge.models import ArticleStatus, SearchGap
 from crm.knowledge.render import render_markdown
 from crm.knowledge.search import search_articles
@@ -42,14 +42,14 @@ def test_every_save_is_a_version_and_restore_gives_exactly_the_old_text(ctx) -> 
     text = services.ArticleText("退款流程（新）", "全新的内容", "after_sales", "public")
     services.save_article(actor=editor, article=article, text=text)
     assert article.version == 2
-    lines = services.diff(*reversed(services.versions(article)))
+    lines = history.diff(*reversed(history.versions(article)))
     assert ("+", "全新的内容") in [(line.kind, line.text) for line in lines]
     assert ("-", "最后一行") in [(line.kind, line.text) for line in lines]
     services.restore_version(actor=editor, article=article, number=1)
     assert article.version == 3
     assert (article.title, article.body, article.audience) == ("退款流程", old_body, "internal")
     assert article.tags == ["退款"]
-    assert services.version_of(article, 3).body == old_body
+    assert history.version_of(article, 3).body == old_body
 
 
 def test_publishing_needs_a_supervisor_and_an_edit_by_others_waits_for_approval(ctx) -> None:

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.knowledge.stale import notify_stale_articles
+from crm.notifications.describe import describe
 from crm.notifications.kinds import link
 from crm.notifications.models import Notification
-from crm.notifications.services import describe
 from tests.conftest import login
 from tests.factories import make_user
 from tests.knowledge.support import make_article

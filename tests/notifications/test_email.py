@@ -13,7 +13,7 @@ from sqlalchemy import select
 from crm.extensions import db
 from crm.notifications import email
 from crm.notifications.models import EmailDigest
-from crm.notifications.services import KindSetting, update_settings
+from crm.notifications.preferences import KindSetting, update_settings
 from tests.factories import make_user
 from tests.notifications.helpers import case_notice, due_callbacks
 

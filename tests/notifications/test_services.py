@@ -15,10 +15,11 @@ from crm.audit.services import AuditAction
 from crm.core.header import page_header
 from crm.errors import DomainError
 from crm.extensions import db
-from crm.notifications import services
+from crm.notifications import inbox, preferences, services
+from crm.notifications.describe import describe
 from crm.notifications.kinds import DIGEST, link
 from crm.notifications.models import Notification
-from crm.notifications.services import KindSetting
+from crm.notifications.preferences import KindSetting
 from tests.factories import make_user
 from tests.notifications.helpers import case_notice, due_callbacks
 
@@ -48,7 +49,7 @@ def test_many_of_a_kind_in_one_run_come_as_one_digest(ctx) -> None:
     (digest,) = _top(agent.id)
     assert digest.subject_type == DIGEST and digest.payload == {"count": 12}
     assert page_header(agent).unread_notifications == 1
-    assert services.describe(digest) == "12 个回访已到期"
+    assert describe(digest) == "12 个回访已到期"
     # A digest of due callbacks opens the worklist, where they are worked.
     with ctx.test_request_context():
         assert link(digest) == "/callbacks/"
@@ -75,7 +76,7 @@ def test_notices_given_one_at_a_time_in_a_run_fold_too_and_later_ones_join(ctx) 
         case_notice(supervisor.id, 6)
         (digest,) = _top(supervisor.id)
         assert digest.payload == {"count": 6}
-    services.mark_read(supervisor)
+    inbox.mark_read(supervisor)
     with time_machine.travel(start + timedelta(seconds=60), tick=False):
         case_notice(supervisor.id, 7)
     (digest,) = _top(supervisor.id)
@@ -119,7 +120,7 @@ def test_a_digest_of_another_kind_links_to_its_notices(ctx) -> None:
         for case in range(1, 8)
     )
     single, digest = sorted(_top(supervisor.id), key=lambda n: n.subject_type)
-    assert services.describe(digest) == "7 条通知：即将超时的工单"
+    assert describe(digest) == "7 条通知：即将超时的工单"
     with ctx.test_request_context():
         assert link(digest) == f"/notifications/?digest={digest.id}"
         assert link(single) == "/cases/1"
@@ -133,7 +134,7 @@ def test_the_list_groups_by_local_day_and_kind_newest_first(ctx) -> None:
     with time_machine.travel(datetime(2026, 12, 1, 23, 30, tzinfo=UTC), tick=False):
         case_notice(agent.id, 2)
         due_callbacks(agent.id, 2)
-    listing = services.listing(agent, SHANGHAI)
+    listing = inbox.listing(agent, SHANGHAI)
     shape = [(g.day.isoformat(), g.kind, len(g.items)) for g in listing.groups]
     assert sorted(shape[:2]) == [
         ("2026-12-02", "callback.due", 2),
@@ -146,11 +147,11 @@ def test_the_list_groups_by_local_day_and_kind_newest_first(ctx) -> None:
 def test_the_list_pages_by_keyset(ctx) -> None:
     agent = make_user()
     ctx.config["NOTIFICATION_DIGEST_THRESHOLD"] = 1000
-    for case in range(services.PAGE_SIZE + 3):
+    for case in range(inbox.PAGE_SIZE + 3):
         case_notice(agent.id, case + 1)
-    first = services.listing(agent, SHANGHAI)
-    assert sum(len(g.items) for g in first.groups) == services.PAGE_SIZE
-    second = services.listing(agent, SHANGHAI, after=first.next_position)
+    first = inbox.listing(agent, SHANGHAI)
+    assert sum(len(g.items) for g in first.groups) == inbox.PAGE_SIZE
+    second = inbox.listing(agent, SHANGHAI, after=first.next_position)
     ids = [n.subject_id for g in second.groups for n in g.items]
     assert ids == [3, 2, 1] and second.next_position is None
 
@@ -163,7 +164,7 @@ def test_marking_a_group_read_leaves_other_kinds_and_days(ctx) -> None:
         case_notice(agent.id, 2)
         due_callbacks(agent.id, 1)
     day = datetime(2026, 12, 2).date()
-    assert services.mark_group_read(agent, day=day, kind="case.transferred", zone=SHANGHAI) == 1
+    assert inbox.mark_group_read(agent, day=day, kind="case.transferred", zone=SHANGHAI) == 1
     unread = {(n.kind, n.subject_id) for n in _top(agent.id) if n.read_at is None}
     assert unread == {("case.transferred", 1), ("callback.due", 1)}
 
@@ -172,10 +173,10 @@ def test_nobody_marks_another_persons_notices_read(ctx) -> None:
     owner, intruder = make_user(), make_user()
     case_notice(owner.id, 1)
     (notice,) = _top(owner.id)
-    assert services.mark_read(intruder, notice.id) == 0
-    assert services.mark_read(intruder) == 0
+    assert inbox.mark_read(intruder, notice.id) == 0
+    assert inbox.mark_read(intruder) == 0
     assert (
-        services.mark_group_read(
+        inbox.mark_group_read(
             intruder,
             day=notice.created_at.astimezone(SHANGHAI).date(),
             kind=notice.kind,
@@ -185,15 +186,15 @@ def test_nobody_marks_another_persons_notices_read(ctx) -> None:
     )
     db.session.refresh(notice)
     assert notice.read_at is None
-    assert services.listing(intruder, SHANGHAI).groups == []
+    assert inbox.listing(intruder, SHANGHAI).groups == []
 
 
 def test_a_digest_is_listed_only_for_its_owner(ctx) -> None:
     owner, intruder = make_user(), make_user()
     due_callbacks(owner.id, 6)
     (digest,) = _top(owner.id)
-    assert services.listing(intruder, SHANGHAI, digest_id=digest.id) is None
-    inside = services.listing(owner, SHANGHAI, digest_id=digest.id)
+    assert inbox.listing(intruder, SHANGHAI, digest_id=digest.id) is None
+    inside = inbox.listing(owner, SHANGHAI, digest_id=digest.id)
     assert sum(len(g.items) for g in inside.groups) == 6
 
 
@@ -201,18 +202,18 @@ def test_a_kind_turned_off_in_the_app_leaves_the_bell_and_the_list(ctx) -> None:
     agent = make_user()
     case_notice(agent.id, 1)
     due_callbacks(agent.id, 1)
-    services.update_settings(
+    preferences.update_settings(
         actor=agent, settings=[KindSetting("case.transferred", in_app=False, email="off")]
     )
     assert page_header(agent).unread_notifications == 1
-    kinds = {g.kind for g in services.listing(agent, SHANGHAI).groups}
+    kinds = {g.kind for g in inbox.listing(agent, SHANGHAI).groups}
     assert kinds == {"callback.due"}
 
 
 def test_settings_default_to_in_app_and_immediate_email_and_are_stored_per_person(ctx) -> None:
     agent, other = make_user(), make_user()
-    assert {(s.in_app, s.email) for s in services.settings_for(agent)} == {(True, "immediate")}
-    changed = services.update_settings(
+    assert {(s.in_app, s.email) for s in preferences.settings_for(agent)} == {(True, "immediate")}
+    changed = preferences.update_settings(
         actor=agent,
         settings=[
             KindSetting("callback.due", in_app=True, email="daily"),
@@ -220,14 +221,14 @@ def test_settings_default_to_in_app_and_immediate_email_and_are_stored_per_perso
         ],
     )
     assert changed == 1
-    mine = {s.kind: s.email for s in services.settings_for(agent)}
+    mine = {s.kind: s.email for s in preferences.settings_for(agent)}
     assert mine["callback.due"] == "daily" and mine["qa.review"] == "immediate"
-    assert {s.email for s in services.settings_for(other)} == {"immediate"}
+    assert {s.email for s in preferences.settings_for(other)} == {"immediate"}
 
 
 def test_a_change_of_settings_leaves_a_trace_of_each_changed_value(ctx) -> None:
     agent = make_user()
-    services.update_settings(
+    preferences.update_settings(
         actor=agent,
         settings=[
             KindSetting("callback.due", in_app=False, email="daily"),
@@ -242,7 +243,7 @@ def test_a_change_of_settings_leaves_a_trace_of_each_changed_value(ctx) -> None:
         "notifications.callback.due.email": ["immediate", "daily"],
     }
     # Saving the same settings again changes nothing and records nothing.
-    services.update_settings(
+    preferences.update_settings(
         actor=agent, settings=[KindSetting("callback.due", in_app=False, email="daily")]
     )
     assert len(db.session.scalars(changes).all()) == 1
@@ -254,4 +255,4 @@ def test_a_change_of_settings_leaves_a_trace_of_each_changed_value(ctx) -> None:
 )
 def test_unknown_settings_are_refused(ctx, setting) -> None:
     with pytest.raises(DomainError):
-        services.update_settings(actor=make_user(), settings=[setting])
+        preferences.update_settings(actor=make_user(), settings=[setting])

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from crm.auth.models import User
 from crm.extensions import db
-from crm.qa import services
-from crm.qa.models import Review, Scorecard
+from crm.qa import scorecards, services
+from crm.qa.models import Review, Scorecard, TrainingRule
 from crm.qa.scorecards import CriterionInput
+from crm.training.models import TrainingTopic
 from tests.factories import make_customer, make_interaction, make_user
 
 LONG_AGO = datetime(2025, 1, 1, tzinfo=UTC)
@@ -67,3 +70,32 @@ def scored_review(
     )
     db.session.commit()
     return review
+
+
+def failed_courtesy_review(at: datetime) -> dict[str, int]:
+    """A submitted review, scored ``at``, whose courtesy score (50 % < 60 %) assigns the topic
+    服务意识 to agent.a: the ids of the people (qa, boss, trainer, a), the card, the topic and
+    the review."""
+    people = {
+        "qa": veteran("qa.one", ["qa"]),
+        "boss": veteran("boss", ["supervisor"]),
+        "trainer": veteran("trainer.wang", ["trainer"]),
+        "a": veteran("agent.a", ["agent"]),
+    }
+    card = scorecards.create_scorecard(
+        actor=people["qa"],
+        name="小卡",
+        style="weighted",
+        pass_mark=Decimal(80),
+        criteria=SMALL_CARD,
+    )
+    topic = db.session.scalar(select(TrainingTopic).where(TrainingTopic.name == "服务意识"))
+    db.session.add(
+        TrainingRule(criterion_code="courtesy", below_percent=Decimal(60), topic_id=topic.id)
+    )
+    db.session.commit()
+    review = scored_review(
+        card=card, agent=people["a"], reviewer=people["qa"], values=(3, 1, 1), at=at
+    )
+    ids = {key: user.id for key, user in people.items()}
+    return {**ids, "card": card.id, "topic": topic.id, "review": review.id}

@@ -12,7 +12,8 @@ from crm.cases.services import open_case
 from crm.extensions import db
 from crm.qa import scorecards
 from crm.qa.models import QuarterlyReport, TrainingRule
-from crm.qa.report import Quarter, prepare_previous_quarter, quarterly_report
+from crm.qa.quarters import Quarter
+from crm.qa.report import prepare_previous_quarter, quarterly_report
 from crm.scheduler import run_all
 from crm.surveys.models import Survey
 from crm.training.models import TrainingTopic

@@ -15,7 +15,7 @@ from crm.errors import DomainError, PermissionDenied
 from crm.extensions import db
 from crm.interactions.models import Interaction
 from crm.notifications.models import Notification
-from crm.qa import calibration, disputes, sampling, scorecards, services
+from crm.qa import calibration, disputes, quotas, sampling, scorecards, services
 from crm.qa.models import (
     Review,
     ReviewRevision,
@@ -326,7 +326,7 @@ def test_coverage_lists_agents_below_quota_first(people, card) -> None:
             now=NOW,
         )
     db.session.commit()
-    rows = sampling.coverage(OCTOBER, datetime(2026, 11, 1).date())
+    rows = quotas.coverage(OCTOBER, datetime(2026, 11, 1).date())
     assert [(r.name, r.quota, r.selected, r.scored, r.below_quota) for r in rows] == [
         (people["a"].display_name, 5, 5, 0, True),
         (people["b"].display_name, 5, 5, 5, False),
@@ -538,8 +538,8 @@ def test_a_failed_criterion_assigns_training_and_enlarges_the_next_sample(people
         (date(2026, 12, 1), date(2027, 1, 1), (8, 5)),
         (date(2027, 1, 1), date(2027, 2, 1), (5, 5)),
     ):
-        quotas = sampling.quotas(start, end)
-        assert (quotas[people["a"].id].quota, quotas[people["b"].id].quota) == expected
+        agent_quotas = quotas.quotas(start, end)
+        assert (agent_quotas[people["a"].id].quota, agent_quotas[people["b"].id].quota) == expected
 
 
 def test_a_passing_criterion_assigns_nothing(people, card) -> None:

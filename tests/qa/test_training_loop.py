@@ -5,7 +5,6 @@ assignment and the extra sample, on the record."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -13,13 +12,13 @@ from sqlalchemy import func, select
 from crm.audit.models import AuditEntry
 from crm.auth.models import User
 from crm.extensions import db
-from crm.qa import disputes, sampling, scorecards
-from crm.qa.models import Review, Scorecard, TrainingAssignment, TrainingRule
+from crm.qa import disputes, quotas, sampling
+from crm.qa.models import Review, Scorecard, TrainingAssignment
 from crm.training.models import TrainingTopic
 from crm.training.queue import assigned_queue
 from tests.conftest import login
 from tests.factories import make_customer, make_interaction, make_session
-from tests.qa.support import SMALL_CARD, scored_review, veteran
+from tests.qa.support import failed_courtesy_review
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
 NOVEMBER = date(2026, 11, 1)
@@ -28,29 +27,7 @@ NOVEMBER = date(2026, 11, 1)
 @pytest.fixture
 def loop(app):
     with app.app_context():
-        people = {
-            "qa": veteran("qa.one", ["qa"]),
-            "boss": veteran("boss", ["supervisor"]),
-            "trainer": veteran("trainer.wang", ["trainer"]),
-            "a": veteran("agent.a", ["agent"]),
-        }
-        card = scorecards.create_scorecard(
-            actor=people["qa"],
-            name="小卡",
-            style="weighted",
-            pass_mark=Decimal(80),
-            criteria=SMALL_CARD,
-        )
-        topic = db.session.scalar(select(TrainingTopic).where(TrainingTopic.name == "服务意识"))
-        db.session.add(
-            TrainingRule(criterion_code="courtesy", below_percent=Decimal(60), topic_id=topic.id)
-        )
-        db.session.commit()
-        review = scored_review(
-            card=card, agent=people["a"], reviewer=people["qa"], values=(3, 1, 1), at=NOW
-        )  # courtesy 50 % < 60 %: training assigned
-        ids = {key: user.id for key, user in people.items()}
-        yield {**ids, "card": card.id, "topic": topic.id, "review": review.id}
+        yield failed_courtesy_review(NOW)
 
 
 def test_the_trainer_sees_whom_qa_assigned_and_plans_a_session_for_them(app, client, loop):
@@ -105,7 +82,7 @@ def test_an_accepted_dispute_withdraws_the_training_and_the_extra_sample(app, lo
         assignment = db.session.scalar(select(TrainingAssignment))
         assert assignment.withdrawn_at == NOW + timedelta(hours=1)
         assert assigned_queue() == []
-        assert sampling.quotas(NOVEMBER, date(2026, 12, 1))[agent.id].follow_up == 0
+        assert quotas.quotas(NOVEMBER, date(2026, 12, 1))[agent.id].follow_up == 0
         assert db.session.scalar(follow_ups) == 0  # not yet scored: taken back
         assert (
             db.session.scalar(

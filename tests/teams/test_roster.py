@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from crm.callbacks.models import CallbackTask
-from crm.callbacks.services import add_tasks
+from crm.callbacks.plans import add_tasks
 from crm.cases.routing import pick_assignee, set_routing
 from crm.extensions import db
 from crm.teams.models import RosterEntry, Shift

@@ -8,7 +8,7 @@ import pytest
 
 from crm.errors import DomainError
 from crm.extensions import db
-from crm.qa.sampling import quotas
+from crm.qa.quotas import quotas
 from crm.teams.services import create_team, set_members, update_team
 from tests.conftest import csrf_token, login
 from tests.factories import make_user

@@ -26,7 +26,7 @@ from crm.value.offers import (
     wilson,
 )
 from crm.value.rfm import nightly_segments
-from tests.factories import make_customer, make_user
+from tests.factories import make_customer, make_offer_rule, make_user
 
 
 def test_wilson_and_newcombe_match_the_published_examples() -> None:
@@ -50,38 +50,15 @@ def test_offers_go_to_the_segment_the_control_is_held_out_and_the_measure_counts
     boss = make_user(roles=["supervisor"])
     agent = make_user(roles=["agent"])
     with pytest.raises(PermissionDenied):
-        save_rule(
-            actor=agent,
-            rule=None,
-            name="x",
-            segment="churn_risk",
-            min_days_since_purchase=0,
-            text="x",
-            code="X",
-            valid_days=30,
-            control_percent=10,
-        )
+        make_offer_rule(actor=agent, control_percent=10)
     with pytest.raises(DomainError):
-        save_rule(
-            actor=boss,
-            rule=None,
-            name="x",
-            segment="nonsense",
-            min_days_since_purchase=0,
-            text="x",
-            code="X",
-            valid_days=30,
-            control_percent=10,
-        )
-    rule = save_rule(
+        make_offer_rule(actor=boss, segment="nonsense", control_percent=10)
+    rule = make_offer_rule(
         actor=boss,
-        rule=None,
         name="挽回老客户",
-        segment="churn_risk",
         min_days_since_purchase=200,
         text="回购立减 100 元",
         code="BACK100",
-        valid_days=30,
         control_percent=30,
     )
     now = utcnow()

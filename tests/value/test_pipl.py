@@ -17,7 +17,7 @@ from sqlalchemy import inspect, select, text
 
 from crm.cases.services import open_case
 from crm.channels.thread import add_note
-from crm.customers.models import ImportBatch, ImportRow
+from crm.customers.import_models import ImportBatch, ImportRow
 from crm.customers.records import add_feedback, add_purchase
 from crm.database import utcnow
 from crm.errors import DomainError, PermissionDenied

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from crm.customers.models import ImportBatch, ImportRow
+from crm.customers.import_models import ImportBatch, ImportRow
 from crm.database import utcnow
 from crm.extensions import db
 from crm.interactions.models import Interaction

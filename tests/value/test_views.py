@@ -14,10 +14,10 @@ from crm.customers.models import Customer, Purchase
 from crm.database import utcnow
 from crm.extensions import db
 from crm.value.models import ConsentEvent, Erasure, Offer
-from crm.value.offers import assign_offers, save_rule
+from crm.value.offers import assign_offers
 from crm.value.rfm import nightly_segments
 from tests.conftest import csrf_token
-from tests.factories import make_customer, make_user
+from tests.factories import make_customer, make_offer_rule, make_user
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -43,16 +43,8 @@ def test_an_agent_records_consent_and_sees_segment_and_offers_on_the_customer_pa
 ) -> None:
     customer_id, boss = _customer(app, name=HOSTILE)
     with app.app_context():
-        save_rule(
-            actor=db.session.get(User, boss),
-            rule=None,
-            name=HOSTILE,
-            segment="churn_risk",
-            min_days_since_purchase=0,
-            text=f"优惠 {HOSTILE}",
-            code="CODE1",
-            valid_days=30,
-            control_percent=0,
+        make_offer_rule(
+            actor=db.session.get(User, boss), name=HOSTILE, text=f"优惠 {HOSTILE}", code="CODE1"
         )
         nightly_segments(utcnow())
         assign_offers(utcnow())

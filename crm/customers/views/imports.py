@@ -30,14 +30,14 @@ from crm.auth.sessions import signed_in_user
 from crm.core.ids import parse_id
 from crm.core.limits import megabytes
 from crm.customers import import_jobs, imports
-from crm.customers.import_store import has_file
-from crm.customers.models import (
+from crm.customers.import_models import (
     ImportBatch,
     ImportMode,
     ImportRow,
     ImportStatus,
     ImportTemplate,
 )
+from crm.customers.import_store import has_file
 from crm.database import utcnow
 from crm.errors import DomainError
 from crm.exports import csv_response

@@ -17,7 +17,7 @@ from crm.extensions import db
 from crm.forms import apply_domain_error
 from crm.i18n import gettext as _
 from crm.interactions.models import CATEGORY_LABELS
-from crm.knowledge import categories, deflection, links, queries, services
+from crm.knowledge import categories, deflection, history, links, queries, services
 from crm.knowledge.access import article_for
 from crm.knowledge.analytics import article_figures, to_fix
 from crm.knowledge.forms import ArticleForm, SynonymsForm
@@ -182,7 +182,7 @@ def edit(article_id: int | None = None) -> str | tuple[str, int] | BaseResponse:
 @permission_required(Permission.KNOWLEDGE_EDIT)
 def versions(article_id: int) -> str:
     item = article_for(signed_in_user(), article_id)
-    all_versions = services.versions(item)
+    all_versions = history.versions(item)
     shown = request.args.get("v", type=int) or item.version
     new = next((v for v in all_versions if v.number == shown), None)
     if new is None:
@@ -194,7 +194,7 @@ def versions(article_id: int) -> str:
         versions=all_versions,
         new=new,
         old=old,
-        lines=services.diff(old, new) if old else [],
+        lines=history.diff(old, new) if old else [],
     )
 
 

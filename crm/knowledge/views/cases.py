@@ -12,7 +12,7 @@ from crm.cases.access import case_for, case_to_change
 from crm.channels.forms import MessageForm
 from crm.customers.access import customer_for
 from crm.extensions import db
-from crm.knowledge import services
+from crm.knowledge import placeholders, services
 from crm.knowledge.access import article_for
 from crm.knowledge.models import KB_CATEGORIES
 from crm.knowledge.render import render_filled
@@ -42,7 +42,7 @@ def case_suggestions(case_id: int) -> str:
         query=query,
         script=script,
         # Filled after rendering, escaped: the customer's name is text, never Markdown.
-        script_html=render_filled(script.body, services.case_values(case, actor))
+        script_html=render_filled(script.body, placeholders.case_values(case, actor))
         if script
         else None,
     )
@@ -57,7 +57,7 @@ def insert(case_id: int, article_id: int) -> str:
     case = case_to_change(actor, case_id)
     article = article_for(actor, article_id)
     typed = (request.form.get("body") or "").rstrip()
-    added = services.text_for_case(article, case, actor)
+    added = placeholders.text_for_case(article, case, actor)
     form = MessageForm(formdata=None)
     form.body.data = f"{typed}\n\n{added}" if typed else added
     services.record_use(actor=actor, article=article, case_id=case.id)
@@ -74,7 +74,7 @@ def log_script(customer_id: int) -> str:
     customer = customer_for(actor, customer_id)
     category = request.args.get("category", "")
     script = script_for(category) if category in KB_CATEGORIES else None
-    values = services.placeholder_values(customer_name=customer.name, agent=actor)
+    values = placeholders.placeholder_values(customer_name=customer.name, agent=actor)
     return render_template(
         "knowledge/_log_script.html",
         script=script,

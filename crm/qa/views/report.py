@@ -10,7 +10,8 @@ from crm.database import utcnow
 from crm.exports import xlsx_workbook_response
 from crm.i18n import gettext as _
 from crm.qa.models import QuarterlyReport
-from crm.qa.report import Quarter, kept_report, quarterly_report
+from crm.qa.quarters import Quarter
+from crm.qa.report import kept_report, quarterly_report
 from crm.qa.views.blueprint import bp
 
 

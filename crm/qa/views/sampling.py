@@ -17,7 +17,7 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import flash_form_errors
 from crm.i18n import gettext as _
-from crm.qa import queries, sampling
+from crm.qa import queries, quotas, sampling
 from crm.qa.forms import DrawForm
 from crm.qa.models import REASON_LABELS, STATUS_LABELS, Scorecard
 from crm.qa.scorecards import active_scorecards
@@ -30,7 +30,7 @@ def _period_from_arg(raw: str | None) -> tuple[date, date]:
         day = parse_day(raw or "")
     except ValueError:
         day = department_today(utcnow())
-    return sampling.period_of(day)
+    return quotas.period_of(day)
 
 
 def _int_arg(name: str) -> int:
@@ -55,7 +55,7 @@ def overview() -> str:
         "qa/overview.html",
         start=start,
         last_day=end - timedelta(days=1),
-        coverage=sampling.coverage(start, end),
+        coverage=quotas.coverage(start, end),
         page=page,
         form=form,
         agents=active_agents(),
