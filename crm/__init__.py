@@ -36,7 +36,7 @@ from crm.core.header import page_header
 from crm.core.home import bp as home_bp
 from crm.core.ids import IdConverter
 from crm.core.limits import file_size
-from crm.core.nav import main_nav
+from crm.core.nav import nav_html
 from crm.core.views import bp as core_bp
 from crm.customers.models import TIER_LABELS
 from crm.customers.phones import display_phone
@@ -224,5 +224,5 @@ def register_template_helpers(app: Flask) -> None:
             **_label_tables(locale),
             "page_header": (lambda: page_header(signed_in_user())) if signed_in else None,
             "unread_badge_cap": UNREAD_BADGE_CAP,
-            "main_nav": main_nav,
+            "main_nav_html": (lambda badges: nav_html(granted, badges)) if signed_in else None,
         }

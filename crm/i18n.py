@@ -16,6 +16,8 @@ from flask_babel import force_locale as _babel_force_locale
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from config import SUPPORTED_LOCALES
@@ -153,6 +155,19 @@ def install_template_translations(app: Flask) -> None:
         ngettext=lambda singular, plural, num: _catalog().ungettext(singular, plural, num),
         newstyle=True,
     )
+    # Jinja's own newstyle gettext, minus two costs paid by every ``_()`` of every page (a
+    # page calls it 50 to 100 times): a call through the context, and formatting a text that
+    # has no "%" and no values, which is the text itself (1.5 µs a time for Markup).
+    app.jinja_env.globals["gettext"] = _template_gettext
+
+
+@pass_context
+def _template_gettext(context: Context, string: str, /, **variables: Any) -> str:
+    translated = _catalog().ugettext(string)
+    if context.eval_ctx.autoescape:
+        translated = Markup(translated)  # noqa: S704 - our catalog's text, as Jinja's own gettext
+    # As Jinja's: every text is a format string ("100%%" shows "100%"), values or not.
+    return translated % variables if variables or "%" in translated else translated
 
 
 class TextJSONProvider(DefaultJSONProvider):

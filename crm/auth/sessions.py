@@ -6,6 +6,7 @@ import time
 
 from flask import current_app, session
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from crm.auth.models import User
@@ -15,8 +16,9 @@ _SIGNED_IN_AT = "signed_in_at"
 _SEEN_AT = "seen_at"
 #: seconds between renewals of the idle mark
 _SEEN_RESOLUTION = 60
-#: the signed-in user is loaded with their roles, which every permission check reads
-_WITH_ROLES = (joinedload(User.role_rows),)
+#: the signed-in user with their roles, which every permission check reads: built once, as
+#: ``session.get`` builds its statement again on every request (~0.2 ms of CPU each)
+_SIGNED_IN = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("user_id"))
 
 
 @login_manager.user_loader
@@ -26,7 +28,7 @@ def load_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id), options=_WITH_ROLES)
+    user = db.session.execute(_SIGNED_IN, {"user_id": int(user_id)}).unique().scalar_one_or_none()
     if user is None or not user.active or user.session_token != token:
         return None
     return user

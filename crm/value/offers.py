@@ -15,9 +15,10 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Integer, Select, bindparam, exists, select
 
 from crm.audit.services import AuditAction, record
 from crm.auth.models import User
@@ -137,17 +138,21 @@ def assign_offers(now: datetime) -> int:
 
 def offers_for(customer: Customer) -> list[Offer]:
     """The offers to put to the customer (or already put): active rules, never the control."""
-    return list(
-        db.session.scalars(
-            select(Offer)
-            .join(OfferRule, OfferRule.id == Offer.rule_id)
-            .where(
-                Offer.customer_id == customer.id,
-                Offer.status != OfferStatus.CONTROL.value,
-                OfferRule.active.is_(True),
-            )
-            .order_by(Offer.id)
+    return list(db.session.scalars(_offers_statement(), {"customer_id": customer.id}))
+
+
+@cache
+def _offers_statement() -> Select:
+    """Built once: every customer page runs it."""
+    return (
+        select(Offer)
+        .join(OfferRule, OfferRule.id == Offer.rule_id)
+        .where(
+            Offer.customer_id == bindparam("customer_id", type_=Integer),
+            Offer.status != OfferStatus.CONTROL.value,
+            OfferRule.active.is_(True),
         )
+        .order_by(Offer.id)
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Integer, Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from crm.auth.models import User
@@ -44,19 +45,36 @@ class ValuePiece:
     may_edit: bool
 
 
+@cache
+def _value_statement() -> Select:
+    """The customer's value with the segment they ended the last month before this one in:
+    one statement, built once (the customer page's pieces are built on every visit, and
+    building a statement costs more than running it)."""
+    customer_id = bindparam("customer_id", type_=Integer)
+    before = (
+        select(SegmentMonth.segment)
+        .where(
+            SegmentMonth.customer_id == customer_id,
+            SegmentMonth.month < bindparam("this_month", type_=Date),
+        )
+        .order_by(SegmentMonth.month.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(CustomerValue, before).where(CustomerValue.customer_id == customer_id)
+
+
 def value_piece(customer: Customer, viewer: User) -> ValuePiece | None:
     """The customer page's value, consent and offers piece; roles that do not serve
     customers do not see it."""
     if not viewer.can(Permission.CUSTOMERS_EDIT):
         return None
-    value = db.session.get(CustomerValue, customer.id)
     this_month = month_of(department_today(utcnow()))
-    before = db.session.scalar(
-        select(SegmentMonth.segment)
-        .where(SegmentMonth.customer_id == customer.id, SegmentMonth.month < this_month)
-        .order_by(SegmentMonth.month.desc())
-        .limit(1)
-    )
+    row = db.session.execute(
+        _value_statement(), {"customer_id": customer.id, "this_month": this_month}
+    ).first()
+    # Without a value (no purchases) the segment before is never shown.
+    value, before = row if row is not None else (None, None)
     previous = before if value is not None and before and before != value.segment else None
     return ValuePiece(
         value=value,

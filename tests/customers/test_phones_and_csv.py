@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 
+import phonenumbers
 import pytest
 
 from crm.customers import import_files
 from crm.customers.import_readers import detect_encoding
-from crm.customers.phones import doubtful_phones, normalise_phone
+from crm.customers.phones import display_phone, doubtful_phones, normalise_phone
 from crm.errors import DomainError
 
 
@@ -24,6 +25,17 @@ from crm.errors import DomainError
 )
 def test_possible_chinese_numbers_are_accepted(raw, e164) -> None:
     assert normalise_phone(raw) == e164
+
+
+def test_chinese_mobiles_are_shown_as_libphonenumber_writes_them() -> None:
+    """display_phone writes Chinese mobiles itself: the same text as libphonenumber's national
+    format, for numbers of every three-digit prefix."""
+    for prefix in range(130, 200):
+        number = f"+86{prefix}{prefix * 7919 % 10**8:08d}"
+        national = phonenumbers.format_number(
+            phonenumbers.parse(number), phonenumbers.PhoneNumberFormat.NATIONAL
+        )
+        assert display_phone(number) == national
 
 
 def test_numbers_outside_known_ranges_are_flagged() -> None:
