@@ -1,5 +1,5 @@
-"""Tables on a phone (390 px): a wide table scrolls sideways instead of squeezing its columns
-until Chinese stands one character a line (issue 22)."""
+"""Tables and button rows on a phone (390 px): a wide table scrolls sideways and a row of buttons
+wraps, instead of squeezing until Chinese stands one character a line (issue 22)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from crm.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
-#: Cells whose text (two characters or more) got narrower than two characters of their font,
+#: Cells and buttons whose text (two characters or more) got narrower than two characters of their font,
 #: so that it breaks after every character or so.
 SQUEEZED = """() => {
   const squeezed = [];
-  for (const cell of document.querySelectorAll('main table td, main table th')) {
+  for (const cell of document.querySelectorAll('main table td, main table th, main .btn')) {
     const text = cell.innerText.trim();
     if (text.length < 2 || !cell.offsetParent) continue;
     const style = getComputedStyle(cell);
@@ -26,6 +26,9 @@ SQUEEZED = """() => {
 PAGES = {
     "supervisor": [
         "/customers/",
+        "/reports/",
+        "/knowledge/",
+        "/notifications/",
         "/cases/queue",
         "/callbacks/board",
         "/reports/agents",
@@ -33,7 +36,7 @@ PAGES = {
         "/qa/disputes",
     ],
     "agent": ["/callbacks/", "/cases/", "/qa/mine"],
-    "reviewer": ["/qa/", "/qa/queue"],
+    "reviewer": ["/qa/", "/qa/queue", "/qa/report"],
     "trainer": ["/training/", "/training/queue"],
     "admin": ["/admin/users/", "/admin/audit/"],
 }
