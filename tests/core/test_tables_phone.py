@@ -10,8 +10,8 @@ from crm.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
-#: Cells and buttons whose text (two characters or more) got narrower than two characters of their font,
-#: so that it breaks after every character or so.
+#: Cells and buttons whose text (two characters or more) got narrower than two characters of
+#: their font, so that it breaks after every character or so.
 SQUEEZED = """() => {
   const squeezed = [];
   for (const cell of document.querySelectorAll('main table td, main table th, main .btn')) {
